@@ -1,0 +1,460 @@
+"""Value, the graph it records, grad and anomaly modes, and backward.
+
+A node stores its data, its gradient, and ``_edges``: ``(parent, local, parent, local, ...)``, each
+parent beside d(node)/d(parent), computed when the node was built. If the op was given numbers, they
+follow the pairs as one extra item (the number itself, or a tuple of several), so the pair loop
+``zip(edges, edges)`` never sees them. Nothing here names a specific op: they all live in ``ops.py``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import reprlib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from itertools import chain
+from typing import Any, NamedTuple
+
+from . import ops
+from .ops import Op
+
+Number = float | numbers.Real  # int, bool, numpy scalars, Fraction ...
+
+
+class _Mode(NamedTuple):
+    grad: bool
+    anomaly: bool
+
+
+_NORMAL = _Mode(grad=True, anomaly=False)
+_mode: ContextVar[_Mode] = ContextVar("autograd_lite_mode", default=_NORMAL)
+_MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Record no graph inside the block: results are constants. Per thread and per async task."""
+    token = _mode.set(_mode.get()._replace(grad=False))
+    try:
+        yield
+    finally:
+        _mode.reset(token)
+
+
+@contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Raise FloatingPointError at the first op or backward step that makes a NaN or an infinity."""
+    token = _mode.set(_mode.get()._replace(anomaly=True))
+    try:
+        yield
+    finally:
+        _mode.reset(token)
+
+
+def is_grad_enabled() -> bool:
+    """Whether ops record the graph here (False inside ``no_grad``)."""
+    return _mode.get().grad
+
+
+def _as_float(x: object, what: str) -> float:
+    if type(x) is float:
+        return x
+    if isinstance(x, numbers.Real):
+        return float(x)
+    raise TypeError(f"{what} takes a real number, got {type(x).__name__}: {reprlib.repr(x)}")
+
+
+class Value:
+    """A scalar in a computation graph: its data, its gradient, and how it was computed."""
+
+    __slots__ = ("data", "grad", "label", "_fn", "_edges")
+
+    data: float
+    grad: Any  # a float; a Value after backward(create_graph=True)
+    label: str
+    _fn: Op | None
+    _edges: tuple[Any, ...]
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        self.data = _as_float(data, "Value()")
+        self.grad = 0.0
+        self.label = label
+        self._fn = None
+        self._edges = ()
+
+    # ---- what the node records -----------------------------------------------------------------------
+    @property
+    def op(self) -> str:
+        """Name of the op that made this node ('' for a leaf)."""
+        return self._fn.name if self._fn else ""
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The Values this node was computed from, in argument order."""
+        e = self._edges
+        return e[0 : len(e) & ~1 : 2]
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """d(self)/d(parent) for each parent, computed when the node was built."""
+        e = self._edges
+        return e[1 : len(e) & ~1 : 2]
+
+    @property
+    def constants(self) -> tuple[float, ...]:
+        """The numbers the op was given, folded into the node (they follow the parents as arguments)."""
+        e = self._edges
+        if not len(e) & 1:
+            return ()
+        return e[-1] if type(e[-1]) is tuple else (e[-1],)
+
+    @property
+    def _op(self) -> str:  # micrograd's name, read by its draw_dot
+        return self.op
+
+    @property
+    def _prev(self) -> set[Value]:  # micrograd's name, read by its draw_dot
+        return set(self.parents)
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    # ---- comparisons act on data; hashing is by identity, so Values are dict keys ---------------------
+    def __eq__(self, other: object) -> bool:
+        return self.data == (other.data if isinstance(other, Value) else other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __lt__(self, other: Operand) -> bool:
+        return self.data < _data(other)
+
+    def __le__(self, other: Operand) -> bool:
+        return self.data <= _data(other)
+
+    def __gt__(self, other: Operand) -> bool:
+        return self.data > _data(other)
+
+    def __ge__(self, other: Operand) -> bool:
+        return self.data >= _data(other)
+
+    __hash__ = object.__hash__
+
+    def __float__(self) -> float:
+        return self.data
+
+    # ---- operators and methods: thin wrappers over the op table -----------------------------------------
+    def __add__(self, other: Operand) -> Value:
+        return _binary(ops.ADD, self, other)
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Operand) -> Value:
+        return _binary(ops.SUB, self, other)
+
+    def __rsub__(self, other: Operand) -> Value:
+        return _binary(ops.RSUB, self, other)
+
+    def __mul__(self, other: Operand) -> Value:
+        return _binary(ops.MUL, self, other)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Operand) -> Value:
+        return _binary(ops.DIV, self, other)
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        return _binary(ops.RDIV, self, other)
+
+    def __pow__(self, other: Operand) -> Value:
+        return _binary(ops.POW, self, other)
+
+    def __rpow__(self, other: Operand) -> Value:
+        return _binary(ops.RPOW, self, other)
+
+    def __neg__(self) -> Value:
+        return _unary(ops.NEG, self)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return _unary(ops.ABS, self)
+
+    def exp(self) -> Value:
+        return _unary(ops.EXP, self)
+
+    def log(self) -> Value:
+        return _unary(ops.LOG, self)
+
+    def sqrt(self) -> Value:
+        return _unary(ops.SQRT, self)
+
+    def sin(self) -> Value:
+        return _unary(ops.SIN, self)
+
+    def cos(self) -> Value:
+        return _unary(ops.COS, self)
+
+    def tanh(self) -> Value:
+        return _unary(ops.TANH, self)
+
+    def sigmoid(self) -> Value:
+        return _unary(ops.SIGMOID, self)
+
+    def relu(self) -> Value:
+        return _unary(ops.RELU, self)
+
+    def leaky_relu(self, alpha: Operand = 0.01) -> Value:
+        return _binary(ops.LEAKY_RELU, self, alpha)
+
+    def elu(self, alpha: Operand = 1.0) -> Value:
+        return _binary(ops.ELU, self, alpha)
+
+    def selu(self) -> Value:
+        return _unary(ops.SELU, self)
+
+    def softplus(self) -> Value:
+        return _unary(ops.SOFTPLUS, self)
+
+    def swish(self, beta: Operand = 1.0) -> Value:
+        """x * sigmoid(beta * x); pass a Value as beta to learn it."""
+        return _binary(ops.SWISH, self, beta)
+
+    def mish(self) -> Value:
+        return _unary(ops.MISH, self)
+
+    @staticmethod
+    def sum(values: Iterable[Operand]) -> Value:
+        """One node for the whole sum (not a chain of additions)."""
+        items = list(values)
+        nodes = [v for v in items if isinstance(v, Value)]
+        numbers_ = [_as_float(v, "Value.sum()") for v in items if not isinstance(v, Value)]
+        if not nodes:
+            return Value(sum(numbers_))
+        return _as_value(apply(ops.SUM, *nodes, *([sum(numbers_)] if numbers_ else [])))
+
+    @staticmethod
+    def dot(ws: Sequence[Operand], xs: Sequence[Operand]) -> Value:
+        """sum(w * x): one node, so a neuron is one node rather than 2n."""
+        if len(ws) != len(xs):
+            raise ValueError(f"Value.dot() needs sequences of equal length, got {len(ws)} and {len(xs)}")
+        if not all(isinstance(w, Value) for w in ws):
+            ws, xs = xs, ws  # the product is symmetric; Values first lets numbers be folded in
+        return _as_value(apply(ops.DOT, *ws, *xs))
+
+    def detach(self) -> Value:
+        """A new leaf with the same data, cut off from this graph."""
+        return Value(self.data, self.label)
+
+    # ---- reverse mode ---------------------------------------------------------------------------------
+    def backward(self, grad: Number = 1.0, *, create_graph: bool = False) -> None:
+        """Add d(self)/d(leaf) * grad to every leaf's .grad; interior nodes' grads are set afresh.
+
+        With ``create_graph=True`` every grad is a Value whose own graph can be differentiated again.
+        """
+        seed = _as_float(grad, "backward()")
+        order = _topological_order(self)
+        for node in order:
+            if node._edges:
+                node.grad = 0.0
+        if create_graph:
+            self.grad = self.grad + Value(seed)
+            token = _mode.set(_mode.get()._replace(grad=True))
+            try:
+                _backward_graph(order)
+            finally:
+                _mode.reset(token)
+        else:
+            self.grad += seed
+            if _mode.get().anomaly:
+                _backward_checked(order)
+            else:
+                _backward_floats(order)
+
+
+Operand = Value | Number
+
+
+def _data(x: Operand) -> float:
+    return x.data if isinstance(x, Value) else _as_float(x, "a comparison with a Value")
+
+
+def _as_value(x: Value | float) -> Value:
+    return x if isinstance(x, Value) else Value(x)
+
+
+_new = object.__new__
+
+
+def _node(data: float, fn: Op, edges: tuple[Any, ...]) -> Value:
+    node: Value = _new(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    node._fn = fn
+    node._edges = edges
+    return node
+
+
+# ---- building nodes ---------------------------------------------------------------------------------------
+def _unary(op: Op, a: Value) -> Value:
+    if _mode.get() is not _NORMAL:
+        return _as_value(apply(op, a))
+    try:
+        out, da = op.forward(a.data)
+    except _MATH_ERRORS as e:
+        out, da = _failed(op, (a,), e)
+    return _node(out, op, (a, da))
+
+
+def _binary(op: Op, a: Value, b: Operand) -> Value:
+    """The fast path for ops of two arguments, the first a Value (operators, leaky_relu, ...)."""
+    if _mode.get() is not _NORMAL:
+        return _as_value(apply(op, a, b))
+    if isinstance(b, Value):
+        try:
+            out, da, db = op.forward(a.data, b.data)
+        except _MATH_ERRORS as e:
+            out, da, db = _failed(op, (a, b), e)
+        return _node(out, op, (a, da, b, db))
+    if type(b) is not float:
+        if not isinstance(b, numbers.Real):
+            return NotImplemented  # type: ignore[no-any-return]
+        b = float(b)
+    try:
+        out, da, _ = op.forward(a.data, b)
+    except _MATH_ERRORS as e:
+        out, da, _ = _failed(op, (a, b), e)
+    return _node(out, op, (a, da, b))
+
+
+def apply(op: Op, *args: Operand) -> Value | float:
+    """Apply an op to Values and numbers: a new node, or a plain float if no argument is a Value."""
+    if not op.variadic and len(args) != len(op.derivatives):
+        raise TypeError(f"{op.name} takes {len(op.derivatives)} arguments, got {len(args)}")
+    args = _values_first(op, args)
+    k = sum(1 for a in args if isinstance(a, Value))
+    xs = [a.data if isinstance(a, Value) else a for a in args]
+    try:
+        result = op.forward(*xs)
+    except _MATH_ERRORS as e:
+        result = _failed(op, args, e)
+    mode = _mode.get()
+    if k == 0:
+        return result[0]
+    if not mode.grad:
+        return Value(result[0])
+    if mode.anomaly:
+        _check_forward(op, args, result[: k + 1])
+    edges: tuple[Any, ...] = tuple(chain.from_iterable(zip(args[:k], result[1 : k + 1])))
+    if k < len(args):
+        constants = args[k:]
+        edges += (constants[0],) if len(constants) == 1 else (tuple(constants),)
+    return _node(result[0], op, edges)
+
+
+def _values_first(op: Op, args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Numbers as floats. Only numbers after the last Value fold into the node; earlier ones become leaves."""
+    out: list[Any] = []
+    for a in args:
+        out.append(a if isinstance(a, Value) else _as_float(a, f"{op.name}()"))
+    last_value = max((i for i, a in enumerate(out) if isinstance(a, Value)), default=-1)
+    return tuple(Value(a) if i < last_value and not isinstance(a, Value) else a for i, a in enumerate(out))
+
+
+def _describe(args: Sequence[Any]) -> str:
+    def one(a: Any) -> str:
+        if isinstance(a, Value):
+            return f"{a.label}={a.data!r}" if a.label else repr(a.data)
+        return repr(a)
+
+    return ", ".join(one(a) for a in args)
+
+
+def _failed(op: Op, args: Sequence[Any], error: Exception) -> Any:
+    """A float error in an op: for finite inputs, an error naming the op; otherwise NaN, as in IEEE."""
+    xs = [a.data if isinstance(a, Value) else a for a in args]
+    if all(math.isfinite(x) for x in xs):
+        where = f" (defined for {op.domain})" if op.domain else ""
+        detail = "overflows" if isinstance(error, OverflowError) else f"is undefined: {error}"
+        raise type(error)(f"{op.name}({_describe(args)}) {detail}{where}") from None
+    return (math.nan,) * (len(xs) + 1)
+
+
+def _check_forward(op: Op, args: Sequence[Any], result: Sequence[float]) -> None:
+    if all(math.isfinite(r) for r in result):
+        return
+    what = "result" if not math.isfinite(result[0]) else "local gradient"
+    raise FloatingPointError(
+        f"detect_anomaly: {op.name}({_describe(args)}) gave a non-finite {what}: "
+        f"result {result[0]!r}, local gradients {list(result[1:])!r}"
+    )
+
+
+# ---- backward ---------------------------------------------------------------------------------------------
+def _topological_order(root: Value) -> list[Value]:
+    """Every node reachable from root, parents before children: an iterative depth-first post-order."""
+    order: list[Value] = []
+    seen: set[Value] = set()
+    stack: list[Any] = [root]
+    while stack:
+        node = stack.pop()
+        if type(node) is tuple:  # (node,): all its parents are in order now
+            order.append(node[0])
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node,))
+        edges = iter(node._edges)
+        for parent, _ in zip(edges, edges):
+            if parent not in seen:
+                stack.append(parent)
+    return order
+
+
+def _backward_floats(order: list[Value]) -> None:
+    for node in reversed(order):
+        g = node.grad
+        edges = iter(node._edges)
+        for parent, local in zip(edges, edges):
+            parent.grad += local * g
+
+
+def _backward_checked(order: list[Value]) -> None:
+    """The same pass as _backward_floats, stopping at the first non-finite gradient (detect_anomaly)."""
+    for node in reversed(order):
+        g = node.grad
+        edges = iter(node._edges)
+        for parent, local in zip(edges, edges):
+            parent.grad += local * g
+            if not math.isfinite(parent.grad):
+                raise FloatingPointError(
+                    f"detect_anomaly: backward through {node.op} made a non-finite gradient for its input "
+                    f"{_describe([parent])}: local gradient {local!r} * upstream gradient {g!r} "
+                    f"(node {_describe([node])})"
+                )
+
+
+def _backward_graph(order: list[Value]) -> None:
+    """Backward with each gradient built from Values, from the ops' derivatives as Values."""
+    for node in reversed(order):
+        fn = node._fn
+        if fn is None:
+            continue
+        g = node.grad
+        parents = node.parents
+        args = (*parents, *node.constants)
+        derivatives: Iterable[Any]
+        if fn.variadic:
+            derivatives = fn.derivatives[0](node, *args)
+        else:
+            derivatives = (d(node, *args) for d in fn.derivatives[: len(parents)])
+        for parent, derivative in zip(parents, derivatives):
+            contribution = derivative * g
+            held = parent.grad
+            parent.grad = contribution if type(held) is float and held == 0.0 else held + contribution

@@ -1,0 +1,206 @@
+"""The op table: every primitive, its evaluation on floats and its derivatives, in one place.
+
+Each entry gives, side by side:
+- ``forward``: floats in, ``(result, d result/d arg0, d result/d arg1, ...)`` out. The engine calls it once
+  when a node is built and stores the local derivatives on the node (memoized local gradients).
+- ``derivatives``: one function per argument, ``(out, *args) -> d out/d arg`` written with Value
+  arithmetic, used when ``backward(create_graph=True)`` builds the gradient as a graph of its own.
+- ``domain``: where the op is defined, quoted in the error raised for an input outside it.
+
+Constant (number) arguments always come after the Value arguments, so reflected operators
+(``2 - x``, ``2 / x``, ``2 ** x``) are ops of their own.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+inf, nan = math.inf, math.nan
+
+
+@dataclass(frozen=True, eq=False)
+class Op:
+    """A primitive operation: evaluation with local derivatives on floats, and derivatives as Values."""
+
+    name: str
+    forward: Callable[..., tuple[float, ...]]
+    derivatives: tuple[Callable[..., Any], ...]
+    domain: str = ""
+    variadic: bool = False  # takes any number of arguments; ``derivatives`` is then one function giving all
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r})"
+
+
+def _pow_or_inf(x: float, y: float) -> float:
+    """``x ** y`` for a derivative: infinite (not an exception) where it blows up, as in IEEE arithmetic."""
+    try:
+        return float(x**y)
+    except (ZeroDivisionError, OverflowError):
+        odd = float(y).is_integer() and int(y) % 2 == 1
+        return -inf if (x < 0 and odd) else inf
+
+
+def _log_base_grad(out: float, base: float, exponent: float) -> float:
+    """d(base ** exponent)/d exponent = out * log(base); 0 at base 0 (exponent >= 0), NaN below 0."""
+    if base > 0:
+        return out * math.log(base)
+    return 0.0 if base == 0 and exponent >= 0 else nan
+
+
+def _pow(x: float, y: float) -> tuple[float, float, float]:
+    if x < 0 and not float(y).is_integer():
+        raise ValueError("a negative base needs an integer exponent")
+    out = x**y
+    dx = 0.0 if y == 0 else y * _pow_or_inf(x, y - 1)
+    return out, dx, _log_base_grad(out, x, y)
+
+
+def _rpow(x: float, c: float) -> tuple[float, float, float]:
+    out, dc, dx = _pow(c, x)
+    return out, dx, dc
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _softplus(x: float) -> float:
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def _sigmoid_op(x: float) -> tuple[float, float]:
+    s = _sigmoid(x)
+    return s, s * (1.0 - s)
+
+
+def _tanh(x: float) -> tuple[float, float]:
+    t = math.tanh(x)
+    return t, 1.0 - t * t
+
+
+def _sqrt(x: float) -> tuple[float, float]:
+    out = math.sqrt(x)
+    return out, 0.5 / out if out else inf
+
+
+def _exp(x: float) -> tuple[float, float]:
+    out = math.exp(x)
+    return out, out
+
+
+def _elu(x: float, alpha: float) -> tuple[float, float, float]:
+    if x > 0:
+        return x, 1.0, 0.0
+    e = math.expm1(x)
+    return alpha * e, alpha * (e + 1.0), e
+
+
+SELU_ALPHA = 1.6732632423543772
+SELU_SCALE = 1.0507009873554805
+
+
+def _selu(x: float) -> tuple[float, float]:
+    if x > 0:
+        return SELU_SCALE * x, SELU_SCALE
+    e = math.exp(x)
+    return SELU_SCALE * SELU_ALPHA * (e - 1.0), SELU_SCALE * SELU_ALPHA * e
+
+
+def _swish(x: float, beta: float) -> tuple[float, float, float]:
+    s = _sigmoid(beta * x)
+    ds = s * (1.0 - s)
+    return x * s, s + beta * x * ds, x * x * ds
+
+
+def _mish(x: float) -> tuple[float, float]:
+    t = math.tanh(_softplus(x))
+    return x * t, t + x * (1.0 - t * t) * _sigmoid(x)
+
+
+def _sum(*xs: float) -> tuple[float, ...]:
+    return (sum(xs), *(1.0,) * len(xs))
+
+
+def _dot(*xs: float) -> tuple[float, ...]:
+    n = len(xs) // 2
+    ws, vs = xs[:n], xs[n:]
+    return (sum(map(operator.mul, ws, vs)), *vs, *ws)
+
+
+# fmt: off
+# ---- arithmetic ------------------------------------------------------------------------------------------
+#   name         forward on floats: (result, local derivatives...)            derivatives as Values, per argument
+ADD   = Op("+",   lambda x, y: (x + y, 1.0, 1.0),                          (lambda o, x, y: 1.0, lambda o, x, y: 1.0))
+SUB   = Op("-",   lambda x, y: (x - y, 1.0, -1.0),                         (lambda o, x, y: 1.0, lambda o, x, y: -1.0))
+RSUB  = Op("r-",  lambda x, c: (c - x, -1.0, 1.0),                         (lambda o, x, c: -1.0, lambda o, x, c: 1.0))
+MUL   = Op("*",   lambda x, y: (x * y, y, x),                              (lambda o, x, y: y, lambda o, x, y: x))
+DIV   = Op("/",   lambda x, y: (x / y, 1.0 / y, -(x / y) / y),             (lambda o, x, y: 1.0 / y, lambda o, x, y: -o / y),
+           domain="a nonzero divisor")
+RDIV  = Op("r/",  lambda x, c: (c / x, -(c / x) / x, 1.0 / x),             (lambda o, x, c: -o / x, lambda o, x, c: 1.0 / x),
+           domain="a nonzero divisor")
+NEG   = Op("neg", lambda x: (-x, -1.0),                                    (lambda o, x: -1.0,))
+POW   = Op("**",  _pow,                                                    (lambda o, x, y: y * x ** (y - 1),
+                                                                            lambda o, x, y: _value_log_grad(o, x, y)),
+           domain="a positive base, or a negative one with an integer exponent; no 0 to a negative power")
+RPOW  = Op("r**", _rpow,                                                   (lambda o, x, c: _value_log_grad(o, c, x),
+                                                                            lambda o, x, c: x * c ** (x - 1)),
+           domain="a positive base, or a negative one with an integer exponent; no 0 to a negative power")
+ABS   = Op("abs", lambda x: (abs(x), (x > 0) - (x < 0) + 0.0),             (lambda o, x: float((x > 0) - (x < 0)),))
+
+# ---- n-ary: one node for a whole sum or dot product -------------------------------------------------------
+SUM   = Op("sum", _sum,                                                    (lambda o, *xs: (1.0,) * len(xs),), variadic=True)
+DOT   = Op("dot", _dot,                                                    (lambda o, *a: a[len(a) // 2:] + a[:len(a) // 2],),
+           variadic=True)
+
+# ---- elementary functions --------------------------------------------------------------------------------
+EXP   = Op("exp",  _exp,                                                   (lambda o, x: o,), domain="x <= 709.78 (larger overflows)")
+LOG   = Op("log",  lambda x: (math.log(x), 1.0 / x),                       (lambda o, x: 1.0 / x,), domain="x > 0")
+SQRT  = Op("sqrt", _sqrt,                                                  (lambda o, x: 0.5 / o,), domain="x >= 0")
+SIN   = Op("sin",  lambda x: (math.sin(x), math.cos(x)),                   (lambda o, x: x.cos(),))
+COS   = Op("cos",  lambda x: (math.cos(x), -math.sin(x)),                  (lambda o, x: -x.sin(),))
+
+# ---- activations -----------------------------------------------------------------------------------------
+TANH       = Op("tanh",       _tanh,                                       (lambda o, x: 1.0 - o * o,))
+SIGMOID    = Op("sigmoid",    _sigmoid_op,                                 (lambda o, x: o * (1.0 - o),))
+RELU       = Op("relu",       lambda x: (0.0 if x <= 0 else x, float(x > 0)), (lambda o, x: float(x > 0),))
+LEAKY_RELU = Op("leaky_relu", lambda x, a: (x, 1.0, 0.0) if x > 0 else (a * x, a, x),
+                                                                           (lambda o, x, a: 1.0 if x > 0 else a,
+                                                                            lambda o, x, a: 0.0 if x > 0 else x))
+ELU        = Op("elu",        _elu,                                        (lambda o, x, a: 1.0 if x > 0 else o + a,
+                                                                            lambda o, x, a: 0.0 if x > 0 else x.exp() - 1.0))
+SELU       = Op("selu",       _selu,                                       (lambda o, x: SELU_SCALE if x > 0 else o + SELU_SCALE * SELU_ALPHA,))
+SOFTPLUS   = Op("softplus",   lambda x: (_softplus(x), _sigmoid(x)),       (lambda o, x: x.sigmoid(),))
+SWISH      = Op("swish",      _swish,                                      (lambda o, x, b: _swish_dx(x, b),
+                                                                            lambda o, x, b: x * x * _dsigmoid(b * x)))
+MISH       = Op("mish",       _mish,                                       (lambda o, x: _mish_dx(x),))
+# fmt: on
+
+
+def _value_log_grad(out: Any, x: Any, y: Any) -> Any:
+    """d(x ** y)/dy as a Value: out * log(x), with the same conventions as the float form at x <= 0."""
+    if x > 0:
+        return out * (math.log(x) if isinstance(x, float) else x.log())
+    return _log_base_grad(1.0, float(x), float(y))
+
+
+def _dsigmoid(z: Any) -> Any:
+    s = z.sigmoid()
+    return s * (1.0 - s)
+
+
+def _swish_dx(x: Any, beta: Any) -> Any:
+    s = (beta * x).sigmoid()
+    return s + beta * x * s * (1.0 - s)
+
+
+def _mish_dx(x: Any) -> Any:
+    t = x.softplus().tanh()
+    return t + x * (1.0 - t * t) * x.sigmoid()
