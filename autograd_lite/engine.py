@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 import reprlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from itertools import chain
@@ -30,6 +30,7 @@ class _Mode(NamedTuple):
 
 _NORMAL = _Mode(grad=True, anomaly=False)
 _mode: ContextVar[_Mode] = ContextVar("autograd_lite_mode", default=_NORMAL)
+_get_mode = _mode.get
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
 
 
@@ -64,6 +65,71 @@ def _as_float(x: object, what: str) -> float:
     if isinstance(x, numbers.Real):
         return float(x)
     raise TypeError(f"{what} takes a real number, got {type(x).__name__}: {reprlib.repr(x)}")
+
+
+_new = object.__new__
+
+
+def _node(data: float, fn: Op, edges: tuple[Any, ...]) -> Value:
+    node: Value = _new(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    node._fn = fn
+    node._edges = edges
+    return node
+
+
+# ---- building nodes: Value's operators and methods are made here from the op table -------------------------
+def _unary(op: Op) -> Callable[[Value], Value]:
+    forward = op.forward
+
+    def method(a: Value) -> Value:
+        if _get_mode() is not _NORMAL:
+            return _as_value(apply(op, a))
+        try:
+            out, da = forward(a.data)
+        except _MATH_ERRORS as e:
+            out, da = _failed(op, (a,), e)
+        return _node(out, op, (a, da))
+
+    method.__doc__ = f"{op.name} of this Value, as a new node (see autograd_lite.ops)."
+    return method
+
+
+def _binary(op: Op) -> Callable[[Value, Operand], Value]:
+    """Ops of two arguments whose first is a Value: operators, leaky_relu, elu, swish."""
+    forward = op.forward
+
+    def method(a: Value, b: Operand) -> Value:
+        if _get_mode() is not _NORMAL:
+            return _as_value(apply(op, a, b))
+        if isinstance(b, Value):
+            try:
+                out, da, db = forward(a.data, b.data)
+            except _MATH_ERRORS as e:
+                out, da, db = _failed(op, (a, b), e)
+            edges: tuple[Any, ...] = (a, da, b, db)
+        else:
+            if type(b) is not float:
+                if not isinstance(b, numbers.Real):
+                    return NotImplemented  # type: ignore[no-any-return]
+                b = float(b)
+            try:
+                out, da, _ = forward(a.data, b)
+            except _MATH_ERRORS as e:
+                out, da, _ = _failed(op, (a, b), e)
+            edges = (a, da, b)
+        node: Value = _new(Value)  # _node(), inlined: this is the hottest path in the engine
+        node.data = out
+        node.grad = 0.0
+        node.label = ""
+        node._fn = op
+        node._edges = edges
+        return node
+
+    method.__doc__ = f"{op.name} with this Value first, as a new node (see autograd_lite.ops)."
+    return method
 
 
 class Value:
@@ -147,85 +213,40 @@ class Value:
         return self.data
 
     # ---- operators and methods: thin wrappers over the op table -----------------------------------------
-    def __add__(self, other: Operand) -> Value:
-        return _binary(ops.ADD, self, other)
-
-    __radd__ = __add__
-
-    def __sub__(self, other: Operand) -> Value:
-        return _binary(ops.SUB, self, other)
-
-    def __rsub__(self, other: Operand) -> Value:
-        return _binary(ops.RSUB, self, other)
-
-    def __mul__(self, other: Operand) -> Value:
-        return _binary(ops.MUL, self, other)
-
-    __rmul__ = __mul__
-
-    def __truediv__(self, other: Operand) -> Value:
-        return _binary(ops.DIV, self, other)
-
-    def __rtruediv__(self, other: Operand) -> Value:
-        return _binary(ops.RDIV, self, other)
-
-    def __pow__(self, other: Operand) -> Value:
-        return _binary(ops.POW, self, other)
-
-    def __rpow__(self, other: Operand) -> Value:
-        return _binary(ops.RPOW, self, other)
-
-    def __neg__(self) -> Value:
-        return _unary(ops.NEG, self)
+    __add__ = __radd__ = _binary(ops.ADD)
+    __sub__ = _binary(ops.SUB)
+    __rsub__ = _binary(ops.RSUB)
+    __mul__ = __rmul__ = _binary(ops.MUL)
+    __truediv__ = _binary(ops.DIV)
+    __rtruediv__ = _binary(ops.RDIV)
+    __pow__ = _binary(ops.POW)
+    __rpow__ = _binary(ops.RPOW)
+    __neg__ = _unary(ops.NEG)
+    __abs__ = _unary(ops.ABS)
+    exp = _unary(ops.EXP)
+    log = _unary(ops.LOG)
+    sqrt = _unary(ops.SQRT)
+    sin = _unary(ops.SIN)
+    cos = _unary(ops.COS)
+    tanh = _unary(ops.TANH)
+    sigmoid = _unary(ops.SIGMOID)
+    relu = _unary(ops.RELU)
+    selu = _unary(ops.SELU)
+    softplus = _unary(ops.SOFTPLUS)
+    mish = _unary(ops.MISH)
 
     def __pos__(self) -> Value:
         return self
 
-    def __abs__(self) -> Value:
-        return _unary(ops.ABS, self)
-
-    def exp(self) -> Value:
-        return _unary(ops.EXP, self)
-
-    def log(self) -> Value:
-        return _unary(ops.LOG, self)
-
-    def sqrt(self) -> Value:
-        return _unary(ops.SQRT, self)
-
-    def sin(self) -> Value:
-        return _unary(ops.SIN, self)
-
-    def cos(self) -> Value:
-        return _unary(ops.COS, self)
-
-    def tanh(self) -> Value:
-        return _unary(ops.TANH, self)
-
-    def sigmoid(self) -> Value:
-        return _unary(ops.SIGMOID, self)
-
-    def relu(self) -> Value:
-        return _unary(ops.RELU, self)
-
     def leaky_relu(self, alpha: Operand = 0.01) -> Value:
-        return _binary(ops.LEAKY_RELU, self, alpha)
+        return _leaky_relu(self, alpha)
 
     def elu(self, alpha: Operand = 1.0) -> Value:
-        return _binary(ops.ELU, self, alpha)
-
-    def selu(self) -> Value:
-        return _unary(ops.SELU, self)
-
-    def softplus(self) -> Value:
-        return _unary(ops.SOFTPLUS, self)
+        return _elu(self, alpha)
 
     def swish(self, beta: Operand = 1.0) -> Value:
         """x * sigmoid(beta * x); pass a Value as beta to learn it."""
-        return _binary(ops.SWISH, self, beta)
-
-    def mish(self) -> Value:
-        return _unary(ops.MISH, self)
+        return _swish(self, beta)
 
     @staticmethod
     def sum(values: Iterable[Operand]) -> Value:
@@ -258,9 +279,6 @@ class Value:
         """
         seed = _as_float(grad, "backward()")
         order = _topological_order(self)
-        for node in order:
-            if node._edges:
-                node.grad = 0.0
         if create_graph:
             self.grad = self.grad + Value(seed)
             token = _mode.set(_mode.get()._replace(grad=True))
@@ -287,49 +305,9 @@ def _as_value(x: Value | float) -> Value:
     return x if isinstance(x, Value) else Value(x)
 
 
-_new = object.__new__
-
-
-def _node(data: float, fn: Op, edges: tuple[Any, ...]) -> Value:
-    node: Value = _new(Value)
-    node.data = data
-    node.grad = 0.0
-    node.label = ""
-    node._fn = fn
-    node._edges = edges
-    return node
-
-
-# ---- building nodes ---------------------------------------------------------------------------------------
-def _unary(op: Op, a: Value) -> Value:
-    if _mode.get() is not _NORMAL:
-        return _as_value(apply(op, a))
-    try:
-        out, da = op.forward(a.data)
-    except _MATH_ERRORS as e:
-        out, da = _failed(op, (a,), e)
-    return _node(out, op, (a, da))
-
-
-def _binary(op: Op, a: Value, b: Operand) -> Value:
-    """The fast path for ops of two arguments, the first a Value (operators, leaky_relu, ...)."""
-    if _mode.get() is not _NORMAL:
-        return _as_value(apply(op, a, b))
-    if isinstance(b, Value):
-        try:
-            out, da, db = op.forward(a.data, b.data)
-        except _MATH_ERRORS as e:
-            out, da, db = _failed(op, (a, b), e)
-        return _node(out, op, (a, da, b, db))
-    if type(b) is not float:
-        if not isinstance(b, numbers.Real):
-            return NotImplemented  # type: ignore[no-any-return]
-        b = float(b)
-    try:
-        out, da, _ = op.forward(a.data, b)
-    except _MATH_ERRORS as e:
-        out, da, _ = _failed(op, (a, b), e)
-    return _node(out, op, (a, da, b))
+_leaky_relu = _binary(ops.LEAKY_RELU)
+_elu = _binary(ops.ELU)
+_swish = _binary(ops.SWISH)
 
 
 def apply(op: Op, *args: Operand) -> Value | float:
@@ -396,33 +374,45 @@ def _check_forward(op: Op, args: Sequence[Any], result: Sequence[float]) -> None
 
 
 # ---- backward ---------------------------------------------------------------------------------------------
+_DONE = object()  # stack marker: the node under it has all its parents in the order
+
+
 def _topological_order(root: Value) -> list[Value]:
-    """Every node reachable from root, parents before children: an iterative depth-first post-order."""
+    """Every node reachable from root, parents before children (iterative depth-first post-order).
+
+    Interior nodes' grads are reset to zero on the way: they start afresh at each backward.
+    """
     order: list[Value] = []
     seen: set[Value] = set()
     stack: list[Any] = [root]
     while stack:
         node = stack.pop()
-        if type(node) is tuple:  # (node,): all its parents are in order now
-            order.append(node[0])
-            continue
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.append((node,))
-        edges = iter(node._edges)
-        for parent, _ in zip(edges, edges):
-            if parent not in seen:
-                stack.append(parent)
+        if node is _DONE:
+            order.append(stack.pop())
+        elif node not in seen:
+            seen.add(node)
+            edges = node._edges
+            if edges:
+                node.grad = 0.0
+                stack += (node, _DONE)
+                stack += edges[0 : len(edges) & ~1 : 2]  # the parents
+            else:
+                order.append(node)
     return order
 
 
 def _backward_floats(order: list[Value]) -> None:
     for node in reversed(order):
         g = node.grad
-        edges = iter(node._edges)
-        for parent, local in zip(edges, edges):
-            parent.grad += local * g
+        edges = node._edges
+        if len(edges) == 4:  # two parents, the most common node, unpacked for speed
+            a, da, b, db = edges
+            a.grad += da * g
+            b.grad += db * g
+        else:
+            pairs = iter(edges)
+            for parent, local in zip(pairs, pairs):
+                parent.grad += local * g
 
 
 def _backward_checked(order: list[Value]) -> None:
