@@ -32,6 +32,10 @@ _NORMAL = _Mode(grad=True, anomaly=False)
 _mode: ContextVar[_Mode] = ContextVar("autograd_lite_mode", default=_NORMAL)
 _get_mode = _mode.get
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
+_PROBLEMS: dict[type[Exception], str] = {
+    ZeroDivisionError: "divides by zero",
+    OverflowError: "overflows a float",
+}
 
 
 @contextmanager
@@ -278,20 +282,26 @@ class Value:
         With ``create_graph=True`` every grad is a Value whose own graph can be differentiated again.
         """
         seed = _as_float(grad, "backward()")
-        order = _topological_order(self)
+        order, leaves = _topological_order(self)
+        held = [leaf.grad for leaf in leaves]  # as in PyTorch, a leaf gets this pass's sum added once
+        for leaf in leaves:
+            leaf.grad = 0.0
         if create_graph:
-            self.grad = self.grad + Value(seed)
+            self.grad = Value(seed)
             token = _mode.set(_mode.get()._replace(grad=True))
             try:
                 _backward_graph(order)
             finally:
                 _mode.reset(token)
         else:
-            self.grad += seed
+            self.grad = seed
             if _mode.get().anomaly:
                 _backward_checked(order)
             else:
                 _backward_floats(order)
+        for leaf, before in zip(leaves, held):
+            if not (type(before) is float and before == 0.0):
+                leaf.grad = before + leaf.grad
 
 
 Operand = Value | Number
@@ -358,8 +368,8 @@ def _failed(op: Op, args: Sequence[Any], error: Exception) -> Any:
     xs = [a.data if isinstance(a, Value) else a for a in args]
     if all(math.isfinite(x) for x in xs):
         where = f" (defined for {op.domain})" if op.domain else ""
-        detail = "overflows" if isinstance(error, OverflowError) else f"is undefined: {error}"
-        raise type(error)(f"{op.name}({_describe(args)}) {detail}{where}") from None
+        problem = _PROBLEMS.get(type(error), "is outside the op's domain")
+        raise type(error)(f"{op.name}({_describe(args)}) {problem}{where}") from None
     return (math.nan,) * (len(xs) + 1)
 
 
@@ -377,12 +387,12 @@ def _check_forward(op: Op, args: Sequence[Any], result: Sequence[float]) -> None
 _DONE = object()  # stack marker: the node under it has all its parents in the order
 
 
-def _topological_order(root: Value) -> list[Value]:
-    """Every node reachable from root, parents before children (iterative depth-first post-order).
-
-    Interior nodes' grads are reset to zero on the way: they start afresh at each backward.
+def _topological_order(root: Value) -> tuple[list[Value], list[Value]]:
+    """Every node reachable from root, parents before children (iterative depth-first post-order),
+    and the leaves among them. Interior nodes' grads are reset to zero on the way.
     """
     order: list[Value] = []
+    leaves: list[Value] = []
     seen: set[Value] = set()
     stack: list[Any] = [root]
     while stack:
@@ -398,7 +408,8 @@ def _topological_order(root: Value) -> list[Value]:
                 stack += edges[0 : len(edges) & ~1 : 2]  # the parents
             else:
                 order.append(node)
-    return order
+                leaves.append(node)
+    return order, leaves
 
 
 def _backward_floats(order: list[Value]) -> None:

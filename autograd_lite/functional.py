@@ -27,12 +27,12 @@ def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[...,
         for i in wanted:
             if not -len(args) <= i < len(args):
                 raise IndexError(f"argnums {i} is out of range for {len(args)} positional arguments")
-        leaves = {i % len(args): Value(args[i]) for i in wanted}
-        out = f(*(leaves.get(i, a) for i, a in enumerate(args)))
+        xs = [Value(a) for a in args]  # every argument is a Value, so f may call Value methods on any
+        out = f(*xs)
         if not isinstance(out, Value):
             raise TypeError(f"the function must return a Value, got {type(out).__name__}")
         out.backward()
-        grads = tuple(_float_grad(leaves[i % len(args)]) for i in wanted)
+        grads = tuple(_float_grad(xs[i]) for i in wanted)
         return out.data, grads if many else grads[0]
 
     return wrapped

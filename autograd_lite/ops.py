@@ -147,7 +147,7 @@ DIV   = Op("/",   lambda x, y: (x / y, 1.0 / y, -(x / y) / y),             (lamb
 RDIV  = Op("r/",  lambda x, c: (c / x, -(c / x) / x, 1.0 / x),             (lambda o, x, c: -o / x, lambda o, x, c: 1.0 / x),
            domain="a nonzero divisor")
 NEG   = Op("neg", lambda x: (-x, -1.0),                                    (lambda o, x: -1.0,))
-POW   = Op("**",  _pow,                                                    (lambda o, x, y: y * x ** (y - 1),
+POW   = Op("**",  _pow,                                                    (lambda o, x, y: _value_pow_dx(x, y),
                                                                             lambda o, x, y: _value_log_grad(o, x, y)),
            domain="a positive base, or a negative one with an integer exponent; no 0 to a negative power")
 RPOW  = Op("r**", _rpow,                                                   (lambda o, x, c: _value_log_grad(o, c, x),
@@ -161,9 +161,9 @@ DOT   = Op("dot", _dot,                                                    (lamb
            variadic=True)
 
 # ---- elementary functions --------------------------------------------------------------------------------
-EXP   = Op("exp",  _exp,                                                   (lambda o, x: o,), domain="x <= 709.78 (larger overflows)")
+EXP   = Op("exp",  _exp,                                                   (lambda o, x: o,), domain="x <= 709.78")
 LOG   = Op("log",  lambda x: (math.log(x), 1.0 / x),                       (lambda o, x: 1.0 / x,), domain="x > 0")
-SQRT  = Op("sqrt", _sqrt,                                                  (lambda o, x: 0.5 / o,), domain="x >= 0")
+SQRT  = Op("sqrt", _sqrt,                                                  (lambda o, x: 0.5 / o if o != 0 else inf,), domain="x >= 0")
 SIN   = Op("sin",  lambda x: (math.sin(x), math.cos(x)),                   (lambda o, x: x.cos(),))
 COS   = Op("cos",  lambda x: (math.cos(x), -math.sin(x)),                  (lambda o, x: -x.sin(),))
 
@@ -182,6 +182,13 @@ SWISH      = Op("swish",      _swish,                                      (lamb
                                                                             lambda o, x, b: x * x * _dsigmoid(b * x)))
 MISH       = Op("mish",       _mish,                                       (lambda o, x: _mish_dx(x),))
 # fmt: on
+
+
+def _value_pow_dx(x: Any, y: Any) -> Any:
+    """d(x ** y)/dx as a Value: y * x ** (y - 1); a constant (0 or infinite) at x = 0 with y < 1."""
+    if x == 0 and y < 1:
+        return 0.0 if y == 0 else float(y) * _pow_or_inf(0.0, float(y) - 1)
+    return y * x ** (y - 1)
 
 
 def _value_log_grad(out: Any, x: Any, y: Any) -> Any:

@@ -1,0 +1,490 @@
+"""Benchmark autograd-lite against micrograd on the same graphs; prints a markdown table.
+
+Run with ``make bench`` (or ``.venv/bin/python benchmarks/run.py``). It is a report, not a test: it
+prints PASS/FAIL for each target and always exits 0.
+
+To add a benchmark, write a function that returns a ``Section`` (rows for the table, checks against
+targets, notes) and append it to ``BENCHMARKS``.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import os
+import platform
+import random
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any, TypeVar
+
+from micrograd.engine import Value as MicrogradValue  # type: ignore[import-untyped]
+
+import autograd_lite
+from autograd_lite import Value as LiteValue
+
+ROOT = Path(__file__).resolve().parent.parent
+
+T = TypeVar("T")
+ValueFactory = Callable[[float], Any]  # LiteValue or MicrogradValue
+
+REPEATS = 5  # timings are the best of this many runs, each after gc.collect(); gc stays enabled
+
+# micrograd's backward sorts the graph with a recursive depth-first search, one Python frame per node
+# along the deepest path. Its runs go through _run_deep: a thread with a large stack and a recursion
+# limit above the depth. autograd-lite runs in the main thread at the default recursion limit.
+DEEP_STACK_BYTES = 512 * 1024 * 1024
+
+
+# ---- what a benchmark returns ----------------------------------------------------------------------
+@dataclass
+class Row:
+    benchmark: str
+    lite: str  # autograd-lite's figure, formatted
+    micrograd: str  # micrograd's figure, formatted, or why there is none
+    ratio: str = ""  # micrograd / autograd-lite, formatted
+
+
+@dataclass
+class Check:
+    name: str
+    passed: bool
+    detail: str  # the figure and the target
+
+
+@dataclass
+class Section:
+    rows: list[Row] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+# ---- helpers ---------------------------------------------------------------------------------------
+@dataclass
+class Timing:
+    build: float  # seconds, best of the repeats
+    backward: float
+    total: float  # best of (build + backward) within one repeat
+
+
+def time_build_backward(build: Callable[[], Any], repeats: int = REPEATS) -> tuple[Timing, Any]:
+    """Time ``root = build()`` and ``root.backward()`` separately; return the best times and the last root."""
+    builds: list[float] = []
+    backwards: list[float] = []
+    totals: list[float] = []
+    root: Any = None
+    for _ in range(repeats):
+        root = None  # free the previous graph before collecting, outside the timed region
+        gc.collect()
+        t0 = time.perf_counter()
+        root = build()
+        t1 = time.perf_counter()
+        root.backward()
+        t2 = time.perf_counter()
+        builds.append(t1 - t0)
+        backwards.append(t2 - t1)
+        totals.append(t2 - t0)
+    return Timing(min(builds), min(backwards), min(totals)), root  # the caller drops the root
+
+
+def run_deep(fn: Callable[[], T], depth: int) -> T:
+    """Run fn in a fresh thread with a big stack and a recursion limit above ``depth`` (for micrograd)."""
+    result: list[T] = []
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(fn())
+        except BaseException as e:  # re-raised in the caller's thread
+            errors.append(e)
+
+    old_limit = sys.getrecursionlimit()
+    old_stack = threading.stack_size(DEEP_STACK_BYTES)
+    try:
+        sys.setrecursionlimit(max(old_limit, depth + 1_000))
+        worker = threading.Thread(target=target, name="deep-recursion")
+        worker.start()
+        worker.join()
+    finally:
+        threading.stack_size(old_stack)
+        sys.setrecursionlimit(old_limit)
+    if errors:
+        raise errors[0]
+    return result[0]
+
+
+def traced_bytes_per_op(build: Callable[[int], Any], n: int) -> float:
+    """Growth of tracemalloc's traced memory across ``build(n)``, divided by n (the result is kept alive)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        result = build(n)
+        after, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    del result
+    gc.collect()
+    return (after - before) / n
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1e3:,.1f} ms"
+
+
+def times(x: float) -> str:
+    return f"{x:.2f}x"
+
+
+def version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def cpu_name() -> str:
+    try:  # Linux; platform.processor() is often empty there
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def git_revision() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return out.stdout.strip() or "unknown"
+
+
+# ---- 1. random graph -------------------------------------------------------------------------------
+GRAPH_SEED = 0
+GRAPH_LEAVES = 10
+GRAPH_OPS = 40_000
+
+
+def random_graph_plan(seed: int, n_leaves: int, n_ops: int) -> tuple[list[float], list[tuple[bool, int]]]:
+    """Leaf values and a list of (is_mul, other_index) steps, drawn before anything is timed.
+
+    Node i (after the leaves) is ``node[i-1] OP node[other]``, so the last node reaches every node.
+    To keep values bounded without extra constant nodes (which would add work to one engine and not
+    the other): leaves are uniform in [0.5, 1.0]; a ``*`` takes a random *leaf* as its other operand,
+    so it shrinks the running value by 0.75 on average; a ``+`` takes any earlier node (uniform), so it
+    pulls a small running value back up to the scale of earlier nodes. The two balance: over 40,000
+    ops the values stay between about 0.1 and 1e15 across seeds, and so do the gradients.
+    """
+    rng = random.Random(seed)
+    leaves = [rng.uniform(0.5, 1.0) for _ in range(n_leaves)]
+    plan: list[tuple[bool, int]] = []
+    for i in range(n_ops):
+        if rng.random() < 0.5:
+            plan.append((True, rng.randrange(n_leaves)))
+        else:
+            plan.append((False, rng.randrange(n_leaves + i)))
+    return leaves, plan
+
+
+def build_random_graph(make: ValueFactory, leaves: list[float], plan: list[tuple[bool, int]]) -> GraphRoot:
+    """The same Python loop for both engines; returns the root, with ``.leaves`` kept alongside."""
+    nodes = [make(x) for x in leaves]
+    append = nodes.append
+    prev = nodes[-1]
+    for is_mul, j in plan:
+        prev = prev * nodes[j] if is_mul else prev + nodes[j]
+        append(prev)
+    return GraphRoot(prev, nodes[: len(leaves)])
+
+
+class GraphRoot:
+    """The root node and the leaves, so the leaves' gradients can be checked after backward."""
+
+    __slots__ = ("leaves", "node")
+
+    def __init__(self, node: Any, leaves: list[Any]) -> None:
+        self.node = node
+        self.leaves = leaves
+
+    def backward(self) -> None:
+        self.node.backward()
+
+
+def bench_random_graph() -> Section:
+    leaves, plan = random_graph_plan(GRAPH_SEED, GRAPH_LEAVES, GRAPH_OPS)
+    depth = GRAPH_LEAVES + GRAPH_OPS
+
+    def build_lite() -> GraphRoot:
+        return build_random_graph(LiteValue, leaves, plan)
+
+    def build_micro() -> GraphRoot:
+        return build_random_graph(MicrogradValue, leaves, plan)
+
+    # Each engine's last graph is summarised and freed before the other engine runs.
+    lite, root = time_build_backward(build_lite)
+    root_data = root.node.data
+    lite_grads = [leaf.grad for leaf in root.leaves]
+    del root
+    micro, root = run_deep(lambda: time_build_backward(build_micro), depth)
+    micro_root_data = root.node.data
+    micro_grads = [float(leaf.grad) for leaf in root.leaves]
+    del root
+
+    name = f"random graph, {GRAPH_OPS:,} `+`/`*` ops"
+    s = Section()
+    s.rows += [
+        Row(f"{name}: build", ms(lite.build), ms(micro.build), times(micro.build / lite.build)),
+        Row(
+            f"{name}: backward", ms(lite.backward), ms(micro.backward), times(micro.backward / lite.backward)
+        ),
+        Row(f"{name}: build + backward", ms(lite.total), ms(micro.total), times(micro.total / lite.total)),
+    ]
+    ratio = micro.total / lite.total
+    s.checks.append(
+        Check(
+            "random graph speed",
+            ratio >= 4.0,
+            f"micrograd / autograd-lite build + backward = {ratio:.2f}x (target: at least 4x)",
+        )
+    )
+
+    # Sanity: a bounded, connected graph on which both engines agree.
+    bounded = math.isfinite(root_data) and root_data != 0.0
+    connected = all(math.isfinite(g) and g != 0.0 for g in lite_grads)
+    agree = root_data == micro_root_data and all(
+        math.isclose(a, b, rel_tol=1e-9) for a, b in zip(lite_grads, micro_grads)
+    )
+    s.checks.append(
+        Check(
+            "random graph sanity",
+            bounded and connected and agree,
+            f"root data {root_data:.4g} (finite, nonzero: {bounded}); every leaf grad finite and nonzero: "
+            f"{connected}; engines agree on root data and leaf grads: {agree}",
+        )
+    )
+    s.notes.append(
+        f"Random graph: seed {GRAPH_SEED}, {GRAPH_LEAVES} leaves uniform in [0.5, 1.0], then {GRAPH_OPS:,} "
+        "nodes `prev OP other`: `prev` the previous node, OP `+` or `*` with equal probability; a `*` "
+        "multiplies by a random leaf, a `+` adds a uniformly random earlier node (this keeps values "
+        "bounded). The plan is drawn before timing; both engines run the same loop."
+    )
+    s.notes.append(
+        f"micrograd's backward is a recursive depth-first search, {depth:,} frames deep here: its runs "
+        f"use `sys.setrecursionlimit({depth + 1_000:,})` in a thread with a "
+        f"{DEEP_STACK_BYTES // 2**20} MiB stack (`threading.stack_size`). autograd-lite runs in the main "
+        f"thread at the default recursion limit ({sys.getrecursionlimit():,})."
+    )
+    return s
+
+
+# ---- 2. memory per op node -------------------------------------------------------------------------
+MEMORY_OPS = 100_000
+
+
+def chain_times_constant(make: ValueFactory) -> Callable[[int], Any]:
+    def build(n: int) -> Any:
+        v = make(1.0)
+        for _ in range(n):
+            v = v * 0.999
+        return v
+
+    return build
+
+
+def chain_times_value(make: ValueFactory) -> Callable[[int], Any]:
+    def build(n: int) -> Any:
+        w = make(0.999)
+        v = make(1.0)
+        for _ in range(n):
+            v = v * w
+        return v
+
+    return build
+
+
+def chain_tanh(make: ValueFactory) -> Callable[[int], Any]:
+    def build(n: int) -> Any:
+        v = make(1.0)
+        for _ in range(n):
+            v = v.tanh()
+        return v
+
+    return build
+
+
+def bench_memory() -> Section:
+    n = MEMORY_OPS
+    s = Section()
+
+    lite = traced_bytes_per_op(chain_times_constant(LiteValue), n)
+    micro = traced_bytes_per_op(chain_times_constant(MicrogradValue), n)
+    s.rows.append(
+        Row(
+            f"memory per op, {n:,}-op chain `v = v * 0.999`",
+            f"{lite:,.0f} B",
+            f"{micro:,.0f} B",
+            times(micro / lite),
+        )
+    )
+    s.checks.append(
+        Check(
+            "memory per op",
+            lite <= 200,
+            f"autograd-lite {lite:,.0f} bytes per `v * 0.999` node (target: <= 200)",
+        )
+    )
+
+    lite = traced_bytes_per_op(chain_times_value(LiteValue), n)
+    micro = traced_bytes_per_op(chain_times_value(MicrogradValue), n)
+    s.rows.append(
+        Row(
+            f"memory per op, {n:,}-op chain `v = v * w` (w a Value)",
+            f"{lite:,.0f} B",
+            f"{micro:,.0f} B",
+            times(micro / lite),
+        )
+    )
+
+    lite = traced_bytes_per_op(chain_tanh(LiteValue), n)
+    s.rows.append(Row(f"memory per op, {n:,}-op chain `v = v.tanh()`", f"{lite:,.0f} B", "n/a (no tanh)"))
+
+    s.notes.append(
+        "Memory: growth of `tracemalloc`'s traced memory from before building the chain to after "
+        f"(before any backward), divided by {n:,}. micrograd wraps the constant 0.999 in a new Value at "
+        "every op, which is part of its cost; autograd-lite folds it into the node. micrograd 0.1.0 has "
+        "no `tanh`."
+    )
+    return s
+
+
+# ---- 3. long chains --------------------------------------------------------------------------------
+CHAIN_SHORT = 100_000
+CHAIN_LONG = 1_000_000
+CHAIN_FACTOR = 0.99999  # not 0.999: 0.999 ** 1e6 underflows (through subnormals) to 0.0
+
+
+def bench_chains() -> Section:
+    def chain(make: ValueFactory, n: int) -> Callable[[], Any]:
+        def build() -> Any:
+            v = make(1.0)
+            for _ in range(n):
+                v = v * CHAIN_FACTOR
+            return v
+
+        return build
+
+    # [0]: only the timing; the last graph is freed at once, before the next run.
+    short = time_build_backward(chain(LiteValue, CHAIN_SHORT))[0]
+    long = time_build_backward(chain(LiteValue, CHAIN_LONG))[0]
+    micro = run_deep(lambda: time_build_backward(chain(MicrogradValue, CHAIN_SHORT))[0], CHAIN_SHORT + 1)
+
+    s = Section()
+    label = f"`v = v * {CHAIN_FACTOR}` chain"
+    s.rows += [
+        Row(
+            f"{CHAIN_SHORT:,}-op {label}: build + backward",
+            ms(short.total),
+            ms(micro.total),
+            times(micro.total / short.total),
+        ),
+        Row(f"{CHAIN_LONG:,}-op {label}: build", ms(long.build), "n/a (see notes)"),
+        Row(f"{CHAIN_LONG:,}-op {label}: backward", ms(long.backward), "n/a (see notes)"),
+        Row(f"{CHAIN_LONG:,}-op {label}: build + backward", ms(long.total), "n/a (see notes)"),
+        Row(
+            f"{CHAIN_LONG:,} / {CHAIN_SHORT:,} ops, build + backward time (linear: 10)",
+            f"{long.total / short.total:.1f}",
+            "n/a",
+        ),
+    ]
+    ratio = long.total / short.total
+    s.checks.append(
+        Check(
+            "linear in graph size",
+            ratio <= 12.0,
+            f"1M-op / 100k-op chain time = {ratio:.1f} (linear is 10; target: <= 12, i.e. 20% slack)",
+        )
+    )
+    s.notes.append(
+        f"Chains: build is `v = v * {CHAIN_FACTOR}` in a Python loop, then `v.backward()`. micrograd is "
+        f"timed at {CHAIN_SHORT:,} ops only (recursive backward, run as above): at {CHAIN_LONG:,} ops it "
+        "would need a million-frame recursion (on Python 3.10 every frame also takes C stack) and about "
+        "1.2 GB for the graph, which is not reliable, so it is skipped there."
+    )
+    return s
+
+
+# Later: an MLP training step, compiled replay, ... each one more function here.
+BENCHMARKS: list[Callable[[], Section]] = [bench_random_graph, bench_memory, bench_chains]
+
+
+# ---- report ----------------------------------------------------------------------------------------
+def markdown_table(rows: list[Row]) -> str:
+    header = Row("Benchmark", "autograd-lite", "micrograd", "micrograd / autograd-lite")
+    cells = [[r.benchmark, r.lite, r.micrograd, r.ratio] for r in [header, *rows]]
+    widths = [max(len(c[i]) for c in cells) for i in range(4)]
+    align = ["<", ">", ">", ">"]
+
+    def line(c: list[str]) -> str:
+        return "| " + " | ".join(f"{x:{a}{w}}" for x, a, w in zip(c, align, widths)) + " |"
+
+    rule = "|" + "|".join(("-" * (w + 1) + ":" if a == ">" else "-" * (w + 2)) for a, w in zip(align, widths))
+    return "\n".join([line(cells[0]), rule + "|", *(line(c) for c in cells[1:])])
+
+
+def main() -> int:
+    start = time.perf_counter()
+    print("# autograd-lite benchmark")
+    print()
+    print(f"- Python {platform.python_version()} ({platform.python_implementation()}), {sys.executable}")
+    print(f"- Platform: {platform.platform()}, {cpu_name()}, {os.cpu_count()} logical CPUs")
+    print(
+        f"- autograd-lite {version('autograd-lite')} (git {git_revision()}, "
+        f"from {Path(autograd_lite.__file__).parent}), micrograd {version('micrograd')}"
+    )
+    print(f"- Times are the best of {REPEATS} runs, each after `gc.collect()`; gc stays enabled.")
+    print(flush=True)
+
+    sections: list[Section] = []
+    for bench in BENCHMARKS:
+        t0 = time.perf_counter()
+        sections.append(bench())
+        print(f"({bench.__name__}: {time.perf_counter() - t0:.1f} s)", file=sys.stderr, flush=True)
+
+    print(markdown_table([row for s in sections for row in s.rows]))
+    print()
+    print("Notes:")
+    print()
+    for s in sections:
+        for note in s.notes:
+            print(f"- {note}")
+    print()
+    print("Targets:")
+    print()
+    checks = [c for s in sections for c in s.checks]
+    for c in checks:
+        print(f"- **{'PASS' if c.passed else 'FAIL'}** {c.name}: {c.detail}")
+    failed = sum(not c.passed for c in checks)
+    print()
+    print(f"{len(checks) - failed} passed, {failed} FAILED" if failed else f"all {len(checks)} passed")
+    print(f"Total run time: {time.perf_counter() - start:.1f} s")
+    return 0  # a report, not a test
+
+
+if __name__ == "__main__":
+    sys.exit(main())
