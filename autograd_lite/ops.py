@@ -100,7 +100,7 @@ def _elu(x: float, alpha: float) -> tuple[float, float, float]:
     if x > 0:
         return x, 1.0, 0.0
     e = math.expm1(x)
-    return alpha * e, alpha * (e + 1.0), e
+    return alpha * e, alpha * math.exp(x), e
 
 
 SELU_ALPHA = 1.6732632423543772
@@ -174,9 +174,9 @@ RELU       = Op("relu",       lambda x: (0.0 if x <= 0 else x, float(x > 0)), (l
 LEAKY_RELU = Op("leaky_relu", lambda x, a: (x, 1.0, 0.0) if x > 0 else (a * x, a, x),
                                                                            (lambda o, x, a: 1.0 if x > 0 else a,
                                                                             lambda o, x, a: 0.0 if x > 0 else x))
-ELU        = Op("elu",        _elu,                                        (lambda o, x, a: 1.0 if x > 0 else o + a,
+ELU        = Op("elu",        _elu,                                        (lambda o, x, a: 1.0 if x > 0 else a * x.exp(),
                                                                             lambda o, x, a: 0.0 if x > 0 else x.exp() - 1.0))
-SELU       = Op("selu",       _selu,                                       (lambda o, x: SELU_SCALE if x > 0 else o + SELU_SCALE * SELU_ALPHA,))
+SELU       = Op("selu",       _selu,                                       (lambda o, x: SELU_SCALE if x > 0 else SELU_SCALE * SELU_ALPHA * x.exp(),))
 SOFTPLUS   = Op("softplus",   lambda x: (_softplus(x), _sigmoid(x)),       (lambda o, x: x.sigmoid(),))
 SWISH      = Op("swish",      _swish,                                      (lambda o, x, b: _swish_dx(x, b),
                                                                             lambda o, x, b: x * x * _dsigmoid(b * x)))
