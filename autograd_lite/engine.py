@@ -312,10 +312,7 @@ class Value:
         With ``create_graph=True`` every grad is a Value whose own graph can be differentiated again.
         """
         seed = _as_float(grad, "backward()")
-        order, leaves = _topological_order(self)
-        held = [leaf.grad for leaf in leaves]  # as in PyTorch, a leaf gets this pass's sum added once
-        for leaf in leaves:
-            leaf.grad = 0.0
+        order, leaves, held = _topological_order(self)  # every grad reached is now 0.0
         if create_graph:
             self.grad = Value(seed)
             token = _mode.set(_mode.get()._replace(grad=True))
@@ -329,7 +326,7 @@ class Value:
                 _backward_checked(order)
             else:
                 _backward_floats(order)
-        for leaf, before in zip(leaves, held):
+        for leaf, before in zip(leaves, held):  # as in PyTorch, a leaf gets this pass's sum added once
             if not (type(before) is float and before == 0.0):
                 leaf.grad = before + leaf.grad
 
@@ -413,32 +410,37 @@ def _check_forward(op: Op, args: Sequence[Any], result: Sequence[float]) -> None
 _DONE = object()  # stack marker: the node under it has all its parents in the order
 
 
-def _topological_order(root: Value) -> tuple[list[Value], list[Value]]:
+def _topological_order(root: Value) -> tuple[list[Value], list[Value], list[Any]]:
     """The interior nodes reachable from root, parents before children (iterative depth-first
-    post-order), and the leaves reachable from it. Interior nodes' grads are reset to zero on the way.
+    post-order); the leaves reachable from it; and the leaves' grads before this pass.
+
+    Every node reached gets as its grad a 0.0 float object made for this pass: the pass must start from
+    zero anyway, and ``grad is stamp`` then tells a node already seen, faster than a set would.
     """
     order: list[Value] = []
     leaves: list[Value] = []
-    seen: set[Value] = set()
+    held: list[Any] = []
+    stamp = float(len(order))  # a new float object, 0.0: no node's grad is this object yet
     stack: list[Any] = [root]
-    pop, see, place = stack.pop, seen.add, order.append
+    pop, place = stack.pop, order.append
     while stack:
         node = pop()
         if node is _DONE:
             place(pop())
-        elif node not in seen:
-            see(node)
+        elif node.grad is not stamp:
             if node._fn is None:
                 leaves.append(node)
+                held.append(node.grad)
+                node.grad = stamp
                 continue
-            node.grad = 0.0
+            node.grad = stamp
             if node._db is None:  # one Value argument
                 stack += (node, _DONE, node._a)
             elif not node._more:  # two
                 stack += (node, _DONE, node._a, node._b)
             else:
                 stack += (node, _DONE, *node.parents)
-    return order, leaves
+    return order, leaves, held
 
 
 def _backward_floats(order: list[Value]) -> None:
