@@ -164,7 +164,9 @@ def test_compiled_training_takes_the_eager_runs_steps(backend: str) -> None:
                 p.grad = 0.0
             batch = slice(0, 40) if k % 2 == 0 else slice(0, 20)  # two shapes: two tapes
             if step is None:
-                value, scores = loss([[Value(a) for a in x] for x in xs[batch]], [Value(y) for y in ys[batch]])
+                value, scores = loss(
+                    [[Value(a) for a in x] for x in xs[batch]], [Value(y) for y in ys[batch]]
+                )
                 value.backward()
                 value, scores = value.data, [s.data for s in scores]
             else:
@@ -259,7 +261,7 @@ def test_inputs_must_be_numbers_or_nested_lists_of_them(inputs: tuple[Any, ...],
 
 
 def test_f_must_return_values() -> None:
-    with pytest.raises(TypeError, match="^a compiled function must return a Value, or lists and tuples"):
+    with pytest.raises(TypeError, match=r"^a compiled function must return a Value, or lists and tuples"):
         compile(lambda x: 2.0)(1.0)
 
 
