@@ -33,6 +33,12 @@ _WITH_CONSTANT = {
 _SYMBOLS = {"-": MINUS}
 
 
+def _literal(text: str) -> str:
+    """A label that Graphviz shows as written: graphviz's escaping, and ``&`` too, since Graphviz
+    reads entities such as ``&amp;`` in any label."""
+    return str(graphviz.escape(text.replace("&", "&amp;")))
+
+
 def topological_order(root: Value) -> list[Value]:
     """Every Value reachable from root, parents before children: the order ``backward()`` walks in reverse.
 
@@ -113,7 +119,7 @@ def build(
     for v in marked - ids.keys():
         raise ValueError(f"highlight: {v!r} is not in the graph being drawn")
     dot = graphviz.Digraph(
-        graph_attr={"rankdir": rankdir, "fontname": FONT},
+        graph_attr={"rankdir": rankdir, "fontname": FONT, "ordering": "in"},  # parents in argument order
         node_attr={"fontname": FONT, "fontsize": "11", "height": "0.3"},
         edge_attr={"arrowsize": "0.6"},
     )
@@ -124,9 +130,9 @@ def build(
             lines.append(f"grad {format(float(v.grad), fmt)}")
         fill = "#ffe9a8" if v in marked else "white"
         text = "\n".join(line for line in lines if line)
-        dot.node(i, graphviz.escape(text), id=i, shape="box", style="rounded,filled", fillcolor=fill)
+        dot.node(i, _literal(text), id=i, shape="box", style="rounded,filled", fillcolor=fill)
         if v.parents:
-            dot.node("op" + i, graphviz.escape(op_text(v, fmt)), id="op" + i, shape="ellipse", fontsize="10")
+            dot.node("op" + i, _literal(op_text(v, fmt)), id="op" + i, shape="ellipse", fontsize="10")
             for k, parent in enumerate(v.parents):
                 dot.edge(ids[parent], "op" + i, id=edge_id(i, k))
             dot.edge("op" + i, i, id="out" + i)
