@@ -191,7 +191,8 @@ def test_png_comes_from_the_system_renderer_and_the_embedded_one_says_so(
         assert view.save(tmp_path / "g.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     else:
         with pytest.raises(
-            ValueError, match=r"the embedded Graphviz makes SVG only, not PNG; .*apt-get install"
+            ValueError,
+            match=r"makes SVG only, not PNG: for PNG, install Graphviz, so that `dot` is on PATH",
         ):
             view.save(tmp_path / "g.png")
         assert list(tmp_path.iterdir()) == []
@@ -473,6 +474,19 @@ def test_browser_runs_no_script_from_a_label_and_shows_it_as_text(
     assert state["target"] == NASTY
     assert state["equation"] == f"{NASTY}.grad += 3 \u00d7 y.grad = 3 \u00d7 1 = 3"
     assert NASTY in page.inner_text("#graph")
+    page.close()
+
+
+def test_jupyter_shows_the_page_in_a_frame_that_steps(browser: Any, tmp_path: Path) -> None:
+    stepper = step_through(karpathy()["L"])
+    notebook = tmp_path / "notebook.html"
+    notebook.write_text(f"<!DOCTYPE html><html><body>{stepper._repr_html_()}</body></html>")
+    page = browser.new_page()
+    page.goto(notebook.as_uri())
+    frame = page.frame_locator("iframe")
+    frame.locator("#next").click()
+    frame.locator("#next").click()
+    assert frame.locator("#equation").text_content() == "f.grad += d.data \u00d7 L.grad = 4 \u00d7 1 = 4"
     page.close()
 
 

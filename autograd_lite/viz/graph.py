@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import reprlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -17,8 +18,8 @@ FONT = "Helvetica,Arial,sans-serif"
 MINUS = "\u2212"  # the typographic minus sign
 
 # How an op with one folded number shows it, ``{}`` standing for the number: ``x * 0.5`` is ``* 0.5``, and
-# the reflected ops, constant first in meaning, read as written: ``2 - x`` is ``2 -``. Other ops show their
-# name and numbers (``leaky_relu 0.01``).
+# the reflected ops, constant first in meaning, read as written: ``2 - x`` is ``2 -`` (with a minus sign).
+# Other ops show their name and numbers (``leaky_relu 0.01``).
 _WITH_CONSTANT = {
     "+": "+ {}",
     "-": MINUS + " {}",
@@ -44,6 +45,10 @@ def topological_order(root: Value) -> list[Value]:
 
     The same iterative depth-first post-order as the engine's, read through the public ``parents``.
     """
+    if not isinstance(root, Value):
+        raise TypeError(
+            f"expected a Value, the root of a graph, got {type(root).__name__}: {reprlib.repr(root)}"
+        )
     order: list[Value] = []
     seen: set[Value] = set()
     stack: list[Any] = [root]
@@ -107,17 +112,18 @@ def build(
     order: list[Value],
     names: Mapping[Value, str],
     *,
-    rankdir: Literal["LR", "TB"] = "LR",
-    fmt: str = ".4g",
-    show_grad: bool = True,
-    highlight: Iterable[Value] = (),
+    rankdir: Literal["LR", "TB"],
+    fmt: str,
+    show_grad: bool,
+    highlight: Iterable[Value],
 ) -> graphviz.Digraph:
-    """The DOT graph of ``order``; every text goes through graphviz's escaping."""
+    """The DOT graph of ``order``, values named by ``names``; all text goes through graphviz's escaping."""
     check_options(rankdir, fmt)
     ids = node_ids(order)
     marked = set(highlight)
-    for v in marked - ids.keys():
-        raise ValueError(f"highlight: {v!r} is not in the graph being drawn")
+    strangers = marked - ids.keys()
+    if strangers:
+        raise ValueError(f"highlight: {next(iter(strangers))!r} is not in the graph being drawn")
     dot = graphviz.Digraph(
         graph_attr={"rankdir": rankdir, "fontname": FONT, "ordering": "in"},  # parents in argument order
         node_attr={"fontname": FONT, "fontsize": "11", "height": "0.3"},
@@ -125,7 +131,7 @@ def build(
     )
     for v in order:
         i = ids[v]
-        lines = [names.get(v, ""), f"data {format(v.data, fmt)}"]
+        lines = [names[v], f"data {format(v.data, fmt)}"]
         if show_grad:
             lines.append(f"grad {format(float(v.grad), fmt)}")
         fill = "#ffe9a8" if v in marked else "white"
@@ -161,7 +167,7 @@ class GraphView:
         suffix = path.suffix.lower()
         if suffix == ".svg":
             data = self.to_svg().encode()
-        elif suffix in (".dot", ".gv"):
+        elif suffix == ".dot":
             data = self.source.encode()
         elif suffix == ".png":
             data = render(self.source, "png", self.renderer)

