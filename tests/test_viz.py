@@ -12,6 +12,7 @@ import math
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
@@ -213,6 +214,14 @@ def test_a_missing_renderer_is_named_with_what_to_install(
     with pytest.raises(RuntimeError, match=r"no Graphviz renderer found: install Graphviz.* or pip install"):
         view.to_svg()
     assert "digraph" in view.source  # the DOT needs no renderer
+
+
+def test_without_the_graphviz_package_the_import_says_how_to_get_it() -> None:
+    hide = "import sys; sys.modules['graphviz'] = None; import autograd_lite.viz"
+    run = subprocess.run([sys.executable, "-c", hide], capture_output=True, text=True, timeout=60)
+    assert run.stderr.strip().splitlines()[-1] == (
+        "ImportError: autograd_lite.viz needs the graphviz package: pip install 'autograd-lite[viz]'"
+    )
 
 
 def test_auto_renders_with_the_system_dot_if_on_path_else_with_the_embedded_one(
