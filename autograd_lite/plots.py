@@ -27,7 +27,7 @@ def require_matplotlib(what: str) -> type[Figure]:
     return Figure
 
 
-def decision_boundary(model: MLP, X: Sequence[Sequence[float]], y: Sequence[Any], steps: int = 60) -> Figure:
+def decision_boundary(model: MLP, X: Sequence[Sequence[float]], y: Sequence[Any], steps: int = 50) -> Figure:
     """The model's score over the plane around 2-D points X, its zero contour, and the points by class."""
     if any(len(x) != 2 for x in X):
         raise ValueError("decision_boundary() draws 2-D inputs only")
