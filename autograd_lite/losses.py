@@ -16,15 +16,17 @@ from .engine import Operand, Value
 Nested = Operand | Sequence[Any]  # a number or Value, or sequences of them, to any depth
 
 
-def _flatten(x: Nested) -> list[Operand]:
+def _flatten(loss: str, x: Nested) -> list[Operand]:
     if isinstance(x, (Value, float, numbers.Real)):
         return [x]
-    return [leaf for item in x for leaf in _flatten(item)]
+    if isinstance(x, Sequence) and not isinstance(x, (str, bytes)):
+        return [leaf for item in x for leaf in _flatten(loss, item)]
+    raise TypeError(f"{loss}() takes numbers, Values, or sequences of them; got {type(x).__name__}: {x!r}")
 
 
 def _pairs(loss: str, predictions: Nested, targets: Nested) -> tuple[list[Value], list[Operand]]:
     """Predictions (as Values) and targets, flattened and checked to match."""
-    ps, ts = _flatten(predictions), _flatten(targets)
+    ps, ts = _flatten(loss, predictions), _flatten(loss, targets)
     if len(ps) != len(ts) or not ps:
         raise ValueError(
             f"{loss}() needs as many targets as predictions (at least one), got {len(ps)} and {len(ts)}"

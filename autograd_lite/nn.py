@@ -12,7 +12,7 @@ import json
 import math
 import os
 import random
-import tempfile
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
@@ -104,15 +104,15 @@ class Module:
         """Write the parameters to ``path`` as JSON, atomically: the file is whole or untouched."""
         path = Path(path)
         text = json.dumps({"format": FILE_FORMAT, "version": FILE_VERSION, "parameters": self.state_dict()})
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")  # same directory: os.replace is atomic
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
+            with open(tmp, "x", encoding="utf-8") as f:  # "x": a new file with the usual permissions
                 f.write(text + "\n")
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, path)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
             raise
 
     def load(self, path: str | os.PathLike[str]) -> None:
@@ -122,6 +122,8 @@ class Module:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise FileNotFoundError(f"no saved model at {str(path)!r}") from None
+        except UnicodeDecodeError:
+            raise ValueError(f"{str(path)!r} is not a saved model: not UTF-8 text") from None
         try:
             saved = json.loads(text)
         except ValueError as e:
@@ -171,7 +173,8 @@ def _is_number(x: object) -> bool:
 class Neuron(Module):
     """activation(w . x + b): one dot node, the bias, then the activation.
 
-    micrograd's ``Neuron(nin, nonlin=True)`` still works: ``nonlin`` picks ReLU or linear.
+    micrograd's ``Neuron(nin, nonlin=True)`` still works: ``nonlin`` picks ReLU or linear. ``fan_out``
+    (the size of the neuron's layer) is what the xavier init scales by; ``rng`` defaults to ``random``.
     """
 
     def __init__(
@@ -188,7 +191,7 @@ class Neuron(Module):
         if nonlin is not None and activation is not None:
             raise TypeError("give nonlin (micrograd's spelling) or activation, not both")
         if activation is None:
-            activation = "linear" if nonlin is False else "relu"
+            activation = "relu" if nonlin is None or nonlin else "linear"
         self.activation = _choice("activation", activation, ACTIVATIONS)
         sample = INITS[_choice("init", init, INITS)]
         draw: Sampler = random if rng is None else rng  # the global generator by default, as micrograd does
@@ -341,8 +344,14 @@ class MLP(Module):
         modules: list[torch.nn.Module] = []
         for layer in self.layers:
             neurons = layer.neurons
-            linear = torch.nn.Linear(len(neurons[0].w), len(neurons), bias=neurons[0].b is not None)
-            linear.to(torch.float64)
+            # skip_init: no random initialisation, which would draw from torch's generator
+            linear: torch.nn.Linear = torch.nn.utils.skip_init(  # type: ignore[no-untyped-call]
+                torch.nn.Linear,
+                len(neurons[0].w),
+                len(neurons),
+                bias=neurons[0].b is not None,
+                dtype=torch.float64,
+            )
             with torch.no_grad():
                 linear.weight.copy_(
                     torch.tensor([[w.data for w in n.w] for n in neurons], dtype=torch.float64)
@@ -377,6 +386,12 @@ class MLP(Module):
                 )
         if not linears:
             raise ValueError(f"from_torch() found no Linear layer in {module!r}")
+        for i in range(1, len(linears)):
+            if linears[i].in_features != linears[i - 1].out_features:
+                raise ValueError(
+                    f"Linear layer {i} takes {linears[i].in_features} inputs, "
+                    f"but the layer before gives {linears[i - 1].out_features}"
+                )
         hidden = set(acts[:-1])
         if len(hidden) > 1:
             raise ValueError(f"an MLP has one hidden activation; this module has {sorted(hidden)}")
@@ -389,6 +404,7 @@ class MLP(Module):
             activation=acts[0] if len(acts) > 1 else "relu",
             output_activation=acts[-1],
             bias=biases.pop(),
+            seed=0,  # any: the weights are overwritten, and the global random is left alone
         )
         for layer, linear in zip(model.layers, linears):
             weights = linear.weight.detach().double().tolist()

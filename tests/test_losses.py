@@ -186,6 +186,11 @@ def test_bad_input_gets_an_error_naming_it(call: Callable[[], Any], message: str
         call()
 
 
+def test_a_target_that_is_not_a_number_is_named() -> None:
+    with pytest.raises(TypeError, match=r"mse\(\) takes numbers, Values, or sequences of them; got str: 'a'"):
+        mse([Value(1.0)], ["a"])
+
+
 def test_binary_cross_entropy_of_a_saturated_but_right_prediction_is_zero() -> None:
     """sigmoid(40) rounds to 1.0: with target 1 the loss is 0, not log(0) of the unused term."""
     p = Value(40.0).sigmoid()

@@ -275,6 +275,15 @@ def test_to_torch_gives_the_same_outputs_and_gradients(activation: str) -> None:
     torch_and_ours(MLP(3, [5, 1], activation=activation, bias=False, seed=5), xs)
 
 
+def test_converting_leaves_both_random_generators_alone() -> None:
+    model = MLP(2, [3, 1], seed=0)
+    random.seed(5)
+    torch.manual_seed(5)
+    MLP.from_torch(model.to_torch())
+    assert random.random() == random.Random(5).random()
+    assert torch.rand(1).item() == torch.rand(1, generator=torch.Generator().manual_seed(5)).item()
+
+
 def test_from_torch_reads_a_torch_network_back() -> None:
     torch.manual_seed(0)
     net = torch.nn.Sequential(
@@ -300,6 +309,8 @@ def test_from_torch_explains_what_it_cannot_read() -> None:
                 torch.nn.Linear(2, 1),
             )
         )
+    with pytest.raises(ValueError, match=r"Linear layer 1 takes 4 inputs, but the layer before gives 3"):
+        MLP.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Linear(4, 1)))
     with pytest.raises(ValueError, match=r"module 1 is LeakyReLU\(negative_slope=0\.2\)"):
         MLP.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.LeakyReLU(0.2)))
 
@@ -359,6 +370,19 @@ def test_save_then_load_gives_back_every_float_exactly(tmp_path: Path) -> None:
     assert [p.data.hex() for p in other.parameters()] == [p.data.hex() for p in model.parameters()]
     assert json.loads(path.read_text())["format"] == "autograd-lite state_dict"
     assert os.listdir(tmp_path) == ["model.json"]  # no temporary file left behind
+
+
+def test_a_saved_file_has_the_permissions_of_any_new_file(tmp_path: Path) -> None:
+    MLP(2, [1], seed=0).save(tmp_path / "model.json")
+    (tmp_path / "plain.txt").write_text("")
+    assert (tmp_path / "model.json").stat().st_mode == (tmp_path / "plain.txt").stat().st_mode
+
+
+def test_loading_a_binary_file_says_it_is_not_text(tmp_path: Path) -> None:
+    path = tmp_path / "model.json"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    with pytest.raises(ValueError, match=r"is not a saved model: not UTF-8 text"):
+        MLP(2, [1], seed=0).load(path)
 
 
 def test_a_failed_save_leaves_the_old_file_whole_and_no_temporary_file(
