@@ -73,8 +73,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     commands.add_parser("neuron", help="a neuron's backpropagation, by hand", description=neuron.__doc__)
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        demo(args.out)
-    else:
+    if args.command == "neuron":
         neuron()
+        return 0
+    try:
+        demo(args.out)
+    except (ImportError, OSError) as e:  # matplotlib missing, or the output directory not writable
+        parser.exit(1, f"autograd-lite demo: {e}\n")
     return 0

@@ -6,12 +6,13 @@ import io
 import math
 import random
 import sys
+import types
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from autograd_lite import Value, cli
+from autograd_lite import Value, cli, train
 from autograd_lite.data import make_moons
 from autograd_lite.losses import hinge, l2_penalty, mse
 from autograd_lite.nn import MLP
@@ -164,6 +165,18 @@ def test_the_progress_bar_shows_on_a_terminal_with_loss_and_accuracy(monkeypatch
     assert "training: 100%" in shown and "3/3" in shown and "loss=" in shown and "accuracy=" in shown
 
 
+def test_the_progress_bar_shows_in_a_jupyter_notebook(monkeypatch: pytest.MonkeyPatch) -> None:
+    class ZMQInteractiveShell:  # the class name Jupyter's kernel gives its shell
+        pass
+
+    ipython = types.ModuleType("IPython")
+    ipython.get_ipython = ZMQInteractiveShell  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "IPython", ipython)
+    assert train._interactive()
+    monkeypatch.setitem(sys.modules, "IPython", None)
+    assert not train._interactive()  # pytest's stderr is not a terminal
+
+
 def test_the_progress_bar_stays_off_when_asked_or_when_stderr_is_not_a_terminal(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -219,7 +232,9 @@ def test_history_plot_draws_loss_accuracy_and_gradient_norms() -> None:
     assert [ax.get_title() for ax in no_accuracy.plot().axes] == ["loss", "gradient norm per layer"]
 
 
-def test_without_matplotlib_the_error_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_matplotlib_the_error_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     model = MLP(2, [3, 1], seed=0)
@@ -228,8 +243,13 @@ def test_without_matplotlib_the_error_says_how_to_install_it(monkeypatch: pytest
         match=r"decision_boundary\(\) draws with matplotlib, .*pip install 'autograd-lite\[plot\]'",
     ):
         decision_boundary(model, X, Y)
-    with pytest.raises(ImportError, match=r"autograd-lite demo draws with matplotlib"):
+    with pytest.raises(SystemExit) as exit:
         cli.main(["demo", "--out", "unused"])
+    assert exit.value.code == 1
+    assert capsys.readouterr().err == (
+        "autograd-lite demo: autograd-lite demo draws with matplotlib, which is not installed: "
+        "pip install 'autograd-lite[plot]'\n"
+    )
 
 
 def test_the_demo_reaches_full_accuracy_on_the_moons_and_writes_its_pictures(
