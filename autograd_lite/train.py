@@ -56,8 +56,9 @@ def _one(output: Output) -> float:
 # ---- history ---------------------------------------------------------------------------------------------
 @dataclass
 class History:
-    """Per epoch: mean loss, accuracy (empty without an accuracy rule), gradient norm and dead-ReLU
-    fraction per layer (None for a layer without ReLU). Gradient norms are averaged over the epoch's steps.
+    """Per epoch: mean loss, accuracy (empty without an accuracy rule), and per layer the gradient norm
+    (averaged over the epoch's steps) and the fraction of ReLU units that gave 0 for every sample of
+    the epoch (dead: they pass no gradient back; None for a layer without ReLU).
     """
 
     loss: list[float] = field(default_factory=list)
