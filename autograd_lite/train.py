@@ -105,6 +105,8 @@ def fit(
     the samples shuffled each epoch by ``random.Random(seed)`` (``batch_size=1`` is online training).
     The progress bar shows on a terminal or in a notebook, unless ``progress=False``.
     """
+    if not isinstance(model, MLP):
+        raise TypeError(f"fit() trains an MLP (its diagnostics are per layer), got {type(model).__name__}")
     if len(X) != len(y) or not X:
         raise ValueError(f"fit() needs as many targets as inputs (at least one), got {len(X)} and {len(y)}")
     if not isinstance(epochs, int) or epochs < 0:

@@ -15,7 +15,7 @@ import pytest
 from autograd_lite import Value, cli, train
 from autograd_lite.data import make_moons
 from autograd_lite.losses import hinge, l2_penalty, mse
-from autograd_lite.nn import MLP
+from autograd_lite.nn import MLP, Layer
 from autograd_lite.optim import SGD, Adam
 from autograd_lite.plots import decision_boundary
 from autograd_lite.train import argmax_accuracy, fit, sign_accuracy, threshold_accuracy
@@ -204,6 +204,14 @@ def test_bad_arguments_get_an_error_naming_them(kwargs: dict[str, Any], message:
     args.update(kwargs)
     with pytest.raises(ValueError, match=message):
         fit(model, X, **args)
+
+
+def test_fit_names_a_model_that_is_not_an_mlp() -> None:
+    layer = Layer(2, 1)
+    with pytest.raises(
+        TypeError, match=r"fit\(\) trains an MLP \(its diagnostics are per layer\), got Layer"
+    ):
+        fit(layer, X, Y, loss=hinge, optimizer=SGD(layer.parameters()), epochs=1, progress=False)  # type: ignore[arg-type]
 
 
 def test_a_loss_that_does_not_return_a_value_is_named() -> None:
