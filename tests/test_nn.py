@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -15,6 +16,8 @@ import micrograd.engine
 import micrograd.nn
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograd_lite import Value
 from autograd_lite.data import make_moons
@@ -370,6 +373,30 @@ def test_save_then_load_gives_back_every_float_exactly(tmp_path: Path) -> None:
     assert [p.data.hex() for p in other.parameters()] == [p.data.hex() for p in model.parameters()]
     assert json.loads(path.read_text())["format"] == "autograd-lite state_dict"
     assert os.listdir(tmp_path) == ["model.json"]  # no temporary file left behind
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(1, 4),
+    st.lists(st.integers(1, 4), min_size=1, max_size=3),
+    st.data(),
+)
+def test_any_architecture_and_any_float_survive_save_and_load(
+    tmp_path_factory: pytest.TempPathFactory, nin: int, nouts: list[int], data: st.DataObject
+) -> None:
+    model = MLP(nin, nouts, seed=0)
+    sizes = [nin, *nouts]
+    assert len(model.parameters()) == sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+    values = data.draw(
+        st.lists(st.floats(), min_size=len(model.parameters()), max_size=len(model.parameters()))
+    )
+    for p, x in zip(model.parameters(), values):
+        p.data = x
+    path = tmp_path_factory.mktemp("save") / "model.json"
+    model.save(path)
+    other = MLP(nin, nouts, seed=1)
+    other.load(path)
+    assert [p.data.hex() for p in other.parameters()] == [x.hex() for x in values]  # NaN, inf, -0.0 too
 
 
 def test_a_saved_file_has_the_permissions_of_any_new_file(tmp_path: Path) -> None:
