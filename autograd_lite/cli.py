@@ -6,18 +6,17 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
+from .data import make_moons
 from .engine import Value
+from .losses import hinge, l2_penalty
+from .nn import MLP
+from .optim import SGD
+from .plots import decision_boundary, require_matplotlib
+from .train import fit, sign_accuracy
 
 
 def demo(out: Path) -> None:
     """Train micrograd's demo network on the moons, then write its loss curves and decision boundary."""
-    from .data import make_moons
-    from .losses import hinge, l2_penalty
-    from .nn import MLP
-    from .optim import SGD
-    from .plots import decision_boundary, require_matplotlib
-    from .train import fit, sign_accuracy
-
     require_matplotlib("autograd-lite demo")  # fail before training, not after
     X, labels = make_moons(100, noise=0.1, seed=1)
     y = [2 * t - 1 for t in labels]  # the hinge loss takes classes -1 and 1
