@@ -122,6 +122,7 @@ def fit(
     order = list(range(len(X)))
     history = History()
     relu = [layer.activation == "relu" for layer in model.layers]
+
     def forward(xs: list[Any], targets: list[Any]) -> tuple[Value, list[list[list[Value]]]]:
         """The batch's loss, and each sample's outputs of every layer."""
         traces = [model.layer_outputs(x) for x in xs]
