@@ -1,0 +1,230 @@
+"""gradcheck and gradgradcheck: analytic derivatives against central finite differences, as in PyTorch.
+
+Where the central difference disagrees, the one-sided differences tell a kink (ReLU at 0: they differ)
+from a wrong derivative (they agree with each other, not with it). At a kink any value between the two
+one-sided derivatives is a valid choice (relu'(0) = 0 is PyTorch's), so it passes, with a warning.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..engine import Value, no_grad
+
+Function = Callable[..., Any]
+_MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
+
+
+class GradcheckError(RuntimeError):
+    """A derivative does not match finite differences; ``report`` holds the full table."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__(str(report))
+        self.report = report
+
+
+@dataclass(frozen=True)
+class Row:
+    """One derivative: its analytic and numeric values, and the one-sided differences where f has a kink."""
+
+    name: str  # "df/dx", "d2f/dx dy"
+    analytic: float
+    numeric: float
+    one_sided: tuple[float, float] | None  # (left, right) where they differ: f is not differentiable there
+    ok: bool
+
+    @property
+    def abs_error(self) -> float:
+        return abs(self.analytic - self.numeric)
+
+    @property
+    def rel_error(self) -> float:
+        if self.numeric:
+            return self.abs_error / abs(self.numeric)
+        return math.inf if self.abs_error else 0.0
+
+
+@dataclass(frozen=True)
+class Report:
+    """Every derivative checked at one point, printable as a table that marks the wrong ones."""
+
+    what: str  # "gradcheck" or "gradgradcheck"
+    at: str  # the point: "x=1.5, y=-0.3"
+    rows: tuple[Row, ...]
+    tolerance: str
+
+    @property
+    def ok(self) -> bool:
+        return all(row.ok for row in self.rows)
+
+    def __str__(self) -> str:
+        wrong = [row.name for row in self.rows if not row.ok]
+        verdict = f"failed, wrong: {', '.join(wrong)}" if wrong else "passed"
+        width = max(len("derivative"), *(len(row.name) for row in self.rows))
+        widths = (width, 16, 16, 12, 12)
+        header = ("derivative", "analytic", "numeric", "abs error", "rel error")
+        lines = [f"{self.what} at {self.at} {verdict} ({self.tolerance})"]
+        lines.append("  ".join(f"{h:>{w}}" for h, w in zip(header, widths)))
+        for row in self.rows:
+            cells = (
+                row.name,
+                *(f"{x:.8g}" for x in (row.analytic, row.numeric, row.abs_error, row.rel_error)),
+            )
+            note = "" if row.ok else "  <- wrong"
+            if row.one_sided is not None:
+                left, right = row.one_sided
+                note += f"  (not differentiable: one-sided derivatives {left:.8g}, {right:.8g})"
+            lines.append("  ".join(f"{c:>{w}}" for c, w in zip(cells, widths)) + note)
+        return "\n".join(lines)
+
+
+def gradcheck(
+    f: Function,
+    inputs: Sequence[float | Value],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
+    """Check f's gradient at inputs against central differences: True, or GradcheckError with the table.
+
+    f takes one Value per input and returns a Value. With raise_exception=False a failure returns False.
+    """
+    return _verdict(gradient_report(f, inputs, order=1, eps=eps, atol=atol, rtol=rtol), raise_exception)
+
+
+def gradgradcheck(
+    f: Function,
+    inputs: Sequence[float | Value],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
+    """Check the derivatives ``backward(create_graph=True)`` builds: the gradient, and the second derivatives
+    against central differences of the (float) gradient. True, or GradcheckError with the table.
+    """
+    return _verdict(gradient_report(f, inputs, order=2, eps=eps, atol=atol, rtol=rtol), raise_exception)
+
+
+def _verdict(report: Report, raise_exception: bool) -> bool:
+    for row in report.rows:
+        if row.ok and row.one_sided is not None:
+            left, right = row.one_sided
+            warnings.warn(
+                f"{report.what}: at {report.at} f is not differentiable ({row.name}: one-sided derivatives "
+                f"{left:.8g} and {right:.8g}); the analytic {row.analytic:.8g} is between them, so it passes",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+    if report.ok or not raise_exception:
+        return report.ok
+    raise GradcheckError(report)
+
+
+def gradient_report(
+    f: Function, inputs: Sequence[float | Value], *, order: int, eps: float, atol: float, rtol: float
+) -> Report:
+    """The table gradcheck (order 1) or gradgradcheck (order 2) checks, passing or not."""
+    if eps <= 0 or atol < 0 or rtol < 0:
+        raise ValueError(f"eps must be positive and atol, rtol not negative, got {eps=}, {atol=}, {rtol=}")
+    xs, names = _point(inputs)
+    at = ", ".join(f"{name}={x!r}" for name, x in zip(names, xs))
+    check = _Checker(f, names, at, eps, atol, rtol)
+    rows = check.gradient(xs, create_graph=order == 2) + (check.hessian(xs) if order == 2 else [])
+    what = "gradcheck" if order == 1 else "gradgradcheck"
+    return Report(what, at, tuple(rows), f"eps={eps:g}, atol={atol:g}, rtol={rtol:g}")
+
+
+def _point(inputs: Sequence[float | Value]) -> tuple[list[float], list[str]]:
+    if isinstance(inputs, (Value, int, float)) or not isinstance(inputs, Sequence):
+        raise TypeError(f"inputs must be a sequence of numbers or Values, got {inputs!r}")
+    xs, names = [], []
+    for i, a in enumerate(inputs):
+        x = a.data if isinstance(a, Value) else float(a)
+        name = a.label if isinstance(a, Value) and a.label else f"x{i}"
+        if not math.isfinite(x):
+            raise ValueError(f"derivatives are checked at finite points, got {name}={x!r}")
+        xs.append(x)
+        names.append(name)
+    return xs, names
+
+
+@dataclass(frozen=True)
+class _Checker:
+    f: Function
+    names: list[str]
+    at: str
+    eps: float
+    atol: float
+    rtol: float
+
+    def output(self, leaves: list[Value]) -> Value:
+        try:
+            out = self.f(*leaves)
+        except _MATH_ERRORS as e:
+            here = ", ".join(f"{n}={v.data!r}" for n, v in zip(self.names, leaves))
+            problem = "at the inputs" if here == self.at else f"a step eps={self.eps:g} away, at {here}"
+            raise type(e)(
+                f"f is not defined {problem}, so its derivative cannot be checked at {self.at}: {e}"
+            ) from None
+        if not isinstance(out, Value):
+            raise TypeError(f"f must return a Value, got {type(out).__name__}: {out!r}")
+        return out
+
+    def value(self, xs: list[float]) -> float:
+        with no_grad():
+            return self.output([Value(x) for x in xs]).data
+
+    def float_gradient(self, xs: list[float]) -> list[float]:
+        leaves = [Value(x) for x in xs]
+        self.output(leaves).backward()
+        return [float(leaf.grad) for leaf in leaves]
+
+    def differences(self, g: Callable[[list[float]], Any], xs: list[float], i: int) -> tuple[Any, Any, Any]:
+        """g at xs, and at xs with input i moved eps down and up."""
+        down, up = list(xs), list(xs)
+        down[i] -= self.eps
+        up[i] += self.eps
+        return g(down), g(xs), g(up)
+
+    def row(self, name: str, analytic: float, down: float, here: float, up: float) -> Row:
+        eps, atol, rtol = self.eps, self.atol, self.rtol
+        central, left, right = (up - down) / (2 * eps), (here - down) / eps, (up - here) / eps
+        kink = abs(left - right) > atol + rtol * max(abs(left), abs(right))
+        ok = analytic == central or abs(analytic - central) <= atol + rtol * abs(central)
+        if not ok and kink:
+            slack = atol + rtol * max(abs(left), abs(right))
+            ok = min(left, right) - slack <= analytic <= max(left, right) + slack
+        return Row(name, analytic, central, (left, right) if kink else None, ok)
+
+    def gradient(self, xs: list[float], create_graph: bool = False) -> list[Row]:
+        leaves = [Value(x) for x in xs]
+        self.output(leaves).backward(create_graph=create_graph)
+        analytic = [float(leaf.grad) for leaf in leaves]
+        return [
+            self.row(f"df/d{name}", analytic[i], *self.differences(self.value, xs, i))
+            for i, name in enumerate(self.names)
+        ]
+
+    def hessian(self, xs: list[float]) -> list[Row]:
+        leaves = [Value(x) for x in xs]
+        self.output(leaves).backward(create_graph=True)
+        firsts = [leaf.grad for leaf in leaves]
+        analytic = []
+        for first in firsts:
+            for leaf in leaves:
+                leaf.grad = 0.0
+            if isinstance(first, Value):  # a number: this first derivative is a constant
+                first.backward()
+            analytic.append([float(leaf.grad) for leaf in leaves])
+        columns = [self.differences(self.float_gradient, xs, j) for j in range(len(xs))]
+        return [
+            self.row(f"d2f/d{a} d{b}", analytic[i][j], *(g[i] for g in columns[j]))
+            for i, a in enumerate(self.names)
+            for j, b in enumerate(self.names)
+        ]
