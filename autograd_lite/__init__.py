@@ -2,6 +2,16 @@
 
 from .engine import Value, detect_anomaly, is_grad_enabled, no_grad
 from .functional import grad, hessian, value_and_grad
+from .ops import define_op
 
-__all__ = ["Value", "detect_anomaly", "grad", "hessian", "is_grad_enabled", "no_grad", "value_and_grad"]
+__all__ = [
+    "Value",
+    "define_op",
+    "detect_anomaly",
+    "grad",
+    "hessian",
+    "is_grad_enabled",
+    "no_grad",
+    "value_and_grad",
+]
 __version__ = "0.1.0"

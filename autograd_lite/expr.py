@@ -15,6 +15,8 @@ import inspect
 import keyword
 import math
 import operator
+import re
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -145,6 +147,10 @@ class Expression:
         at = "".join(f", {name}={x!r}" for name, x in zip(self.variables, self.point))
         return f"Expression({str(self)!r}{at})"
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """The same short form in IPython and in hypothesis's reports (not a dump of the fields)."""
+        printer.text(repr(self))
+
 
 # ---- printing: the shortest text that parses back to the same expression ----------------------------------
 def number(x: float) -> str:
@@ -226,61 +232,74 @@ def parse(
             1, 1, f"the expression is {len(text):,} characters long; the limit is {MAX_LENGTH:,}"
         )
     _check_nesting(text)
+    body = text.lstrip(
+        " \t"
+    )  # blanks before an expression are fine, but ast's eval mode calls them an indent
+    indent = len(text) - len(body)
     try:
-        tree = ast.parse(text, mode="eval")
+        with warnings.catch_warnings():  # e.g. SyntaxWarning for "1(2)": the error below says it in one line
+            warnings.simplefilter("ignore")
+            tree = ast.parse(body, mode="eval")
     except SyntaxError as e:
-        raise ExpressionError(e.lineno or 1, e.offset or 1, f"syntax error: {e.msg}") from None
+        line = e.lineno or 1
+        column = (e.offset or 1) + (indent if line == 1 else 0)
+        raise ExpressionError(line, column, f"syntax error: {e.msg}") from None
     except (ValueError, MemoryError, RecursionError):
         raise ExpressionError(1, 1, "the expression is too complex to parse") from None
-    _check_depth(tree, text)
+    _check_depth(tree, body, indent)
     functions = dict(BUILTINS)
     functions |= {fn.name: fn for fn in map(function, ops)}
-    root = _Builder(text, dict(variables), functions).build(tree.body)
+    root = _Builder(body, indent, dict(variables), functions).build(tree.body)
     return Expression(root, tuple(variables), tuple(float(x) for x in variables.values()))
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # the line ends ast counts (str.splitlines knows more)
 
 
 def _check_nesting(text: str) -> None:
     depth = 0
-    line, column = 1, 0
-    for char in text:
-        column += 1
-        if char == "\n":
-            line, column = line + 1, 0
-        elif char in "([{":
+    for i, char in enumerate(text):
+        if char in "([{":
             depth += 1
             if depth > MAX_DEPTH:
-                raise ExpressionError(line, column, f"brackets nest more than {MAX_DEPTH} deep")
+                lines = _LINE_BREAK.split(text[:i])
+                raise ExpressionError(
+                    len(lines), len(lines[-1]) + 1, f"brackets nest more than {MAX_DEPTH} deep"
+                )
         elif char in ")]}":
             depth -= 1
 
 
-def _check_depth(tree: ast.AST, text: str) -> None:
+def _check_depth(tree: ast.AST, text: str, indent: int) -> None:
     """The parsed tree's depth, found without recursion; the builder below recurses only under this bound."""
     stack = [(tree, 0)]
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
-            line, column = _position(node, text)
+            line, column = _position(node, text, indent)
             raise ExpressionError(line, column, f"the expression nests more than {MAX_DEPTH} operations deep")
         stack += [(child, depth + 1) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr)]
 
 
-def _position(node: ast.AST, text: str) -> tuple[int, int]:
-    """1-based line and column (ast's col_offset counts UTF-8 bytes)."""
+def _position(node: ast.AST, text: str, indent: int) -> tuple[int, int]:
+    """1-based line and column (ast's col_offset counts UTF-8 bytes; indent is what was cut off line 1)."""
     line = getattr(node, "lineno", 1)
     offset = getattr(node, "col_offset", 0)
-    source = text.splitlines()[line - 1] if text.splitlines() else ""
-    return line, len(source.encode()[:offset].decode(errors="ignore")) + 1
+    lines = _LINE_BREAK.split(text)
+    source = lines[line - 1] if line <= len(lines) else ""
+    return line, len(source.encode()[:offset].decode(errors="ignore")) + 1 + (indent if line == 1 else 0)
 
 
 class _Builder:
     """Turns a checked ast into Terms, folding operations on constants into constants."""
 
-    def __init__(self, text: str, variables: dict[str, float], functions: dict[str, Function]) -> None:
-        self.text, self.variables, self.functions = text, variables, functions
+    def __init__(
+        self, text: str, indent: int, variables: dict[str, float], functions: dict[str, Function]
+    ) -> None:
+        self.text, self.indent, self.variables, self.functions = text, indent, variables, functions
 
     def error(self, node: ast.AST, message: str) -> ExpressionError:
-        return ExpressionError(*_position(node, self.text), message)
+        return ExpressionError(*_position(node, self.text, self.indent), message)
 
     def build(self, node: ast.expr) -> Term:
         if isinstance(node, ast.Constant):
