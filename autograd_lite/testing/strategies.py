@@ -26,8 +26,9 @@ from ..expr import BUILTINS, Apply, Expression, Function, Term, function
 ALL_OPS = tuple(BUILTINS)  # "+" first: a failing example shrinks towards it
 CONSTANTS = (2.0, 0.5, -1.5, 3.0)  # numbers the graphs fold in, e.g. x * 0.5
 # An op is applied only where it is moderate and smooth: its value and local derivatives at most BOUND,
-# and each local derivative changing by at most 10% (plus 0.1) when an argument moves by DELTA. That rules
-# out kinks (relu at 0), the edges of domains (log near 0) and near-singular points (1 / 1e-9).
+# each local derivative changing by at most 10% (plus 0.1) when an argument moves by DELTA, and at the
+# same rate on both sides. That rules out kinks in the op (relu at 0) and in its derivatives (so second
+# derivatives exist), the edges of domains (log near 0) and near-singular points (1 / 1e-9).
 BOUND = 1e3
 DELTA = 1e-4
 
@@ -129,8 +130,13 @@ def _well_conditioned(fn: Function, args: list[_Node]) -> float | None:
     if centre is None or any(abs(x) > BOUND for x in (centre[0], *centre[1])):
         return None
     for i in (i for i, node in enumerate(nodes) if node):
-        for by in (-DELTA, DELTA):
-            moved = at(i, by)
-            if moved is None or any(abs(m - c) > 0.1 * (1 + abs(c)) for m, c in zip(moved[1], centre[1])):
+        below, above = at(i, -DELTA), at(i, DELTA)
+        if below is None or above is None:
+            return None
+        for low, mid, high in zip(below[1], centre[1], above[1]):
+            down, up = mid - low, high - mid
+            if max(abs(down), abs(up)) > 0.1 * (1 + abs(mid)):  # a jump in the derivative
+                return None
+            if abs(up - down) > 0.1 * (abs(up) + abs(down)) + 1e-6 * (1 + abs(mid)):  # a kink in it
                 return None
     return centre[0]
