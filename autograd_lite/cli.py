@@ -42,11 +42,11 @@ class BadInput(Exception):
 def gradcheck(expression: Expression) -> int:
     """Print each partial derivative, analytic against central differences; 1 if one does not match."""
     root = _evaluate(expression)
-    print(f"{expression} = {root.data!r}")
     try:
         report = gradient_report(expression, expression.inputs, order=1, eps=1e-6, atol=1e-5, rtol=1e-3)
     except _MATH_ERRORS as e:
         raise BadInput(str(e)) from None
+    print(f"{expression} = {root.data!r}")
     print(report)
     return OK if report.ok else CHECK_FAILED
 
@@ -57,7 +57,7 @@ def _evaluate(expression: Expression) -> Value:
         try:
             root = expression(*expression.inputs)
             if not isinstance(root, Value):
-                raise BadInput(f"{expression} uses no variable: there is nothing to differentiate")
+                raise BadInput("the expression uses no variable: there is nothing to differentiate")
             root.backward()
         except _MATH_ERRORS as e:
             raise BadInput(str(e)) from None

@@ -228,9 +228,7 @@ def parse(
         if not math.isfinite(x):
             raise ValueError(f"the variable {name} must have a finite value, got {x!r}")
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(
-            1, 1, f"the expression is {len(text):,} characters long; the limit is {MAX_LENGTH:,}"
-        )
+        raise ExpressionError(1, 1, f"the expression is longer than {MAX_LENGTH:,} characters")
     _check_nesting(text)
     body = text.lstrip(
         " \t"

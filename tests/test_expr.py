@@ -95,12 +95,12 @@ HOSTILE = [
     (
         "(" * 100_000 + "x" + ")" * 100_000,
         "1:1",
-        "the expression is 200,001 characters long; the limit is 2,000",
+        "the expression is longer than 2,000 characters",
     ),
     ("(" * 150 + "x" + ")" * 150, "1:101", "brackets nest more than 100 deep"),
     ("-" * 1500 + "x", "1:101", "the expression nests more than 100 operations deep"),
     ("9**9**9**9", "1:4", "9 ** 387420489 overflows a float"),
-    ("x" * 10_000_000, "1:1", "the expression is 10,000,000 characters long; the limit is 2,000"),
+    ("x" * 10_000_000, "1:1", "the expression is longer than 2,000 characters"),
     ("1" + "0" * 400, "1:1", "is too large for a float"),
     ("1e400", "1:1", "the number 1e400 is too large for a float"),
     ("tanh(x=1)", "1:6", "tanh() takes positional arguments only"),
@@ -151,7 +151,7 @@ def test_the_limits_are_where_the_documentation_says() -> None:
     assert parse("+".join(["x"] * 50), {"x": 1.0})(1.0) == 50.0  # 49 nested additions: fine
     parse("(" * MAX_DEPTH + "x" + ")" * MAX_DEPTH, {"x": 1.0})
     parse(" " * (MAX_LENGTH - 1) + "x", {"x": 1.0})
-    with pytest.raises(ExpressionError, match="characters long"):
+    with pytest.raises(ExpressionError, match="longer than 2,000 characters"):
         parse(" " * MAX_LENGTH + "x", {"x": 1.0})
 
 
