@@ -23,8 +23,10 @@ def test_readme_has_examples() -> None:
 
 
 @pytest.mark.parametrize("block", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
-def test_readme_example_prints_what_its_comments_say(block: str) -> None:
-    run = subprocess.run([sys.executable, "-c", block], capture_output=True, text=True, timeout=60)
+def test_readme_example_prints_what_its_comments_say(block: str, tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-c", block], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
     error = re.search(r"^# (\w+Error: .+)$", block, re.M)
     if error:
         assert run.returncode != 0

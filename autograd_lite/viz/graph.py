@@ -1,0 +1,202 @@
+"""Drawing a computation graph: a box per Value (name, data, grad) and a small node per op, built as DOT."""
+
+from __future__ import annotations
+
+import os
+import reprlib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import graphviz
+
+from ..engine import Value
+from .render import Renderer, check_renderer, render, write_atomic
+
+DEFAULT_MAX_NODES = 300
+FONT = "Helvetica,Arial,sans-serif"
+MINUS = "\u2212"  # the typographic minus sign
+
+# How an op with one folded number shows it, ``{}`` standing for the number: ``x * 0.5`` is ``* 0.5``, and
+# the reflected ops, constant first in meaning, read as written: ``2 - x`` is ``2 -`` (with a minus sign).
+# Other ops show their name and numbers (``leaky_relu 0.01``).
+_WITH_CONSTANT = {
+    "+": "+ {}",
+    "-": MINUS + " {}",
+    "*": "* {}",
+    "/": "/ {}",
+    "**": "** {}",
+    "r-": "{} " + MINUS,
+    "r/": "{} /",
+    "r**": "{} **",
+    "sum": "sum + {}",
+}
+_SYMBOLS = {"-": MINUS}
+
+
+def _literal(text: str) -> str:
+    """A label that Graphviz shows as written: graphviz's escaping, and ``&`` too, since Graphviz
+    reads entities such as ``&amp;`` in any label."""
+    return str(graphviz.escape(text.replace("&", "&amp;")))
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every Value reachable from root, parents before children: the order ``backward()`` walks in reverse.
+
+    The same iterative depth-first post-order as the engine's, read through the public ``parents``.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(
+            f"expected a Value, the root of a graph, got {type(root).__name__}: {reprlib.repr(root)}"
+        )
+    order: list[Value] = []
+    seen: set[Value] = set()
+    stack: list[Any] = [root]
+    done = object()  # marks the node under it as having all its parents in the order
+    while stack:
+        node = stack.pop()
+        if node is done:
+            order.append(stack.pop())
+        elif node not in seen:
+            seen.add(node)
+            parents = node.parents
+            if parents:
+                stack += (node, done)
+                stack += parents
+            else:
+                order.append(node)
+    return order
+
+
+def check_size(order: list[Value], max_nodes: int) -> None:
+    """Refuse a graph too large to draw legibly, saying how large it is and how to draw it anyway."""
+    if len(order) > max_nodes:
+        raise ValueError(
+            f"the graph has {len(order):,} values, more than max_nodes={max_nodes} can show legibly; "
+            f"pass max_nodes={len(order)} (or more) to draw it anyway"
+        )
+
+
+def check_options(rankdir: str, fmt: str) -> None:
+    """Refuse a direction other than 'LR' or 'TB', and a number format that is no format spec for floats."""
+    if rankdir not in ("LR", "TB"):
+        raise ValueError(f"rankdir must be 'LR' (left to right) or 'TB' (top to bottom), got {rankdir!r}")
+    try:
+        format(1.0, fmt)
+    except (ValueError, TypeError):
+        raise ValueError(
+            f"fmt must be a format spec for floats, such as '.4g' or '.3f', got {fmt!r}"
+        ) from None
+
+
+def op_text(node: Value, fmt: str) -> str:
+    """How the op that made ``node`` reads in a picture, its folded numbers included (``* 0.5``)."""
+    numbers = [format(c, fmt) for c in node.constants]
+    form = _WITH_CONSTANT.get(node.op)
+    if form and len(numbers) == 1:
+        return form.format(numbers[0])
+    return " ".join([_SYMBOLS.get(node.op, node.op), ", ".join(numbers)]).strip()
+
+
+def node_ids(order: list[Value]) -> dict[Value, str]:
+    """The id of each value's box in the DOT and the SVG; its op node is ``op`` + id."""
+    return {v: f"v{i}" for i, v in enumerate(order)}
+
+
+def edge_id(node_id: str, arg: int) -> str:
+    """The id of the edge from a node's ``arg``-th parent into its op node."""
+    return f"{node_id}_{arg}"
+
+
+def build(
+    order: list[Value],
+    names: Mapping[Value, str],
+    *,
+    rankdir: Literal["LR", "TB"],
+    fmt: str,
+    show_grad: bool,
+    highlight: Iterable[Value],
+) -> graphviz.Digraph:
+    """The DOT graph of ``order``, values named by ``names``; all text goes through graphviz's escaping."""
+    check_options(rankdir, fmt)
+    ids = node_ids(order)
+    marked = set(highlight)
+    strangers = marked - ids.keys()
+    if strangers:
+        raise ValueError(f"highlight: {next(iter(strangers))!r} is not in the graph being drawn")
+    dot = graphviz.Digraph(
+        graph_attr={"rankdir": rankdir, "fontname": FONT, "ordering": "in"},  # parents in argument order
+        node_attr={"fontname": FONT, "fontsize": "11", "height": "0.3"},
+        edge_attr={"arrowsize": "0.6"},
+    )
+    for v in order:
+        i = ids[v]
+        lines = [names[v], f"data {format(v.data, fmt)}"]
+        if show_grad:
+            lines.append(f"grad {format(float(v.grad), fmt)}")
+        fill = "#ffe9a8" if v in marked else "white"
+        text = "\n".join(line for line in lines if line)
+        dot.node(i, _literal(text), id=i, shape="box", style="rounded,filled", fillcolor=fill)
+        if v.parents:
+            dot.node("op" + i, _literal(op_text(v, fmt)), id="op" + i, shape="ellipse", fontsize="10")
+            for k, parent in enumerate(v.parents):
+                dot.edge(ids[parent], "op" + i, id=edge_id(i, k))
+            dot.edge("op" + i, i, id="out" + i)
+    return dot
+
+
+class GraphView:
+    """A drawn graph: its DOT ``source``, SVG, files, and inline SVG in Jupyter."""
+
+    def __init__(self, dot: graphviz.Digraph, renderer: Renderer) -> None:
+        self._dot = dot
+        self.renderer = renderer
+
+    @property
+    def source(self) -> str:
+        """The graph in the DOT language."""
+        return str(self._dot.source)
+
+    def to_svg(self) -> str:
+        """The picture as an SVG document, from the system ``dot`` or the embedded Graphviz."""
+        return render(self.source, "svg", self.renderer).decode()
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write ``.svg``, ``.dot`` or ``.png`` (PNG needs the system Graphviz), whole or not at all."""
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix == ".svg":
+            data = self.to_svg().encode()
+        elif suffix == ".dot":
+            data = self.source.encode()
+        elif suffix == ".png":
+            data = render(self.source, "png", self.renderer)
+        else:
+            raise ValueError(f"save() writes .svg, .dot or .png files, got {str(path)!r}")
+        write_atomic(path, data)
+        return path
+
+    def _repr_svg_(self) -> str:
+        return self.to_svg()
+
+
+def draw(
+    root: Value,
+    *,
+    rankdir: Literal["LR", "TB"] = "LR",
+    fmt: str = ".4g",
+    show_grad: bool = True,
+    highlight: Iterable[Value] = (),
+    max_nodes: int = DEFAULT_MAX_NODES,
+    renderer: Renderer = "auto",
+) -> GraphView:
+    """The graph that computed ``root``: each Value's label, data and grad, and the op that made it.
+
+    ``rankdir`` is 'LR' (left to right) or 'TB' (top to bottom); ``fmt`` formats the numbers.
+    """
+    renderer = check_renderer(renderer)
+    order = topological_order(root)
+    check_size(order, max_nodes)
+    names = {v: v.label for v in order}
+    dot = build(order, names, rankdir=rankdir, fmt=fmt, show_grad=show_grad, highlight=highlight)
+    return GraphView(dot, renderer)

