@@ -6,7 +6,9 @@ import argparse
 import keyword
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 from .engine import Value, detect_anomaly
 from .expr import BUILTINS, MAX_LENGTH, Expression, parse
@@ -39,8 +41,8 @@ class BadInput(Exception):
     """Input the command refuses: the message is the one line it prints."""
 
 
-def gradcheck(expression: Expression) -> int:
-    """Print each partial derivative, analytic against central differences; 1 if one does not match."""
+def gradcheck(expression: Expression, args: argparse.Namespace) -> int:
+    """Print each partial derivative, analytic and by central differences; exit 1 if one does not match."""
     root = _evaluate(expression)
     try:
         report = gradient_report(expression, expression.inputs, order=1, eps=1e-6, atol=1e-5, rtol=1e-3)
@@ -49,6 +51,49 @@ def gradcheck(expression: Expression) -> int:
     print(f"{expression} = {root.data!r}")
     print(report)
     return OK if report.ok else CHECK_FAILED
+
+
+def draw(expression: Expression, args: argparse.Namespace) -> int:
+    """Write a picture of the expression's graph after backward: every value's data and grad, every op."""
+    viz = _viz()
+    root = _evaluate(expression)
+    _write(lambda: viz.draw(root).save(args.output), args.output)
+    return OK
+
+
+def steps(expression: Expression, args: argparse.Namespace) -> int:
+    """Print backward's chain-rule steps as a table, or write the page that steps through them (-o)."""
+    viz = _viz()
+    _evaluate(expression)  # checks the point; the stepper runs backward on a graph of its own
+    try:
+        stepper = viz.step_through(expression(*expression.inputs))
+    except ValueError as e:  # a graph too large to show
+        raise BadInput(str(e)) from None
+    if args.output is None:
+        print(stepper)
+    else:
+        _write(lambda: stepper.save(args.output), args.output)
+    return OK
+
+
+def _viz() -> Any:
+    """autograd_lite.viz, imported only by the commands that draw: it needs the [viz] extra."""
+    try:
+        from . import viz
+    except ImportError as e:
+        raise BadInput(str(e)) from None
+    return viz
+
+
+def _write(save: Callable[[], Path], path: str) -> None:
+    """Save (viz writes whole files or nothing) and say where; a refused or unwritable path is bad input."""
+    try:
+        written = save()
+    except (ValueError, RuntimeError) as e:  # a file type it cannot write, or no Graphviz to render with
+        raise BadInput(str(e)) from None
+    except OSError as e:
+        raise BadInput(f"cannot write {path}: {e.strerror or e}") from None
+    print(f"wrote {written}")
 
 
 def _evaluate(expression: Expression) -> Value:
@@ -98,42 +143,49 @@ def _expression(args: argparse.Namespace) -> Expression:
         raise BadInput(str(e)) from None
 
 
-def _add_expression(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "expression",
-        metavar="EXPR",
-        help="an expression such as 'tanh(w1*x1 + w2*x2 + b)', or - to read it from standard input",
-    )
-    parser.add_argument(
-        "--var",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a variable and its value, as in --var x=1.5 (repeat for each variable)",
-    )
+_LANGUAGE = (
+    "EXPR is Python arithmetic: numbers, the variables given with --var, + - * / **, unary minus, and the "
+    f"ops {', '.join(name for name, fn in BUILTINS.items() if not fn.precedence)} called with positional "
+    "arguments."
+)
+_EXIT = "Exit status: 0 ok, 1 a gradient check failed, 2 bad input."
+Command = Callable[[Expression, argparse.Namespace], int]
+_COMMANDS: dict[str, tuple[Command, str, str | None]] = {
+    # name: (function, help, the -o option's help: None for none)
+    "gradcheck": (gradcheck, "check an expression's gradient against finite differences", None),
+    "draw": (draw, "draw an expression's graph to a file", "the picture to write: .svg, .dot or .png"),
+    "steps": (steps, "show backward's chain rule step by step", "write the stepper page here (.html)"),
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="autograd-lite",
-        description=__doc__,
-        epilog="Exit status: 0 ok, 1 a gradient check failed, 2 bad input.",
-    )
+    parser = argparse.ArgumentParser(prog="autograd-lite", description=__doc__, epilog=_EXIT)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="run the worked example", description=demo.__doc__)
-    checking = commands.add_parser(
-        "gradcheck",
-        help="check an expression's gradient against finite differences",
-        description=f"{gradcheck.__doc__} Expressions use numbers, the variables, + - * / **, and the ops "
-        f"{', '.join(name for name, fn in BUILTINS.items() if not fn.precedence)}.",
-    )
-    _add_expression(checking)
+    for name, (function, summary, output) in _COMMANDS.items():
+        command = commands.add_parser(
+            name, help=summary, description=f"{function.__doc__} {_LANGUAGE}", epilog=_EXIT
+        )
+        command.add_argument(
+            "expression",
+            metavar="EXPR",
+            help="an expression such as 'tanh(w1*x1 + w2*x2 + b)', or - to read it from standard input",
+        )
+        command.add_argument(
+            "--var",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="a variable and its value, as in --var x=1.5 (repeat for each variable)",
+        )
+        if output is not None:
+            command.add_argument("-o", "--output", required=name == "draw", metavar="PATH", help=output)
     args = parser.parse_args(argv)
     if args.command == "demo":
         demo()
         return OK
     try:
-        return gradcheck(_expression(args))
+        return _COMMANDS[args.command][0](_expression(args), args)
     except BadInput as e:
         print(f"autograd-lite: error: {e}", file=sys.stderr)
         return BAD_INPUT

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 import torch
+
+from autograd_lite.viz.render import resolve
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 SCRIPT = Path(sys.executable).parent / "autograd-lite"  # the console script installed beside this python
@@ -47,11 +51,11 @@ def test_help_lists_the_commands_and_exit_codes(how: str) -> None:
     command = [str(SCRIPT)] if how == "console script" else [sys.executable, "-m", "autograd_lite"]
     done = subprocess.run([*command, "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert "{demo,gradcheck}" in done.stdout
+    assert "{demo,gradcheck,draw,steps}" in done.stdout
     assert "Exit status: 0 ok, 1 a gradient check failed, 2 bad input." in done.stdout
 
 
-@pytest.mark.parametrize("command", ["demo", "gradcheck"])
+@pytest.mark.parametrize("command", ["demo", "gradcheck", "draw", "steps"])
 def test_every_command_has_help(command: str) -> None:
     done = run(command, "--help")
     assert done.returncode == 0 and done.stdout.startswith(f"usage: autograd-lite {command}")
@@ -115,6 +119,93 @@ def test_the_readme_command_line_examples_print_what_the_readme_shows() -> None:
         assert done.returncode == (2 if "error:" in shown else 1 if "<- wrong" in shown else 0)
 
 
+NEURON_GRADS = {
+    "w": 1.0,
+    "x": -1.5,
+    "b": 0.5,
+}  # d tanh(w*x + b)/d each at w=-3, x=2, b=6.88...: checked vs torch
+SMALL_NEURON = ["tanh(w*x + b)", "--var", "w=-3", "--var", "x=2", "--var", "b=6.8813735870195432"]
+
+
+def test_the_small_neurons_gradients_are_torchs() -> None:
+    w, x, b = (
+        torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (-3.0, 2.0, 6.8813735870195432)
+    )
+    torch.tanh(w * x + b).backward()
+    assert [w.grad.item(), x.grad.item(), b.grad.item()] == pytest.approx(
+        list(NEURON_GRADS.values()), rel=1e-12
+    )
+
+
+def needs_a_renderer() -> None:
+    """Rendering SVG needs the system Graphviz or the embedded one: skip without (fail under CI)."""
+    try:
+        resolve("auto")
+    except RuntimeError as e:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must have a Graphviz renderer: {e}")
+        pytest.skip(str(e))
+
+
+def test_draw_writes_an_svg_with_each_values_label_data_and_grad(tmp_path: Path) -> None:
+    needs_a_renderer()
+    done = run("draw", *SMALL_NEURON, "-o", "graph.svg", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "wrote graph.svg\n"
+    svg = ET.parse(tmp_path / "graph.svg").getroot()
+    texts = {}
+    for g in svg.iter("{http://www.w3.org/2000/svg}g"):
+        if g.get("class") == "node":
+            lines = [t.text for t in g.iter("{http://www.w3.org/2000/svg}text")]
+            texts[lines[0]] = lines[1:]
+    for name, grad in NEURON_GRADS.items():
+        assert texts[name][1] == f"grad {grad:.4g}"
+    assert texts["w"][0] == "data -3" and texts["tanh"] == []  # the op is a node of its own
+
+
+def test_draw_writes_dot_without_a_renderer(tmp_path: Path) -> None:
+    done = run("draw", *SMALL_NEURON, "-o", "graph.dot", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    source = (tmp_path / "graph.dot").read_text()
+    assert 'label="x\ndata 2\ngrad -1.5"' in source and "label=tanh" in source
+
+
+def test_steps_prints_every_chain_rule_step_and_ends_at_torchs_gradients() -> None:
+    done = run("steps", *SMALL_NEURON)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "backward from v5: v5.grad = 1, then 5 steps"
+    rows = [line.split() for line in lines[2:]]
+    assert len(rows) == 5
+    last = {row[2]: float(row[-1]) for row in rows}  # each parent's grad after its last step
+    assert {name: last[name] for name in NEURON_GRADS} == NEURON_GRADS
+    for _, _, _, local, upstream, contribution, _ in rows:  # local * upstream = contribution
+        assert float(local) * float(upstream) == pytest.approx(float(contribution), rel=1e-3)
+
+
+def test_steps_writes_the_stepper_page(tmp_path: Path) -> None:
+    needs_a_renderer()
+    done = run("steps", *SMALL_NEURON, "-o", "steps.html", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / "steps.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and "<svg" in page
+    assert "x.grad += w.data \u00d7 v3.grad" in page  # the equation of the last step, with a times sign
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["draw", "x * 2", "--var", "x=1", "-o", "graph.txt"], "save() writes .svg, .dot or .png files"),
+        (["draw", "x * 2", "--var", "x=1", "-o", "missing/graph.dot"], "cannot write missing/graph.dot"),
+        (["steps", "x * 2", "--var", "x=1", "-o", "steps.svg"], "save() writes an .html page"),
+        (["draw", "log(x)", "--var", "x=-1", "-o", "graph.dot"], "log(x=-1.0) is outside the op's domain"),
+    ],
+)
+def test_draw_and_steps_refuse_bad_outputs_and_points_writing_nothing(args, message, tmp_path: Path) -> None:
+    assert_refused(run(*args, cwd=tmp_path), message)
+    assert list(tmp_path.iterdir()) == []
+
+
 # ---- bad input: exit 2, one line on standard error, nothing else -------------------------------------------
 def assert_refused(done: subprocess.CompletedProcess[str], message: str) -> None:
     assert done.returncode == 2, (done.stdout, done.stderr)
@@ -144,7 +235,7 @@ def test_hostile_expressions_exit_2_with_one_line_quickly_and_write_nothing(
     text, message, tmp_path: Path
 ) -> None:
     start = time.perf_counter()
-    done = run("gradcheck", text, "--var", "x=1.5", "--var", "y=2", cwd=tmp_path)
+    done = run("draw", text, "--var", "x=1.5", "--var", "y=2", "-o", "graph.svg", cwd=tmp_path)
     assert time.perf_counter() - start < 5.0
     assert_refused(done, message)
     assert list(tmp_path.iterdir()) == []
@@ -160,7 +251,7 @@ def test_hostile_expressions_exit_2_with_one_line_quickly_and_write_nothing(
 )
 def test_huge_expressions_on_standard_input_are_refused_quickly(text, message, tmp_path: Path) -> None:
     start = time.perf_counter()
-    done = run("gradcheck", "-", "--var", "x=1.5", stdin=text, cwd=tmp_path)
+    done = run("steps", "-", "--var", "x=1.5", "-o", "steps.html", stdin=text, cwd=tmp_path)
     assert time.perf_counter() - start < 5.0
     assert_refused(done, message)
     assert list(tmp_path.iterdir()) == []

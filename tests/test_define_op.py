@@ -154,3 +154,15 @@ def test_detect_anomaly_names_a_user_op() -> None:
     blows_up = define_op("blows_up", lambda x: (math.inf, 1.0))
     with detect_anomaly(), pytest.raises(FloatingPointError, match=r"detect_anomaly: blows_up\(1.0\)"):
         blows_up(Value(1.0))
+
+
+def test_user_ops_appear_by_name_in_pictures_and_in_the_stepper() -> None:
+    from autograd_lite.viz import draw, step_through
+
+    x = Value(1.5, label="x")
+    y = cube(x) * 2
+    assert "label=cube" in draw(y).source
+    stepper = step_through(y)
+    (cube_step,) = [s for s in stepper.steps if s.node.op == "cube"]
+    assert (cube_step.parent, cube_step.local, cube_step.upstream) == (x, 6.75, 2.0)
+    assert x.grad == 13.5
