@@ -45,7 +45,7 @@ def gradcheck(expression: Expression, args: argparse.Namespace) -> int:
     """Print each partial derivative, analytic and by central differences; exit 1 if one does not match."""
     root = _evaluate(expression)
     try:
-        report = gradient_report(expression, expression.inputs, order=1, eps=1e-6, atol=1e-5, rtol=1e-3)
+        report = gradient_report(expression, expression.inputs)
     except _MATH_ERRORS as e:
         raise BadInput(str(e)) from None
     print(f"{expression} = {root.data!r}")

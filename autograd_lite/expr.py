@@ -74,8 +74,11 @@ _NAMED += ["softplus", "swish", "mish"]
 BUILTINS: dict[str, Function] = {f.name: f for f in _OPERATORS}
 BUILTINS |= {name: _method(name, getattr(Value, name)) for name in _NAMED}
 BUILTINS["abs"] = _method("abs", Value.__abs__)
-_SYMBOLS: dict[type[ast.AST], str] = {ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@", ast.BitAnd: "&"}
-_SYMBOLS |= {
+_SYMBOLS: dict[type[ast.AST], str] = {  # the operators refused, for the error message
+    ast.Mod: "%",
+    ast.FloorDiv: "//",
+    ast.MatMult: "@",
+    ast.BitAnd: "&",
     ast.BitOr: "|",
     ast.BitXor: "^",
     ast.LShift: "<<",
@@ -152,7 +155,7 @@ class Expression:
         printer.text(repr(self))
 
 
-# ---- printing: the shortest text that parses back to the same expression ----------------------------------
+# ---- printing: text that parses back to the same expression, with only the brackets it needs ---------------
 def number(x: float) -> str:
     """A float as written in an expression: integers without '.0'."""
     if x.is_integer() and abs(x) < 1e16 and not (x == 0 and math.copysign(1.0, x) < 0):
@@ -211,9 +214,7 @@ _FORBIDDEN = {
 }
 
 
-def parse(
-    text: str, variables: Mapping[str, float], ops: Iterable[str | Callable[..., Any]] = ()
-) -> Expression:
+def parse(text: str, variables: Mapping[str, float], ops: Iterable[Callable[..., Any]] = ()) -> Expression:
     """Check text against the language and build its Expression; ExpressionError (with the position) if not.
 
     variables: name -> value. ops: functions made by define_op, callable by name besides the built-ins.
@@ -230,9 +231,8 @@ def parse(
     if len(text) > MAX_LENGTH:
         raise ExpressionError(1, 1, f"the expression is longer than {MAX_LENGTH:,} characters")
     _check_nesting(text)
-    body = text.lstrip(
-        " \t"
-    )  # blanks before an expression are fine, but ast's eval mode calls them an indent
+    # blanks before an expression are fine, but ast's eval mode calls them an indent
+    body = text.lstrip(" \t")
     indent = len(text) - len(body)
     try:
         with warnings.catch_warnings():  # e.g. SyntaxWarning for "1(2)": the error below says it in one line

@@ -190,7 +190,7 @@ TOKENS = st.sampled_from(
 )  # fmt: skip
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.lists(TOKENS, max_size=40).map("".join))
 def test_fuzz_token_soup_gives_an_expression_or_one_clear_error(text: str) -> None:
     assert_parses_or_refuses_clearly(text)
@@ -232,7 +232,7 @@ def syntax_trees() -> st.SearchStrategy[ast.expr]:
     return st.recursive(leaves, extend, max_leaves=12)
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(syntax_trees())
 def test_fuzz_random_syntax_trees_give_an_expression_or_one_clear_error(tree: ast.expr) -> None:
     try:

@@ -107,9 +107,7 @@ def test_with_raise_exception_false_gradcheck_returns_the_verdict() -> None:
 
 
 def test_unlabelled_inputs_are_named_by_position() -> None:
-    report = gradient_report(
-        lambda a, b: wrong_cube(b) + a, [1.0, 2.0], order=1, eps=1e-6, atol=1e-5, rtol=1e-3
-    )
+    report = gradient_report(lambda a, b: wrong_cube(b) + a, [1.0, 2.0])
     assert [row.name for row in report.rows if not row.ok] == ["df/dx1"]
 
 
@@ -140,7 +138,7 @@ def test_gradgradcheck_of_an_op_without_derivatives_as_values_says_what_is_missi
 
 def test_gradgradcheck_checks_mixed_second_derivatives_against_torch() -> None:
     f = lambda x, y: (x * y).sin() + x.exp() * y
-    report = gradient_report(f, [0.3, -1.2], order=2, eps=1e-6, atol=1e-5, rtol=1e-3)
+    report = gradient_report(f, [0.3, -1.2], order=2)
     assert report.ok
     x, y = (torch.tensor(v, dtype=torch.float64) for v in (0.3, -1.2))
     want = torch.autograd.functional.hessian(lambda a, b: torch.sin(a * b) + torch.exp(a) * b, (x, y))
@@ -164,7 +162,7 @@ def test_at_a_kink_a_gradient_between_the_one_sided_derivatives_passes_with_a_wa
         RuntimeWarning, match=rf"f is not differentiable \(df/dx0: one-sided derivatives {one_sided}\)"
     ):
         assert gradcheck(f, [0.0])
-    (row,) = gradient_report(f, [0.0], order=1, eps=1e-6, atol=1e-5, rtol=1e-3).rows
+    (row,) = gradient_report(f, [0.0]).rows
     assert row.ok and row.not_differentiable == f"one-sided derivatives {one_sided}"
 
 
@@ -208,3 +206,16 @@ def test_an_input_within_eps_of_the_domain_edge_is_a_clear_error() -> None:
 def test_misuse_is_a_clear_error(f, inputs, error, message) -> None:
     with pytest.raises(error, match=re.escape(message)):
         gradcheck(f, inputs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"order": 3}, "order is 1 (gradcheck) or 2 (gradgradcheck), got 3"),
+        ({"eps": 0.0}, "eps must be positive and atol, rtol not negative, got eps=0.0"),
+        ({"rtol": -1.0}, "eps must be positive and atol, rtol not negative"),
+    ],
+)
+def test_bad_settings_are_a_clear_error(kwargs, message) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        gradient_report(Value.exp, [1.0], **kwargs)

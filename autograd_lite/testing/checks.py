@@ -19,6 +19,7 @@ from typing import Any
 from ..engine import Value, no_grad
 
 Function = Callable[..., Any]
+EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3  # torch.autograd.gradcheck's defaults
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
 
 
@@ -87,9 +88,9 @@ class Report:
 def gradcheck(
     f: Function,
     inputs: Sequence[float | Value],
-    eps: float = 1e-6,
-    atol: float = 1e-5,
-    rtol: float = 1e-3,
+    eps: float = EPS,
+    atol: float = ATOL,
+    rtol: float = RTOL,
     raise_exception: bool = True,
 ) -> bool:
     """Check f's gradient at inputs against central differences: True, or GradcheckError with the table.
@@ -102,9 +103,9 @@ def gradcheck(
 def gradgradcheck(
     f: Function,
     inputs: Sequence[float | Value],
-    eps: float = 1e-6,
-    atol: float = 1e-5,
-    rtol: float = 1e-3,
+    eps: float = EPS,
+    atol: float = ATOL,
+    rtol: float = RTOL,
     raise_exception: bool = True,
 ) -> bool:
     """Check the derivatives ``backward(create_graph=True)`` builds: the gradient, and the second derivatives
@@ -128,9 +129,17 @@ def _verdict(report: Report, raise_exception: bool) -> bool:
 
 
 def gradient_report(
-    f: Function, inputs: Sequence[float | Value], *, order: int, eps: float, atol: float, rtol: float
+    f: Function,
+    inputs: Sequence[float | Value],
+    *,
+    order: int = 1,
+    eps: float = EPS,
+    atol: float = ATOL,
+    rtol: float = RTOL,
 ) -> Report:
     """The table gradcheck (order 1) or gradgradcheck (order 2) checks, passing or not."""
+    if order not in (1, 2):
+        raise ValueError(f"order is 1 (gradcheck) or 2 (gradgradcheck), got {order!r}")
     if eps <= 0 or atol < 0 or rtol < 0:
         raise ValueError(f"eps must be positive and atol, rtol not negative, got {eps=}, {atol=}, {rtol=}")
     xs, names = _point(inputs)
