@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
+from pathlib import Path
 
 import pytest
 import torch
@@ -219,3 +220,15 @@ def test_misuse_is_a_clear_error(f, inputs, error, message) -> None:
 def test_bad_settings_are_a_clear_error(kwargs, message) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         gradient_report(Value.exp, [1.0], **kwargs)
+
+
+def test_the_readme_shows_the_failure_table_gradcheck_prints() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    shown = readme.split("raises\n`GradcheckError`", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    bad_cube = define_op("bad_cube", lambda x: (x**3, 2 * x**2))
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda x, y: bad_cube(x) * y.exp(), [Value(1.5, "x"), Value(-0.5, "y")])
+    printed = str(caught.value).splitlines()
+    assert len(printed) == len(shown.splitlines())
+    for got, want in zip(printed, shown.splitlines()):  # the error columns vary in their last bits with libm
+        assert got.split()[:3] == want.split()[:3]
