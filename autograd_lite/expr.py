@@ -156,7 +156,7 @@ class Expression:
 
 
 # ---- printing: text that parses back to the same expression, with only the brackets it needs ---------------
-def number(x: float) -> str:
+def _number(x: float) -> str:
     """A float as written in an expression: integers without '.0'."""
     if x.is_integer() and abs(x) < 1e16 and not (x == 0 and math.copysign(1.0, x) < 0):
         return str(int(x))
@@ -176,7 +176,7 @@ def _text(term: Term, parent: int = 0) -> str:
     if isinstance(term, str):
         text = term
     elif not isinstance(term, Apply):
-        text = number(term)
+        text = _number(term)
     elif not term.fn.precedence:
         text = f"{term.fn.name}({', '.join(_text(a) for a in term.args)})"
     elif term.fn.name == "neg":

@@ -232,3 +232,12 @@ def test_the_readme_shows_the_failure_table_gradcheck_prints() -> None:
     assert len(printed) == len(shown.splitlines())
     for got, want in zip(printed, shown.splitlines()):  # the error columns vary in their last bits with libm
         assert got.split()[:3] == want.split()[:3]
+
+
+def test_gradcheck_leaves_the_grads_of_its_inputs_and_of_values_f_closes_over_as_they_were() -> None:
+    w = Value(0.7, label="w")
+    w.grad = 0.25
+    x = Value(1.5, label="x")
+    assert gradcheck(lambda v: (w * v).tanh(), [x])
+    assert gradgradcheck(lambda v: (w * v).tanh(), [x])
+    assert (w.grad, x.grad) == (0.25, 0.0)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import functools
 import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -192,7 +193,9 @@ class _Checker:
 
     def float_gradient(self, xs: list[float]) -> list[float]:
         leaves = [Value(x) for x in xs]
-        self.output(leaves).backward()
+        out = self.output(leaves)
+        with _grads_kept(out, leaves):
+            out.backward()
         return [float(leaf.grad) for leaf in leaves]
 
     def row(self, name: str, analytic: float, g: Callable[[float], float]) -> Row:
@@ -217,7 +220,9 @@ class _Checker:
 
     def gradient(self, xs: list[float], create_graph: bool = False) -> list[Row]:
         leaves = [Value(x) for x in xs]
-        self.output(leaves).backward(create_graph=create_graph)
+        out = self.output(leaves)
+        with _grads_kept(out, leaves):
+            out.backward(create_graph=create_graph)
         analytic = [float(leaf.grad) for leaf in leaves]
         return [
             self.row(f"df/d{name}", analytic[i], functools.partial(self.moved_value, xs, i))
@@ -226,15 +231,17 @@ class _Checker:
 
     def hessian(self, xs: list[float]) -> list[Row]:
         leaves = [Value(x) for x in xs]
-        self.output(leaves).backward(create_graph=True)
-        firsts = [leaf.grad for leaf in leaves]
+        out = self.output(leaves)
         analytic = []
-        for first in firsts:
-            for leaf in leaves:
-                leaf.grad = 0.0
-            if isinstance(first, Value):  # a number: this first derivative is a constant
-                first.backward()
-            analytic.append([float(leaf.grad) for leaf in leaves])
+        with _grads_kept(out, leaves):
+            out.backward(create_graph=True)
+            firsts = [leaf.grad for leaf in leaves]
+            for first in firsts:
+                for leaf in leaves:
+                    leaf.grad = 0.0
+                if isinstance(first, Value):  # a number: this first derivative is a constant
+                    first.backward()
+                analytic.append([float(leaf.grad) for leaf in leaves])
         # the gradient with input j moved by a step, computed once per step for all the rows of column j
         columns = [functools.cache(functools.partial(self.moved_gradient, xs, j)) for j in range(len(xs))]
         return [
@@ -248,6 +255,24 @@ class _Checker:
 
     def moved_gradient(self, xs: list[float], j: int, step: float) -> list[float]:
         return self.float_gradient(_moved(xs, j, step))
+
+
+@contextmanager
+def _grads_kept(out: Value, inputs: list[Value]) -> Iterator[None]:
+    """Give back their grads to the leaves f closes over (its parameters, say): backward adds to them."""
+    held, seen, stack = [], set(inputs), [out]
+    while stack:
+        v = stack.pop()
+        if v not in seen:
+            seen.add(v)
+            stack += v.parents
+            if not v.parents:
+                held.append((v, v.grad))
+    try:
+        yield
+    finally:
+        for leaf, grad in held:
+            leaf.grad = grad
 
 
 def _moved(xs: list[float], i: int, step: float) -> list[float]:
