@@ -17,10 +17,11 @@ import math
 import operator
 import re
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import ops as table
 from .engine import Value, apply
 from .ops import Op
 
@@ -69,11 +70,19 @@ _OPERATORS = [
     Function("neg", operator.neg, 1, 1, precedence=4),
     Function("**", operator.pow, 2, 2, precedence=5),
 ]
-_NAMED = ["exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "leaky_relu", "elu", "selu"]
-_NAMED += ["softplus", "swish", "mish"]
+
+
+def _named() -> Iterator[Function]:
+    """Every op of the table that Value has as a method (abs as __abs__), to call by name."""
+    for op in vars(table).values():
+        if isinstance(op, Op) and op.name.isidentifier() and not op.variadic:
+            method = getattr(Value, op.name, None) or getattr(Value, f"__{op.name}__", None)
+            if method is not None:
+                yield _method(op.name, method)
+
+
 BUILTINS: dict[str, Function] = {f.name: f for f in _OPERATORS}
-BUILTINS |= {name: _method(name, getattr(Value, name)) for name in _NAMED}
-BUILTINS["abs"] = _method("abs", Value.__abs__)
+BUILTINS |= {f.name: f for f in _named() if f.name not in BUILTINS}  # not neg: it is unary minus
 _SYMBOLS: dict[type[ast.AST], str] = {  # the operators refused, for the error message
     ast.Mod: "%",
     ast.FloorDiv: "//",
