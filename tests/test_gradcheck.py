@@ -177,6 +177,20 @@ def test_where_the_gradient_jumps_gradgradcheck_passes_with_a_warning(f) -> None
     assert any(jump in str(w.message) for w in caught)
 
 
+def test_a_kink_within_eps_of_the_point_is_recognised_too() -> None:
+    # relu's kink lies between x - eps and x: the central difference (0.75) matches neither side
+    with pytest.warns(RuntimeWarning, match=r"one-sided derivatives 0 and 1\)"):
+        assert gradcheck(Value.relu, [5e-7])
+
+
+def test_strong_curvature_is_not_mistaken_for_a_kink() -> None:
+    # sqrt near 0: the slopes between neighbouring points change fast, but steadily
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert gradgradcheck(Value.sqrt, [1e-3])
+        assert gradcheck(lambda v: 1 / v, [1e-2])
+
+
 def test_a_wrong_gradient_at_a_kink_still_fails() -> None:
     # relu(x) - relu(-x) is x: its slope is 1 on both sides, but relu'(0) = 0 makes the engine say 0
     with pytest.raises(GradcheckError, match=r"df/dx0 +0 +1 +1 +1  <- wrong$"):
