@@ -10,15 +10,50 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .data import make_moons
 from .engine import Value, detect_anomaly
 from .expr import BUILTINS, MAX_LENGTH, Expression, parse
+from .losses import hinge, l2_penalty
+from .nn import MLP
+from .optim import SGD
+from .plots import decision_boundary, require_matplotlib
 from .testing import gradient_report
+from .train import fit, sign_accuracy
 
 OK, CHECK_FAILED, BAD_INPUT = 0, 1, 2
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError, FloatingPointError)
 
 
-def demo() -> None:
+def demo(out: Path) -> None:
+    """Train micrograd's demo network on the moons, then write its loss curves and decision boundary."""
+    require_matplotlib("autograd-lite demo")  # fail before training, not after
+    X, labels = make_moons(100, noise=0.1, seed=1)
+    y = [2 * t - 1 for t in labels]  # the hinge loss takes classes -1 and 1
+    model = MLP(2, [16, 16, 1], seed=1337)
+    print(f"Training {model} on {len(X)} moons points: hinge loss + 1e-4 * L2, SGD with momentum")
+    history = fit(
+        model,
+        X,
+        y,
+        loss=lambda outputs, targets: hinge(outputs, targets) + l2_penalty(model.parameters(), 1e-4),
+        optimizer=SGD(model.parameters(), lr=0.1, momentum=0.9),
+        epochs=100,
+        accuracy=sign_accuracy,
+    )
+    print(
+        f"After {len(history.loss)} epochs: loss {history.loss[-1]:.4f}, accuracy {history.accuracy[-1]:.0%}"
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    pictures = {
+        "loss.png": (history.plot(), "loss, accuracy and gradient norm per layer, by epoch"),
+        "decision_boundary.png": (decision_boundary(model, X, y), "the trained network's decision boundary"),
+    }
+    for name, (fig, what) in pictures.items():
+        fig.savefig(out / name, dpi=100)
+        print(f"wrote {out / name}: {what}")
+
+
+def neuron() -> None:
     """A worked example: a neuron's forward pass, then its gradients by backpropagation."""
     x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
     w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
@@ -148,7 +183,7 @@ _LANGUAGE = (
     f"ops {', '.join(name for name, fn in BUILTINS.items() if not fn.precedence)} called with positional "
     "arguments."
 )
-_EXIT = "Exit status: 0 ok, 1 a gradient check failed, 2 bad input."
+_EXIT = "Exit status: 0 ok, 1 a gradient check (or the demo) failed, 2 bad input."
 Command = Callable[[Expression, argparse.Namespace], int]
 _COMMANDS: dict[str, tuple[Command, str, str | None]] = {
     # name: (function, help, the -o option's help: None for none)
@@ -161,7 +196,11 @@ _COMMANDS: dict[str, tuple[Command, str, str | None]] = {
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="autograd-lite", description=__doc__, epilog=_EXIT)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("demo", help="run the worked example", description=demo.__doc__)
+    demo_parser = commands.add_parser("demo", help="train a network and draw it", description=demo.__doc__)
+    demo_parser.add_argument(
+        "--out", type=Path, default=Path("demo-output"), help="where to write the pictures"
+    )
+    commands.add_parser("neuron", help="a neuron's backpropagation, by hand", description=neuron.__doc__)
     for name, (function, summary, output) in _COMMANDS.items():
         command = commands.add_parser(
             name, help=summary, description=f"{function.__doc__} {_LANGUAGE}", epilog=_EXIT
@@ -181,8 +220,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if output is not None:
             command.add_argument("-o", "--output", required=name == "draw", metavar="PATH", help=output)
     args = parser.parse_args(argv)
+    if args.command == "neuron":
+        neuron()
+        return OK
     if args.command == "demo":
-        demo()
+        try:
+            demo(args.out)
+        except (ImportError, OSError) as e:  # matplotlib missing, or the output directory not writable
+            parser.exit(1, f"autograd-lite demo: {e}\n")
         return OK
     try:
         return _COMMANDS[args.command][0](_expression(args), args)

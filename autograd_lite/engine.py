@@ -16,7 +16,6 @@ import reprlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from itertools import chain
 from typing import Any, NamedTuple
 
 from . import ops
@@ -78,15 +77,22 @@ _new = object.__new__
 
 def _node(data: float, fn: Op, args: Sequence[Any], local_grads: Sequence[float]) -> Value:
     """A new node: ``args`` (Values first, then numbers) beside the local gradients of the Values."""
-    locals_: list[float | None] = [*local_grads, *(None,) * (len(args) - len(local_grads))]
     node: Value = _new(Value)
     node.data = data
     node.grad = 0.0
     node.label = ""
     node._fn = fn
-    node._a, node._da = args[0], locals_[0]
-    node._b, node._db = (args[1], locals_[1]) if len(args) > 1 else (None, None)
-    node._more = tuple(chain.from_iterable(zip(args[2:], locals_[2:])))
+    node._a, node._da = args[0], local_grads[0]
+    if len(args) == 1:
+        node._b = node._db = None
+        node._more = ()
+        return node
+    node._b, node._db = args[1], local_grads[1] if len(local_grads) > 1 else None
+    more: list[Any] = [None] * (2 * len(args) - 4)  # (argument, local) pairs; a number's local is None
+    more[0::2] = args[2:]
+    extra = local_grads[2:]
+    more[1 : 2 * len(extra) : 2] = extra
+    node._more = tuple(more)
     return node
 
 
@@ -196,8 +202,13 @@ class Value:
     @property
     def parents(self) -> tuple[Value, ...]:
         """The Values this node was computed from, in argument order."""
-        e = self._arguments()
-        return tuple(arg for arg, local in zip(e[::2], e[1::2]) if local is not None)
+        if self._fn is None:
+            return ()
+        if self._db is None:  # one Value; any other arguments are numbers
+            return (self._a,)
+        more = self._more
+        values = more[1::2].index(None) if None in more[1::2] else len(more) // 2
+        return (self._a, self._b, *more[0 : 2 * values : 2])
 
     @property
     def local_grads(self) -> tuple[float, ...]:
@@ -351,9 +362,16 @@ def apply(op: Op, *args: Operand) -> Value | float:
     """Apply an op to Values and numbers: a new node, or a plain float if no argument is a Value."""
     if not op.variadic and len(args) != len(op.derivatives):
         raise TypeError(f"{op.name} takes {len(op.derivatives)} arguments, got {len(args)}")
-    args = _values_first(op, args)
-    k = sum(1 for a in args if isinstance(a, Value))
-    xs = [a.data if isinstance(a, Value) else a for a in args]
+    k = 0  # how many Values lead
+    for a in args:
+        if not isinstance(a, Value):
+            break
+        k += 1
+    if not all(type(a) is float for a in args[k:]):  # numbers to convert, or a Value after a number
+        args = _values_first(op, args)
+        k = sum(1 for a in args if isinstance(a, Value))
+    xs: list[Any] = [a.data for a in args[:k]]  # type: ignore[union-attr]  # the first k are Values
+    xs += args[k:]
     try:
         result = op.forward(*xs)
     except _MATH_ERRORS as e:

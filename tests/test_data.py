@@ -1,0 +1,71 @@
+"""The datasets: their published shapes, their labels, and their seeds."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from autograd_lite.data import four_samples, make_moons, make_spiral, make_xor
+
+
+@pytest.mark.parametrize("make", [make_moons, make_spiral, make_xor])
+def test_the_same_seed_gives_the_same_points_and_another_seed_others(make: Any) -> None:
+    assert make(60, seed=3) == make(60, seed=3)
+    assert make(60, seed=3) != make(60, seed=4)
+    X, y = make(61, seed=0)
+    assert len(X) == len(y) == 61
+
+
+def test_moons_without_noise_lie_on_two_half_circles() -> None:
+    X, y = make_moons(101, noise=0.0, seed=0)
+    assert Counter(y) == {0: 50, 1: 51}
+    for (a, b), label in zip(X, y):
+        if label == 0:  # the upper half of the unit circle
+            assert math.isclose(a * a + b * b, 1.0) and b >= -1e-12
+        else:  # the lower half of the unit circle around (1, 0.5)
+            assert math.isclose((a - 1) ** 2 + (b - 0.5) ** 2, 1.0) and b <= 0.5 + 1e-12
+
+
+def test_moons_noise_is_gaussian_with_the_given_spread() -> None:
+    clean, _ = make_moons(2000, noise=0.0, seed=1)
+    noisy, _ = make_moons(2000, noise=0.2, seed=1)
+    radii = sorted(min(abs(math.hypot(a, b) - 1), abs(math.hypot(a - 1, b - 0.5) - 1)) for a, b in noisy)
+    assert 0.05 < radii[len(radii) // 2] < 0.2  # noise of std 0.2 moves the median point ~0.1 off its arc
+    assert max(min(abs(math.hypot(a, b) - 1), abs(math.hypot(a - 1, b - 0.5) - 1)) for a, b in clean) < 1e-12
+
+
+def test_spiral_arms_have_equal_shares_and_radii_from_zero_to_one() -> None:
+    X, y = make_spiral(300, classes=3, noise=0.0, seed=0)
+    assert Counter(y) == {0: 100, 1: 100, 2: 100}
+    radii = [math.hypot(a, b) for a, b in X]
+    assert min(radii) == 0.0 and math.isclose(max(radii), 1.0)
+
+
+def test_xor_labels_are_whether_the_signs_differ() -> None:
+    X, y = make_xor(200, seed=0)
+    assert y == [int((a > 0) != (b > 0)) for a, b in X]
+    assert 60 < sum(y) < 140
+
+
+def test_four_samples_is_the_classic_tutorials_dataset() -> None:
+    X, y = four_samples()
+    assert X == [[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]]
+    assert y == [0, 1, 1, 0]
+    X[0][0] = 5.0
+    assert four_samples()[0][0][0] == 0  # a fresh copy each call
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: make_moons(0), "n must be a positive integer, got 0"),
+        (lambda: make_xor(10, noise=-1.0), "noise must be >= 0, got -1.0"),
+        (lambda: make_spiral(10, classes=1), "classes must be an integer >= 2, got 1"),
+    ],
+)
+def test_bad_arguments_get_an_error_naming_them(call: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        call()

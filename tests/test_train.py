@@ -1,0 +1,294 @@
+"""fit() in each batch mode against the textbook loop, its History, progress bar and pictures; the demo."""
+
+from __future__ import annotations
+
+import io
+import math
+import random
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autograd_lite import Value, cli, train
+from autograd_lite.data import make_moons
+from autograd_lite.losses import hinge, l2_penalty, mse
+from autograd_lite.nn import MLP, Layer
+from autograd_lite.optim import SGD, Adam
+from autograd_lite.plots import decision_boundary
+from autograd_lite.train import argmax_accuracy, fit, sign_accuracy, threshold_accuracy
+
+X, LABELS = make_moons(24, noise=0.1, seed=2)
+Y = [2 * t - 1 for t in LABELS]
+
+
+def textbook_loop(model: MLP, batch_size: int | None, epochs: int, seed: int) -> list[float]:
+    """Forward, loss, backward, update, written out; the batches in the order fit() promises. Epoch losses."""
+    opt = Adam(model.parameters(), lr=0.01)
+    rng = random.Random(seed)
+    order = list(range(len(X)))
+    losses = []
+    for _ in range(epochs):
+        if batch_size is not None:
+            rng.shuffle(order)
+        size = batch_size or len(X)
+        total = 0.0
+        for start in range(0, len(X), size):
+            batch = order[start : start + size]
+            loss = hinge([model([*X[i]]) for i in batch], [Y[i] for i in batch])
+            for p in model.parameters():
+                p.grad = 0.0
+            loss.backward()
+            opt.step()
+            total += loss.data * len(batch)
+        losses.append(total / len(X))
+    return losses
+
+
+@pytest.mark.parametrize(
+    "batch_size", [None, 1, 5, 24], ids=["full-batch", "online", "mini-batch", "one-batch"]
+)
+def test_fit_takes_the_same_steps_as_the_textbook_loop(batch_size: int | None) -> None:
+    ours, theirs = MLP(2, [6, 1], seed=0), MLP(2, [6, 1], seed=0)
+    history = fit(
+        ours,
+        X,
+        Y,
+        loss=hinge,
+        optimizer=Adam(ours.parameters(), lr=0.01),
+        epochs=4,
+        batch_size=batch_size,
+        seed=11,
+        progress=False,
+    )
+    assert history.loss == textbook_loop(theirs, batch_size, epochs=4, seed=11)
+    assert ours.state_dict() == theirs.state_dict()
+
+
+def test_mini_batches_are_shuffled_by_the_seed() -> None:
+    def train(seed: int) -> dict[str, float]:
+        model = MLP(2, [4, 1], seed=0)
+        fit(
+            model,
+            X,
+            Y,
+            loss=hinge,
+            optimizer=SGD(model.parameters(), lr=0.1),
+            epochs=2,
+            batch_size=5,
+            seed=seed,
+            progress=False,
+        )
+        return model.state_dict()
+
+    assert train(1) == train(1)
+    assert train(1) != train(2)
+
+
+def test_history_records_accuracy_and_per_layer_gradient_norms() -> None:
+    model = MLP(2, [5, 3, 1], seed=3)
+    copy = MLP(2, [5, 3, 1], seed=3)
+    history = fit(
+        model,
+        X,
+        Y,
+        loss=hinge,
+        optimizer=SGD(model.parameters(), lr=0.05),
+        epochs=3,
+        accuracy=sign_accuracy,
+        progress=False,
+    )
+    assert len(history.loss) == len(history.accuracy) == len(history.grad_norms) == 3
+    # the first epoch, full batch, by hand: accuracy before the step, and the gradient norm of each layer
+    outputs = [copy([*x]) for x in X]
+    assert history.accuracy[0] == sum((o.data > 0) == (t > 0) for o, t in zip(outputs, Y)) / len(Y)  # type: ignore[union-attr]
+    hinge(outputs, Y).backward()
+    for i, layer in enumerate(copy.layers):
+        assert history.grad_norms[0][i] == pytest.approx(
+            math.sqrt(sum(p.grad**2 for p in layer.parameters())), rel=1e-12
+        )
+
+
+def test_history_counts_the_dead_relus_of_each_layer() -> None:
+    model = MLP(2, [4, 3, 1], seed=0)
+    for n in model.layers[0].neurons[:2]:  # two first-layer units that never fire on these inputs
+        for w in n.w:
+            w.data = 0.0
+        n.b.data = -1.0  # type: ignore[union-attr]
+    history = fit(
+        model, X, Y, loss=hinge, optimizer=SGD(model.parameters(), lr=0.0), epochs=1, progress=False
+    )
+    first, _, output = history.dead_relus[0]
+    assert first == 0.5
+    assert output is None  # the linear output layer has no ReLU
+
+
+def test_accuracy_rules() -> None:
+    assert sign_accuracy(Value(0.3), 1) and sign_accuracy(Value(-0.3), -1) and sign_accuracy(Value(-2.0), 0)
+    assert not sign_accuracy(Value(0.3), -1)
+    assert (
+        threshold_accuracy(Value(0.7), 1)
+        and threshold_accuracy(Value(0.2), 0)
+        and not threshold_accuracy(Value(0.6), 0)
+    )
+    assert argmax_accuracy([Value(0.1), Value(2.0), Value(-1.0)], 1) and not argmax_accuracy(
+        [Value(3.0), Value(2.0)], 1
+    )
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def short_fit(progress: bool) -> None:
+    model = MLP(2, [3, 1], seed=0)
+    fit(
+        model,
+        X,
+        Y,
+        loss=mse,
+        optimizer=SGD(model.parameters(), lr=0.01),
+        epochs=3,
+        accuracy=sign_accuracy,
+        progress=progress,
+    )
+
+
+def test_the_progress_bar_shows_on_a_terminal_with_loss_and_accuracy(monkeypatch: pytest.MonkeyPatch) -> None:
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    short_fit(progress=True)
+    shown = terminal.getvalue()
+    assert "training: 100%" in shown and "3/3" in shown and "loss=" in shown and "accuracy=" in shown
+
+
+def test_the_progress_bar_shows_in_a_jupyter_notebook(monkeypatch: pytest.MonkeyPatch) -> None:
+    class ZMQInteractiveShell:  # the class name Jupyter's kernel gives its shell
+        pass
+
+    ipython = types.ModuleType("IPython")
+    ipython.get_ipython = ZMQInteractiveShell  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "IPython", ipython)
+    assert train._interactive()
+    monkeypatch.setitem(sys.modules, "IPython", None)
+    assert not train._interactive()  # pytest's stderr is not a terminal
+
+
+def test_the_progress_bar_stays_off_when_asked_or_when_stderr_is_not_a_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    short_fit(progress=False)
+    assert terminal.getvalue() == ""
+    pipe = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", pipe)
+    short_fit(progress=True)
+    assert pipe.getvalue() == ""
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(batch_size=0), "batch_size must be a positive integer or None, got 0"),
+        (dict(epochs=-1), "epochs must be a non-negative integer, got -1"),
+        (dict(y=[1, -1]), "fit\\(\\) needs as many targets as inputs \\(at least one\\), got 24 and 2"),
+    ],
+)
+def test_bad_arguments_get_an_error_naming_them(kwargs: dict[str, Any], message: str) -> None:
+    model = MLP(2, [3, 1], seed=0)
+    args: dict[str, Any] = dict(y=Y, loss=hinge, optimizer=SGD(model.parameters()), epochs=1, progress=False)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        fit(model, X, **args)
+
+
+def test_fit_names_a_model_that_is_not_an_mlp() -> None:
+    layer = Layer(2, 1)
+    with pytest.raises(
+        TypeError, match=r"fit\(\) trains an MLP \(its diagnostics are per layer\), got Layer"
+    ):
+        fit(layer, X, Y, loss=hinge, optimizer=SGD(layer.parameters()), epochs=1, progress=False)  # type: ignore[arg-type]
+
+
+def test_a_loss_that_does_not_return_a_value_is_named() -> None:
+    model = MLP(2, [3, 1], seed=0)
+    with pytest.raises(TypeError, match="the loss function must return a Value, got float"):
+        fit(model, X, Y, loss=lambda o, t: 0.0, optimizer=SGD(model.parameters()), epochs=1, progress=False)  # type: ignore[arg-type,return-value]
+
+
+# ---- pictures and the demo ----------------------------------------------------------------------------
+def test_history_plot_draws_loss_accuracy_and_gradient_norms() -> None:
+    model = MLP(2, [3, 1], seed=0)
+    history = fit(
+        model,
+        X,
+        Y,
+        loss=hinge,
+        optimizer=SGD(model.parameters()),
+        epochs=2,
+        accuracy=sign_accuracy,
+        progress=False,
+    )
+    fig = history.plot()
+    assert [ax.get_title() for ax in fig.axes] == ["loss", "accuracy", "gradient norm per layer"]
+    assert list(fig.axes[0].lines[0].get_ydata()) == history.loss
+    no_accuracy = fit(model, X, Y, loss=hinge, optimizer=SGD(model.parameters()), epochs=2, progress=False)
+    assert [ax.get_title() for ax in no_accuracy.plot().axes] == ["loss", "gradient norm per layer"]
+
+
+def test_without_matplotlib_the_error_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    model = MLP(2, [3, 1], seed=0)
+    with pytest.raises(
+        ImportError,
+        match=r"decision_boundary\(\) draws with matplotlib, .*pip install 'autograd-lite\[plot\]'",
+    ):
+        decision_boundary(model, X, Y)
+    with pytest.raises(SystemExit) as exit:
+        cli.main(["demo", "--out", "unused"])
+    assert exit.value.code == 1
+    assert capsys.readouterr().err == (
+        "autograd-lite demo: autograd-lite demo draws with matplotlib, which is not installed: "
+        "pip install 'autograd-lite[plot]'\n"
+    )
+
+
+def test_the_demo_reaches_full_accuracy_on_the_moons_and_writes_its_pictures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["demo", "--out", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr().out
+    assert "Training MLP(2, [16, 16, 1]" in printed and "on 100 moons points" in printed
+    assert "After 100 epochs: loss 0.01" in printed and "accuracy 100%" in printed
+    for name in ["loss.png", "decision_boundary.png"]:
+        path = tmp_path / "out" / name
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"wrote {path}" in printed
+
+
+def test_the_worked_neuron_example_is_still_a_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["neuron"]) == 0
+    assert "o = tanh(w1*x1 + w2*x2 + b)" in capsys.readouterr().out
+
+
+def test_l2_penalty_in_a_fit_loss_reaches_the_weights() -> None:
+    """A loss closure can add the penalty over the model's parameters, as the demo does."""
+    plain, penalised = MLP(2, [4, 1], seed=0), MLP(2, [4, 1], seed=0)
+    for model, alpha in [(plain, 0.0), (penalised, 0.5)]:
+        fit(
+            model,
+            X,
+            Y,
+            loss=lambda o, t, m=model, a=alpha: hinge(o, t) + l2_penalty(m.parameters(), a),  # type: ignore[misc]
+            optimizer=SGD(model.parameters(), lr=0.1),
+            epochs=20,
+            progress=False,
+        )
+    assert sum(p.data**2 for p in penalised.parameters()) < sum(p.data**2 for p in plain.parameters())
