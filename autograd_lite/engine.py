@@ -27,6 +27,7 @@ Number = float | numbers.Real  # int, bool, numpy scalars, Fraction ...
 class _Mode(NamedTuple):
     grad: bool
     anomaly: bool
+    tracing: bool = False  # compile() is recording a graph: a Value's data must not be read as a number
 
 
 _NORMAL = _Mode(grad=True, anomaly=False)
@@ -235,27 +236,27 @@ class Value:
 
     # ---- comparisons act on data; hashing is by identity, so Values are dict keys ---------------------
     def __eq__(self, other: object) -> bool:
-        return self.data == (other.data if isinstance(other, Value) else other)
+        return _concrete(self, "==") == (other.data if isinstance(other, Value) else other)
 
     def __ne__(self, other: object) -> bool:
         return not self == other
 
     def __lt__(self, other: Operand) -> bool:
-        return self.data < _data(other)
+        return _concrete(self, "<") < _data(other)
 
     def __le__(self, other: Operand) -> bool:
-        return self.data <= _data(other)
+        return _concrete(self, "<=") <= _data(other)
 
     def __gt__(self, other: Operand) -> bool:
-        return self.data > _data(other)
+        return _concrete(self, ">") > _data(other)
 
     def __ge__(self, other: Operand) -> bool:
-        return self.data >= _data(other)
+        return _concrete(self, ">=") >= _data(other)
 
     __hash__ = object.__hash__
 
     def __float__(self) -> float:
-        return self.data
+        return _concrete(self, "float()")
 
     # ---- operators and methods: thin wrappers over the op table -----------------------------------------
     __add__ = __radd__ = _binary(ops.ADD)
@@ -347,6 +348,16 @@ Operand = Value | Number
 
 def _data(x: Operand) -> float:
     return x.data if isinstance(x, Value) else _as_float(x, "a comparison with a Value")
+
+
+def _concrete(v: Value, how: str) -> float:
+    """v's data as a plain number: refused while compile() records, where it would freeze a branch."""
+    if _get_mode().tracing:
+        raise TypeError(
+            f"{how} reads the data of {v!r} while compile() records the graph, so the graph's structure "
+            "could depend on the data; write it with ops (relu, abs, ...), or do not compile this function"
+        )
+    return v.data
 
 
 def _as_value(x: Value | float) -> Value:

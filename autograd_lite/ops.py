@@ -6,6 +6,9 @@ Each entry gives, side by side:
 - ``derivatives``: one function per argument, ``(out, *args) -> d out/d arg`` written with Value
   arithmetic, used when ``backward(create_graph=True)`` builds the gradient as a graph of its own.
 - ``domain``: where the op is defined, quoted in the error raised for an input outside it.
+- ``vector``: the forward on NumPy arrays, one element per node, for the compiled replay
+  (``autograd_lite.replay``): ``True`` if ``forward`` works on arrays as written, else a function
+  ``(numpy, *arrays) -> (result, *local derivatives)``. Without it, replay calls ``forward`` per element.
 
 Constant (number) arguments always come after the Value arguments, so reflected operators
 (``2 - x``, ``2 / x``, ``2 ** x``) are ops of their own.
@@ -34,6 +37,7 @@ class Op:
     derivatives: tuple[Callable[..., Any], ...]
     domain: str = ""
     variadic: bool = False  # takes any number of arguments; ``derivatives`` is then one function giving all
+    vector: Callable[..., tuple[Any, ...]] | bool = False
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
@@ -138,52 +142,138 @@ def _dot(*xs: float) -> tuple[float, ...]:
     return (sum(map(operator.mul, ws, vs)), *vs, *ws)
 
 
+# ---- on arrays, for the compiled replay: the same results as the float forms, element by element ----------
+# Where an element is outside the op's domain NumPy signals it (the replay makes that an error), and the
+# replay redoes that group with the float forms, which raise the engine's own message.
+def _pow_arrays(np: Any, x: Any, y: Any) -> tuple[Any, ...]:
+    out = x**y
+    dx = np.where(y == 0, 0.0, y * x ** (y - 1))
+    positive = x > 0
+    dy = np.where(positive, out * np.log(np.where(positive, x, 1.0)), np.where((x == 0) & (y >= 0), 0.0, nan))
+    return out, dx, dy
+
+
+def _rpow_arrays(np: Any, x: Any, c: Any) -> tuple[Any, ...]:
+    out, dc, dx = _pow_arrays(np, c, x)
+    return out, dx, dc
+
+
+def _sigmoid_arrays(np: Any, x: Any) -> Any:
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _softplus_arrays(np: Any, x: Any) -> Any:
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def _sqrt_arrays(np: Any, x: Any) -> tuple[Any, ...]:
+    out = np.sqrt(x)
+    return out, np.divide(0.5, out, out=np.full_like(out, inf), where=out != 0)
+
+
+def _elu_arrays(np: Any, x: Any, alpha: Any) -> tuple[Any, ...]:
+    positive = x > 0
+    below = np.where(positive, 0.0, x)  # no expm1 of a large positive x
+    e = np.expm1(below)
+    return (
+        np.where(positive, x, alpha * e),
+        np.where(positive, 1.0, alpha * np.exp(below)),
+        np.where(positive, 0.0, e),
+    )
+
+
+def _selu_arrays(np: Any, x: Any) -> tuple[Any, ...]:
+    positive = x > 0
+    e = np.exp(np.where(positive, 0.0, x))
+    scaled = SELU_SCALE * SELU_ALPHA
+    return np.where(positive, SELU_SCALE * x, scaled * (e - 1.0)), np.where(positive, SELU_SCALE, scaled * e)
+
+
+def _swish_arrays(np: Any, x: Any, beta: Any) -> tuple[Any, ...]:
+    s = _sigmoid_arrays(np, beta * x)
+    ds = s * (1.0 - s)
+    return x * s, s + beta * x * ds, x * x * ds
+
+
+def _mish_arrays(np: Any, x: Any) -> tuple[Any, ...]:
+    t = np.tanh(_softplus_arrays(np, x))
+    return x * t, t + x * (1.0 - t * t) * _sigmoid_arrays(np, x)
+
+
+def _tanh_arrays(np: Any, x: Any) -> tuple[Any, ...]:
+    t = np.tanh(x)
+    return t, 1.0 - t * t
+
+
+def _sigmoid_op_arrays(np: Any, x: Any) -> tuple[Any, ...]:
+    s = _sigmoid_arrays(np, x)
+    return s, s * (1.0 - s)
+
+
+def _exp_arrays(np: Any, x: Any) -> tuple[Any, ...]:
+    out = np.exp(x)
+    return out, out
+
+
 # fmt: off
 # ---- arithmetic ------------------------------------------------------------------------------------------
 #   name         forward on floats: (result, local derivatives...)            derivatives as Values, per argument
-ADD   = Op("+",   lambda x, y: (x + y, 1.0, 1.0),                          (lambda o, x, y: 1.0, lambda o, x, y: 1.0))
-SUB   = Op("-",   lambda x, y: (x - y, 1.0, -1.0),                         (lambda o, x, y: 1.0, lambda o, x, y: -1.0))
-RSUB  = Op("r-",  lambda x, c: (c - x, -1.0, 1.0),                         (lambda o, x, c: -1.0, lambda o, x, c: 1.0))
-MUL   = Op("*",   lambda x, y: (x * y, y, x),                              (lambda o, x, y: y, lambda o, x, y: x))
+ADD   = Op("+",   lambda x, y: (x + y, 1.0, 1.0),                          (lambda o, x, y: 1.0, lambda o, x, y: 1.0), vector=True)
+SUB   = Op("-",   lambda x, y: (x - y, 1.0, -1.0),                         (lambda o, x, y: 1.0, lambda o, x, y: -1.0), vector=True)
+RSUB  = Op("r-",  lambda x, c: (c - x, -1.0, 1.0),                         (lambda o, x, c: -1.0, lambda o, x, c: 1.0), vector=True)
+MUL   = Op("*",   lambda x, y: (x * y, y, x),                              (lambda o, x, y: y, lambda o, x, y: x), vector=True)
 DIV   = Op("/",   lambda x, y: (x / y, 1.0 / y, -(x / y) / y),             (lambda o, x, y: 1.0 / y, lambda o, x, y: -o / y),
-           domain="a nonzero divisor")
+           domain="a nonzero divisor", vector=True)
 RDIV  = Op("r/",  lambda x, c: (c / x, -(c / x) / x, 1.0 / x),             (lambda o, x, c: -o / x, lambda o, x, c: 1.0 / x),
-           domain="a nonzero divisor")
-NEG   = Op("neg", lambda x: (-x, -1.0),                                    (lambda o, x: -1.0,))
+           domain="a nonzero divisor", vector=True)
+NEG   = Op("neg", lambda x: (-x, -1.0),                                    (lambda o, x: -1.0,), vector=True)
 POW   = Op("**",  _pow,                                                    (lambda o, x, y: _value_pow_dx(x, y),
                                                                             lambda o, x, y: _value_log_grad(o, x, y)),
-           domain="a positive base, or a negative one with an integer exponent; no 0 to a negative power")
+           domain="a positive base, or a negative one with an integer exponent; no 0 to a negative power",
+           vector=_pow_arrays)
 RPOW  = Op("r**", _rpow,                                                   (lambda o, x, c: _value_log_grad(o, c, x),
                                                                             lambda o, x, c: x * c ** (x - 1)),
-           domain="a positive base, or a negative one with an integer exponent; no 0 to a negative power")
-ABS   = Op("abs", lambda x: (abs(x), (x > 0) - (x < 0) + 0.0),             (lambda o, x: float((x > 0) - (x < 0)),))
+           domain="a positive base, or a negative one with an integer exponent; no 0 to a negative power",
+           vector=_rpow_arrays)
+ABS   = Op("abs", lambda x: (abs(x), (x > 0) - (x < 0) + 0.0),             (lambda o, x: float((x > 0) - (x < 0)),),
+           vector=lambda np, x: (np.abs(x), (x > 0) * 1.0 - (x < 0)))
 
 # ---- n-ary: one node for a whole sum or dot product -------------------------------------------------------
-SUM   = Op("sum", _sum,                                                    (lambda o, *xs: (1.0,) * len(xs),), variadic=True)
+SUM   = Op("sum", _sum,                                                    (lambda o, *xs: (1.0,) * len(xs),), variadic=True,
+           vector=True)
 DOT   = Op("dot", _dot,                                                    (lambda o, *a: a[len(a) // 2:] + a[:len(a) // 2],),
-           variadic=True)
+           variadic=True, vector=True)
 
 # ---- elementary functions --------------------------------------------------------------------------------
-EXP   = Op("exp",  _exp,                                                   (lambda o, x: o,), domain="x <= 709.78")
-LOG   = Op("log",  lambda x: (math.log(x), 1.0 / x),                       (lambda o, x: 1.0 / x,), domain="x > 0")
-SQRT  = Op("sqrt", _sqrt,                                                  (lambda o, x: 0.5 / o if o != 0 else inf,), domain="x >= 0")
-SIN   = Op("sin",  lambda x: (math.sin(x), math.cos(x)),                   (lambda o, x: x.cos(),))
-COS   = Op("cos",  lambda x: (math.cos(x), -math.sin(x)),                  (lambda o, x: -x.sin(),))
+EXP   = Op("exp",  _exp,                                                   (lambda o, x: o,), domain="x <= 709.78", vector=_exp_arrays)
+LOG   = Op("log",  lambda x: (math.log(x), 1.0 / x),                       (lambda o, x: 1.0 / x,), domain="x > 0",
+           vector=lambda np, x: (np.log(x), 1.0 / x))
+SQRT  = Op("sqrt", _sqrt,                                                  (lambda o, x: 0.5 / o if o != 0 else inf,), domain="x >= 0",
+           vector=_sqrt_arrays)
+SIN   = Op("sin",  lambda x: (math.sin(x), math.cos(x)),                   (lambda o, x: x.cos(),), vector=lambda np, x: (np.sin(x), np.cos(x)))
+COS   = Op("cos",  lambda x: (math.cos(x), -math.sin(x)),                  (lambda o, x: -x.sin(),), vector=lambda np, x: (np.cos(x), -np.sin(x)))
 
 # ---- activations -----------------------------------------------------------------------------------------
-TANH       = Op("tanh",       _tanh,                                       (lambda o, x: 1.0 - o * o,))
-SIGMOID    = Op("sigmoid",    _sigmoid_op,                                 (lambda o, x: o * (1.0 - o),))
-RELU       = Op("relu",       lambda x: (0.0 if x <= 0 else x, float(x > 0)), (lambda o, x: float(x > 0),))
+TANH       = Op("tanh",       _tanh,                                       (lambda o, x: 1.0 - o * o,), vector=_tanh_arrays)
+SIGMOID    = Op("sigmoid",    _sigmoid_op,                                 (lambda o, x: o * (1.0 - o),), vector=_sigmoid_op_arrays)
+RELU       = Op("relu",       lambda x: (0.0 if x <= 0 else x, float(x > 0)), (lambda o, x: float(x > 0),),
+                vector=lambda np, x: (np.where(x <= 0, 0.0, x), (x > 0) * 1.0))
 LEAKY_RELU = Op("leaky_relu", lambda x, a: (x, 1.0, 0.0) if x > 0 else (a * x, a, x),
                                                                            (lambda o, x, a: 1.0 if x > 0 else a,
-                                                                            lambda o, x, a: 0.0 if x > 0 else x))
+                                                                            lambda o, x, a: 0.0 if x > 0 else x),
+                vector=lambda np, x, a: (np.where(x > 0, x, a * x), np.where(x > 0, 1.0, a), np.where(x > 0, 0.0, x)))
 ELU        = Op("elu",        _elu,                                        (lambda o, x, a: 1.0 if x > 0 else a * x.exp(),
-                                                                            lambda o, x, a: 0.0 if x > 0 else x.exp() - 1.0))
-SELU       = Op("selu",       _selu,                                       (lambda o, x: SELU_SCALE if x > 0 else SELU_SCALE * SELU_ALPHA * x.exp(),))
-SOFTPLUS   = Op("softplus",   lambda x: (_softplus(x), _sigmoid(x)),       (lambda o, x: x.sigmoid(),))
+                                                                            lambda o, x, a: 0.0 if x > 0 else x.exp() - 1.0),
+                vector=_elu_arrays)
+SELU       = Op("selu",       _selu,                                       (lambda o, x: SELU_SCALE if x > 0 else SELU_SCALE * SELU_ALPHA * x.exp(),),
+                vector=_selu_arrays)
+SOFTPLUS   = Op("softplus",   lambda x: (_softplus(x), _sigmoid(x)),       (lambda o, x: x.sigmoid(),),
+                vector=lambda np, x: (_softplus_arrays(np, x), _sigmoid_arrays(np, x)))
 SWISH      = Op("swish",      _swish,                                      (lambda o, x, b: _swish_dx(x, b),
-                                                                            lambda o, x, b: x * x * _dsigmoid(b * x)))
-MISH       = Op("mish",       _mish,                                       (lambda o, x: _mish_dx(x),))
+                                                                            lambda o, x, b: x * x * _dsigmoid(b * x)),
+                vector=_swish_arrays)
+MISH       = Op("mish",       _mish,                                       (lambda o, x: _mish_dx(x),), vector=_mish_arrays)
 # fmt: on
 
 

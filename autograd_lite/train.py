@@ -19,38 +19,40 @@ from .engine import Value
 from .nn import MLP
 from .optim import Optimizer
 from .plots import require_matplotlib
+from .replay import compile as compile_step
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 Output = Value | list[Value]  # what the model gives for one sample
 Loss = Callable[[list[Output], list[Any]], Value]  # (outputs, targets) of a batch -> loss
-Accuracy = Callable[[Output, Any], bool]  # (output, target) of one sample -> correct?
+Score = float | Value | list[float] | list[Value]  # a sample's output(s), as numbers or Values
+Accuracy = Callable[[Score, Any], bool]  # (output, target) of one sample -> correct?
 
 
-# ---- accuracy rules --------------------------------------------------------------------------------------
-def sign_accuracy(output: Output, target: Any) -> bool:
+# ---- accuracy rules: fit() gives them each sample's output as a float (or a list of floats) ---------------
+def sign_accuracy(output: Score, target: Any) -> bool:
     """A score's sign is the class: for the hinge loss (targets -1/1) and logits (targets 0/1)."""
     return bool((_one(output) > 0) == (target > 0))
 
 
-def threshold_accuracy(output: Output, target: Any) -> bool:
+def threshold_accuracy(output: Score, target: Any) -> bool:
     """A probability above 1/2 is class 1: for sigmoid outputs (targets 0/1)."""
     return bool((_one(output) > 0.5) == (target > 0.5))
 
 
-def argmax_accuracy(output: Output, target: Any) -> bool:
+def argmax_accuracy(output: Score, target: Any) -> bool:
     """The largest output is the class: for multi-class logits (targets class indices)."""
-    outs = output if isinstance(output, list) else [output]
-    return bool(max(range(len(outs)), key=lambda i: outs[i].data) == target)
+    outs = [float(o) for o in output] if isinstance(output, list) else [float(output)]
+    return bool(max(range(len(outs)), key=outs.__getitem__) == target)
 
 
-def _one(output: Output) -> float:
+def _one(output: Score) -> float:
     if isinstance(output, list):
         if len(output) != 1:
             raise ValueError(f"this accuracy rule reads one output per sample, got {len(output)}")
         output = output[0]
-    return output.data
+    return float(output)
 
 
 # ---- history ---------------------------------------------------------------------------------------------
@@ -98,12 +100,15 @@ def fit(
     accuracy: Accuracy | None = None,
     seed: int | None = None,
     progress: bool = True,
+    compile: bool = False,
 ) -> History:
     """Train ``model`` on (X, y) for ``epochs`` passes and return its History.
 
     ``batch_size=None`` takes one step per epoch on the whole set; any size takes one step per batch,
     the samples shuffled each epoch by ``random.Random(seed)`` (``batch_size=1`` is online training).
-    The progress bar shows on a terminal or in a notebook, unless ``progress=False``.
+    The progress bar shows on a terminal or in a notebook, unless ``progress=False``. ``compile=True``
+    records the step's graph once per batch size and replays it (see ``autograd_lite.compile``): the
+    same steps, faster, for a loss whose graph does not depend on the targets' values.
     """
     if not isinstance(model, MLP):
         raise TypeError(f"fit() trains an MLP (its diagnostics are per layer), got {type(model).__name__}")
@@ -117,6 +122,16 @@ def fit(
     order = list(range(len(X)))
     history = History()
     relu = [layer.activation == "relu" for layer in model.layers]
+
+    def forward(xs: list[Any], targets: list[Any]) -> tuple[Value, list[list[list[Value]]]]:
+        """The batch's loss, and each sample's outputs of every layer."""
+        traces = [model.layer_outputs(x) for x in xs]
+        value = loss([t[-1][0] if len(t[-1]) == 1 else t[-1] for t in traces], targets)
+        if not isinstance(value, Value):
+            raise TypeError(f"the loss function must return a Value, got {type(value).__name__}")
+        return value, traces
+
+    compiled = compile_step(forward) if compile else None
     bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not (progress and _interactive()))
     for _ in bar:
         if batch_size is not None:
@@ -127,25 +142,27 @@ def fit(
         alive = [[False] * len(layer.neurons) for layer in model.layers]
         for start in range(0, len(order), size):
             batch = order[start : start + size]
-            traces = [model.layer_outputs(X[i]) for i in batch]
-            outputs: list[Output] = [t[-1][0] if len(t[-1]) == 1 else t[-1] for t in traces]
             targets = [y[i] for i in batch]
-            value = loss(outputs, targets)
-            if not isinstance(value, Value):
-                raise TypeError(f"the loss function must return a Value, got {type(value).__name__}")
             optimizer.zero_grad()
-            value.backward()
+            if compiled is None:
+                root, graph = forward([X[i] for i in batch], targets)
+                root.backward()
+                value = root.data
+                traces = [[[o.data for o in layer] for layer in trace] for trace in graph]
+            else:  # forward and backward replayed: the loss and every layer's outputs come back as floats
+                value, traces = compiled([list(X[i]) for i in batch], targets)
+            outputs = [t[-1][0] if len(t[-1]) == 1 else t[-1] for t in traces]
             for i, layer in enumerate(model.layers):
                 norms[i] += math.sqrt(math.fsum(float(p.grad) ** 2 for p in layer.parameters()))
             optimizer.step()
-            total_loss += value.data * len(batch)
+            total_loss += value * len(batch)
             steps += 1
             if accuracy is not None:
                 correct += sum(accuracy(o, t) for o, t in zip(outputs, targets))
             for trace in traces:
                 for i, outs in enumerate(trace):
                     if relu[i]:
-                        alive[i] = [a or o.data > 0 for a, o in zip(alive[i], outs)]
+                        alive[i] = [a or o > 0 for a, o in zip(alive[i], outs)]
         history.loss.append(total_loss / len(order))
         history.grad_norms.append([n / steps for n in norms])
         history.dead_relus.append([1 - sum(a) / len(a) if r else None for a, r in zip(alive, relu)])

@@ -34,6 +34,7 @@ from autograd_lite.data import make_moons
 from autograd_lite.losses import hinge, l2_penalty
 from autograd_lite.nn import MLP as LiteMLP
 from autograd_lite.optim import SGD
+from autograd_lite.replay import Backend
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,6 +70,7 @@ class Section:
     rows: list[Row] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)  # markdown tables of its own, printed after the main one
 
 
 # ---- helpers ---------------------------------------------------------------------------------------
@@ -502,11 +504,11 @@ TRAIN_ALPHA = 1e-4  # micrograd's demo: L2 penalty weight
 TRAIN_LR = 0.1
 
 
-def best_time(step: Callable[[], float]) -> tuple[float, float]:
-    """Best time of REPEATS calls (gc.collect() before each, untimed) and the first call's result."""
+def best_time(step: Callable[[], float], repeats: int = REPEATS) -> tuple[float, float]:
+    """Best time of ``repeats`` calls (gc.collect() before each, untimed) and the first call's result."""
     times_: list[float] = []
     first = math.nan
-    for i in range(REPEATS):
+    for i in range(repeats):
         gc.collect()
         t0 = time.perf_counter()
         result = step()
@@ -583,21 +585,181 @@ def bench_training_step() -> Section:
     return s
 
 
-# Later: compiled replay, ... each one more function here.
+# ---- 5. the same training step compiled, and in PyTorch ---------------------------------------------------
+COMPILED_REPEATS = 50  # a compiled step takes about a millisecond
+
+
+def bench_compiled_training_step() -> Section:
+    import torch
+
+    torch.set_default_dtype(torch.float64)
+    X, labels = make_moons(TRAIN_POINTS, noise=0.1, seed=0)
+    y = [2 * t - 1 for t in labels]
+
+    def lite_step(compiled: bool, backend: Backend = "numpy") -> Callable[[], float]:
+        random.seed(1337)  # the weights micrograd's demo starts from, as in bench_training_step
+        model = LiteMLP(2, [16, 16, 1])
+        optimizer = SGD(model.parameters(), lr=TRAIN_LR)
+
+        def loss(xs: list[list[Any]], ys: list[Any]) -> LiteValue:
+            return hinge([model(x) for x in xs], ys) + l2_penalty(model.parameters(), TRAIN_ALPHA)
+
+        replay = autograd_lite.compile(loss, backend=backend)
+
+        def step() -> float:
+            optimizer.zero_grad()
+            if compiled:
+                value = replay(X, y)
+            else:
+                root = loss(X, y)
+                root.backward()
+                value = root.data
+            optimizer.step()
+            return value
+
+        return step
+
+    random.seed(1337)
+    start = [
+        [[p.data for p in n.w] + [n.b.data] for n in layer.neurons]
+        for layer in LiteMLP(2, [16, 16, 1]).layers
+    ]
+
+    def torch_scalar_step() -> Callable[[], float]:
+        """The same scalar graph in PyTorch: every weight a 0-d tensor, every neuron a sum of products."""
+        layers = [[[torch.tensor(v, requires_grad=True) for v in n] for n in layer] for layer in start]
+        params = [p for layer in layers for n in layer for p in n]
+        inputs = [[torch.tensor(v) for v in x] for x in X]
+
+        def step() -> float:
+            losses = []
+            for x, t in zip(inputs, y):
+                h = x
+                for depth, layer in enumerate(layers):
+                    h = [n[-1] + sum(w * v for w, v in zip(n[:-1], h)) for n in layer]
+                    h = [torch.relu(v) for v in h] if depth < len(layers) - 1 else h
+                losses.append(torch.relu(1 - t * h[0]))
+            value = sum(losses) / len(losses) + TRAIN_ALPHA * sum(p * p for p in params)
+            for p in params:
+                p.grad = None
+            value.backward()
+            with torch.no_grad():
+                for p in params:
+                    p -= TRAIN_LR * p.grad
+            return float(value.detach())
+
+        return step
+
+    def torch_batched_step() -> Callable[[], float]:
+        """PyTorch as it is meant to be used: Linear layers on a (100, 2) batch."""
+        model = torch.nn.Sequential(
+            torch.nn.Linear(2, 16),
+            torch.nn.ReLU(),
+            torch.nn.Linear(16, 16),
+            torch.nn.ReLU(),
+            torch.nn.Linear(16, 1),
+        )
+        with torch.no_grad():
+            for linear, layer in zip(model[::2], start):
+                linear.weight.copy_(torch.tensor([n[:-1] for n in layer]))
+                linear.bias.copy_(torch.tensor([n[-1] for n in layer]))
+        inputs, targets = torch.tensor(X), torch.tensor(y, dtype=torch.float64)
+        optimizer = torch.optim.SGD(model.parameters(), lr=TRAIN_LR)
+
+        def step() -> float:
+            scores = model(inputs).squeeze(1)
+            penalty = sum((p * p).sum() for p in model.parameters())
+            value = torch.relu(1 - targets * scores).mean() + TRAIN_ALPHA * penalty
+            optimizer.zero_grad()
+            value.backward()
+            optimizer.step()
+            return float(value.detach())
+
+        return step
+
+    random.seed(1337)
+    micro = MicrogradMLP(2, [16, 16, 1])
+
+    def micro_step() -> float:  # micrograd's demo notebook, as in bench_training_step
+        scores = list(map(micro, [list(map(MicrogradValue, x)) for x in X]))
+        losses = [(1 + -t * s).relu() for t, s in zip(y, scores)]
+        value = sum(losses) * (1.0 / len(losses)) + TRAIN_ALPHA * sum(p * p for p in micro.parameters())
+        micro.zero_grad()
+        value.backward()
+        for p in micro.parameters():
+            p.data -= TRAIN_LR * p.grad
+        return float(value.data)
+
+    runs = {
+        "micrograd (its demo's loop)": (micro_step, REPEATS),
+        "autograd-lite, eager": (lite_step(compiled=False), REPEATS),
+        "autograd-lite, compiled (pure-Python replay)": (lite_step(compiled=True, backend="python"), REPEATS),
+        "autograd-lite, compiled (NumPy replay)": (lite_step(compiled=True), COMPILED_REPEATS),
+        "PyTorch, the same scalar graph (0-d tensors)": (torch_scalar_step(), REPEATS),
+        "PyTorch, batched (`nn.Linear` on a 100 x 2 tensor)": (torch_batched_step(), COMPILED_REPEATS),
+    }
+    timed = {name: best_time(step, repeats) for name, (step, repeats) in runs.items()}
+    micro_time, first_loss = timed["micrograd (its demo's loop)"]
+    compiled = timed["autograd-lite, compiled (NumPy replay)"][0]
+    batched = timed["PyTorch, batched (`nn.Linear` on a 100 x 2 tensor)"][0]
+    header = ["one training step", "time", "micrograd / this", "this / PyTorch batched"]
+    cells = [header] + [
+        [name, ms(t) if t >= 0.01 else f"{t * 1e3:.3f} ms", times(micro_time / t), times(t / batched)]
+        for name, (t, _) in timed.items()
+    ]
+    s = Section()
+    s.tables.append(_markdown(cells))
+    s.checks.append(
+        Check(
+            "compiled training step speed",
+            micro_time / compiled >= 100.0,
+            f"micrograd / autograd-lite compiled = {micro_time / compiled:.0f}x (target: at least 100x)",
+        )
+    )
+    s.checks.append(
+        Check(
+            "compiled training step against PyTorch batched",
+            compiled / batched <= 10.0,
+            f"autograd-lite compiled / PyTorch batched = {compiled / batched:.1f}x (target: at most 10x)",
+        )
+    )
+    agree = all(math.isclose(first, first_loss, rel_tol=1e-12) for _, first in timed.values())
+    s.checks.append(
+        Check(
+            "compiled training step sanity",
+            agree,
+            "first-step losses: " + ", ".join(f"{first!r}" for _, first in timed.values()),
+        )
+    )
+    s.notes.append(
+        "Compiled training step: the step of `bench_training_step` (same data, weights, loss and update) "
+        "run six ways. Compiled: `autograd_lite.compile` records the loss's graph on the first call and "
+        "replays it; each step includes `zero_grad` and the SGD update in Python. PyTorch runs in float64 "
+        f"on {torch.get_num_threads()} threads, `torch.optim.SGD` for the batched model. Best of "
+        f"{COMPILED_REPEATS} steps for the NumPy replay and PyTorch batched, of {REPEATS} for the others."
+    )
+    return s
+
+
 BENCHMARKS: list[Callable[[], Section]] = [
     bench_random_graph,
     bench_memory,
     bench_chains,
     bench_training_step,
+    bench_compiled_training_step,
 ]
 
 
 # ---- report ----------------------------------------------------------------------------------------
 def markdown_table(rows: list[Row]) -> str:
     header = Row("Benchmark", "autograd-lite", "micrograd", "micrograd / autograd-lite")
-    cells = [[r.benchmark, r.lite, r.micrograd, r.ratio] for r in [header, *rows]]
-    widths = [max(len(c[i]) for c in cells) for i in range(4)]
-    align = ["<", ">", ">", ">"]
+    return _markdown([[r.benchmark, r.lite, r.micrograd, r.ratio] for r in [header, *rows]])
+
+
+def _markdown(cells: list[list[str]]) -> str:
+    """A markdown table: the first row is the header; the first column left-aligned, the rest right."""
+    widths = [max(len(c[i]) for c in cells) for i in range(len(cells[0]))]
+    align = ["<"] + [">"] * (len(widths) - 1)
 
     def line(c: list[str]) -> str:
         return "| " + " | ".join(f"{x:{a}{w}}" for x, a, w in zip(c, align, widths)) + " |"
@@ -627,6 +789,10 @@ def main() -> int:
 
     print(markdown_table([row for s in sections for row in s.rows]))
     print()
+    for s in sections:
+        for table in s.tables:
+            print(table)
+            print()
     print("Notes:")
     print()
     for s in sections:

@@ -14,7 +14,7 @@ import pytest
 
 from autograd_lite import Value, cli, train
 from autograd_lite.data import make_moons
-from autograd_lite.losses import hinge, l2_penalty, mse
+from autograd_lite.losses import cross_entropy, hinge, l2_penalty, mse
 from autograd_lite.nn import MLP, Layer
 from autograd_lite.optim import SGD, Adam
 from autograd_lite.plots import decision_boundary
@@ -65,6 +65,42 @@ def test_fit_takes_the_same_steps_as_the_textbook_loop(batch_size: int | None) -
     )
     assert history.loss == textbook_loop(theirs, batch_size, epochs=4, seed=11)
     assert ours.state_dict() == theirs.state_dict()
+
+
+@pytest.mark.parametrize("batch_size", [None, 1, 5], ids=["full-batch", "online", "mini-batch"])
+def test_fit_compiled_takes_the_eager_runs_steps_and_diagnostics(batch_size: int | None) -> None:
+    """The replay adds gradient contributions in another order: equal to 1e-12, not to the bit."""
+    runs = []
+    for compile in (False, True):
+        model = MLP(2, [6, 6, 1], seed=0)
+        history = fit(
+            model,
+            X,
+            Y,
+            loss=lambda outs, ts, model=model: hinge(outs, ts) + l2_penalty(model.parameters(), 1e-3),
+            optimizer=Adam(model.parameters(), lr=0.01),
+            epochs=6,
+            batch_size=batch_size,
+            accuracy=sign_accuracy,
+            seed=11,
+            progress=False,
+            compile=compile,
+        )
+        runs.append((history, list(model.state_dict().values())))
+    (eager, eager_weights), (compiled, compiled_weights) = runs
+    assert compiled.accuracy == eager.accuracy and compiled.dead_relus == eager.dead_relus
+    for got, want in [
+        (compiled.loss, eager.loss),
+        (compiled_weights, eager_weights),
+        *zip(compiled.grad_norms, eager.grad_norms),
+    ]:
+        assert got == pytest.approx(want, rel=1e-12, abs=1e-15)
+
+
+def test_fit_compiled_refuses_a_loss_whose_graph_depends_on_the_targets() -> None:
+    model = MLP(2, [4, 2], seed=0)
+    with pytest.raises(TypeError, match=r"^cross_entropy\(\) picks each sample's logit by its class index"):
+        fit(model, X, LABELS, loss=cross_entropy, optimizer=SGD(model.parameters()), epochs=1, compile=True)
 
 
 def test_mini_batches_are_shuffled_by_the_seed() -> None:

@@ -1,0 +1,259 @@
+"""compile(): record the graph a function builds once, then replay it on new numbers.
+
+A training step rebuilds the same graph every time: same ops, new numbers. A compiled function records
+the graph on its first call for each shape of its inputs (a tape: its nodes in topological order, each
+with its op and the positions of its arguments), and later calls run the tape over flat arrays, forward
+then backward, making no Value objects. With NumPy, nodes of the same depth and op are evaluated
+together, one call per group, by each op's ``vector`` form in the op table; without it, a loop calls each
+op's float forward. Results match the eager engine: the pure-Python replay to the last bit, the NumPy
+one to rounding (it adds up the gradient contributions in another order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
+from typing import Any, Literal, NamedTuple
+
+from . import engine
+from .engine import Value
+from .ops import Op
+
+Backend = Literal["auto", "numpy", "python"]
+Shape = Any  # None for a number or a Value; (list or tuple, (child shapes, ...)) for a list or tuple
+Node = tuple[Op, tuple[int, ...], tuple[float, ...]]  # op, positions of its Value arguments, its numbers
+
+_CHECKED = {"over": "raise", "divide": "raise", "invalid": "raise", "under": "ignore"}
+
+
+def compile(f: Callable[..., Any], *, backend: Backend = "auto") -> Compiled:
+    """f, compiled: call it with numbers (or nested lists of numbers) where f takes Values.
+
+    A call returns f's outputs as floats and, as ``backward()`` on f's first output would, adds that
+    output's gradient to the ``.grad`` of every Value leaf it depends on (the parameters f closes over).
+    ``backend``: ``"numpy"`` (vectorized), ``"python"``, or ``"auto"`` (NumPy if it is installed).
+    """
+    return Compiled(f, backend)
+
+
+class Compiled:
+    """A function of Values, recorded once per shape of its inputs and replayed on new numbers."""
+
+    def __init__(self, f: Callable[..., Any], backend: Backend = "auto") -> None:
+        self.f = f
+        self.np = _numpy(backend)
+        self.tapes: dict[Shape, Tape] = {}  # one per shape of the inputs seen so far
+
+    @property
+    def backend(self) -> str:
+        return "python" if self.np is None else "numpy"
+
+    def __call__(self, *inputs: Any) -> Any:
+        flat: list[float] = []
+        shape = _flatten_inputs(inputs, flat)
+        if engine._get_mode().anomaly:  # detect_anomaly checks every op as the eager engine runs it
+            _, outputs, out_shape = self._trace(flat, shape)
+            outputs[0].backward()
+            return _unflatten(out_shape, iter([v.data for v in outputs]))
+        tape = self.tapes.get(shape)
+        if tape is None:
+            token = engine._mode.set(engine._mode.get()._replace(tracing=True))
+            try:
+                inputs_, outputs, out_shape = self._trace(flat, shape)
+            finally:
+                engine._mode.reset(token)
+            tape = self.tapes[shape] = Tape(inputs_, outputs, out_shape, self.np)
+        return tape.run(flat)
+
+    def _trace(self, flat: list[float], shape: Shape) -> tuple[list[Value], list[Value], Shape]:
+        """Call f on new leaves holding the inputs; f's inputs, its outputs flattened, and their shape."""
+        inputs = [Value(x) for x in flat]
+        out = self.f(*_unflatten(shape, iter(inputs)))
+        outputs: list[Value] = []
+        return inputs, outputs, _flatten_outputs(out, outputs)
+
+
+class Group(NamedTuple):
+    """Nodes of one depth and one op (and arity), evaluated by one call on arrays."""
+
+    op: Op
+    vector: Callable[..., tuple[Any, ...]] | None  # the op's forward on arrays, if it has one
+    out: Any  # the nodes' positions (an int array)
+    args: Any  # the positions of their Value arguments: one row per argument
+    consts: list[Any]  # their numbers: one array per number argument
+
+
+class Tape:
+    """A recorded graph laid out flat: inputs, parameters, then interior nodes in topological order.
+
+    Root's subgraph comes first, in the eager engine's order, and is what backward runs over; nodes
+    that only other outputs need come after it. So do parameters that root does not depend on.
+    """
+
+    def __init__(self, inputs: list[Value], outputs: list[Value], out_shape: Shape, np: Any) -> None:
+        parts = [_eager_order(v) for v in outputs]
+        order = _unique(node for part, _ in parts for node in part)
+        input_ids = {id(v) for v in inputs}
+        self.params = [
+            leaf for leaf in _unique(leaf for _, ls in parts for leaf in ls) if id(leaf) not in input_ids
+        ]
+        self.n_inputs, self.first = len(inputs), len(inputs) + len(self.params)
+        self.n_backward = len(parts[0][0])
+        self.n_grads = sum(1 for leaf in parts[0][1] if id(leaf) not in input_ids)  # params come first
+        position = {id(v): i for i, v in enumerate([*inputs, *self.params, *order])}
+        self.nodes: list[Node] = [
+            (node._fn, tuple(position[id(p)] for p in node.parents), node.constants)  # type: ignore[misc]
+            for node in order
+        ]
+        self.root = position[id(outputs[0])]
+        self.outputs = [position[id(v)] for v in outputs]
+        self.out_shape = out_shape
+        self.np = np
+        self.size = len(position)
+        if np is not None:
+            self.groups, self.n_backward_groups = _groups(self.nodes, self.first, self.n_backward, np)
+
+    def run(self, flat: list[float]) -> Any:
+        """Forward on these inputs and the parameters' current data, then backward from root; the outputs."""
+        params = [p.data for p in self.params]
+        vals, grads = self._run_python(flat, params) if self.np is None else self._run_numpy(flat, params)
+        for leaf, g in zip(self.params[: self.n_grads], grads[self.n_inputs : self.first]):
+            before = leaf.grad  # as in backward(): a leaf gets this pass's sum added once
+            leaf.grad = float(g) if type(before) is float and before == 0.0 else before + float(g)
+        return _unflatten(self.out_shape, iter([float(vals[i]) for i in self.outputs]))
+
+    def _run_python(self, flat: list[float], params: list[float]) -> tuple[list[float], list[float]]:
+        vals = [*flat, *params, *[0.0] * len(self.nodes)]
+        locals_: list[tuple[float, ...]] = []
+        for i, (op, args, consts) in enumerate(self.nodes, self.first):
+            xs = [vals[j] for j in args]
+            try:
+                result = op.forward(*xs, *consts)
+            except engine._MATH_ERRORS as e:
+                result = engine._failed(op, (*xs, *consts), e)
+            vals[i] = result[0]
+            locals_.append(result[1:])
+        grads = [0.0] * (self.first + self.n_backward)
+        grads[self.root] = 1.0
+        for k in range(self.n_backward - 1, -1, -1):
+            g = grads[self.first + k]
+            for j, local in zip(self.nodes[k][1], locals_[k]):
+                grads[j] += local * g
+        return vals, grads
+
+    def _run_numpy(self, flat: list[float], params: list[float]) -> tuple[Any, Any]:
+        np = self.np
+        vals = np.empty(self.size)
+        vals[: self.n_inputs] = flat
+        vals[self.n_inputs : self.first] = params
+        locals_ = []
+        with np.errstate(**_CHECKED):
+            for group in self.groups:
+                rows = vals[group.args]
+                result: Any
+                try:
+                    if group.vector is None:
+                        raise FloatingPointError
+                    result = group.vector(*rows, *group.consts)
+                except FloatingPointError:  # no array form, or outside an op's domain: the float forms say
+                    result = _one_by_one(group, rows)
+                vals[group.out] = result[0]
+                local = np.empty(group.args.shape)
+                for r in range(len(local)):
+                    local[r] = result[1 + r]
+                locals_.append(local)
+        grads = np.zeros(self.size)
+        grads[self.root] = 1.0
+        with np.errstate(all="ignore"):  # 0 * inf is NaN here as in the eager engine, with no warning
+            for k in range(self.n_backward_groups - 1, -1, -1):
+                group = self.groups[k]
+                contributions = locals_[k] * grads[group.out]
+                grads += np.bincount(group.args.ravel(), contributions.ravel(), minlength=self.size)
+        return vals, grads
+
+
+def _eager_order(root: Value) -> tuple[list[Value], list[Value]]:
+    """The interior nodes and leaves under root, as backward() orders them; no grad is changed."""
+    order, leaves, held = engine._topological_order(root)
+    for leaf, before in zip(leaves, held):
+        leaf.grad = before
+    return order, leaves
+
+
+def _unique(values: Iterable[Value]) -> list[Value]:
+    seen: set[int] = set()
+    return [v for v in values if not (id(v) in seen or seen.add(id(v)))]  # type: ignore[func-returns-value]
+
+
+def _groups(nodes: list[Node], first: int, n_backward: int, np: Any) -> tuple[list[Group], int]:
+    """The nodes bucketed by depth, op and arity, in order of depth: root's subgraph, then the rest."""
+    depth: dict[int, int] = {}
+    parts: list[dict[tuple[int, Op, int, int], list[int]]] = [{}, {}]
+    for i, (op, args, consts) in enumerate(nodes, first):
+        d = depth[i] = 1 + max((depth.get(j, 0) for j in args), default=0)
+        parts[i - first >= n_backward].setdefault((d, op, len(args), len(consts)), []).append(i)
+    groups = []
+    for part in parts:
+        for (_, op, _, _), members in sorted(part.items(), key=lambda item: item[0][0]):
+            vector = op.forward if op.vector is True else partial(op.vector, np) if op.vector else None
+            rows = [nodes[i - first] for i in members]
+            args = np.array([r[1] for r in rows], dtype=np.intp).T.reshape(-1, len(members))
+            columns = [np.array(column, dtype=float) for column in zip(*(r[2] for r in rows))]
+            groups.append(Group(op, vector, np.array(members, dtype=np.intp), args, columns))
+    return groups, len(parts[0])
+
+
+def _one_by_one(group: Group, rows: Any) -> list[list[float]]:
+    """The group's forward with the op's float form, node by node: the engine's errors and NaN rules."""
+    results = []
+    for xs in zip(*(r.tolist() for r in rows), *(c.tolist() for c in group.consts)):
+        try:
+            results.append(group.op.forward(*xs))
+        except engine._MATH_ERRORS as e:
+            results.append(engine._failed(group.op, xs, e))
+    return [list(column) for column in zip(*results)]
+
+
+def _numpy(backend: Backend) -> Any:
+    if backend == "python":
+        return None
+    if backend not in ("auto", "numpy"):
+        raise ValueError(f"compile(): backend must be 'auto', 'numpy' or 'python', got {backend!r}")
+    try:
+        import numpy
+    except ImportError:
+        if backend == "auto":
+            return None
+        raise ImportError("compile(backend='numpy') needs NumPy: pip install 'autograd-lite[fast]'") from None
+    return numpy
+
+
+def _flatten_inputs(x: Any, flat: list[float]) -> Shape:
+    """Append the numbers in x (a number, or nested lists and tuples of them) to flat; x's shape."""
+    if type(x) in (list, tuple):
+        return type(x), tuple(_flatten_inputs(item, flat) for item in x)
+    if isinstance(x, Value):
+        raise TypeError(
+            f"a compiled function takes numbers where f takes Values, got {x!r}; "
+            "Values f should learn are closed over by f, not passed to it"
+        )
+    flat.append(engine._as_float(x, "a compiled function"))
+    return None
+
+
+def _flatten_outputs(x: Any, outputs: list[Value]) -> Shape:
+    if type(x) in (list, tuple):
+        return type(x), tuple(_flatten_outputs(item, outputs) for item in x)
+    if not isinstance(x, Value):
+        raise TypeError(
+            f"a compiled function must return a Value, or lists and tuples of Values, got {type(x).__name__}"
+        )
+    outputs.append(x)
+    return None
+
+
+def _unflatten(shape: Shape, items: Iterator[Any]) -> Any:
+    if shape is None:
+        return next(items)
+    kind, children = shape
+    return kind(_unflatten(child, items) for child in children)

@@ -1,0 +1,280 @@
+"""compile(): the replayed graph gives the eager engine's outputs and gradients.
+
+The pure-Python replay runs the same float forms in the same order as the eager engine, so it must
+agree to the last bit. The NumPy replay evaluates each op's array form (NumPy's exp, tanh, ... may
+differ from libm's in the last place) and adds up each gradient's contributions in another order, so
+it is held to 1e-12 relative; a gradient whose contributions cancel to nearly zero is held to 1e-12
+times the largest value compared with it, or to 1e-12 absolute if that is larger.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from test_random_graphs import Program, programs, run
+
+from autograd_lite import Value, compile, detect_anomaly
+from autograd_lite.engine import apply
+from autograd_lite.ops import Op
+
+BACKENDS = ["python", "numpy"]
+
+
+def assert_matches(backend: str, got: Sequence[float], want: Sequence[float]) -> None:
+    """Equal (NaN where the eager engine gives NaN), exactly for the Python replay."""
+    assert len(got) == len(want)
+    scale = max((abs(w) for w in want if math.isfinite(w)), default=1.0)
+    for g, w in zip(got, want):
+        if math.isnan(w):
+            assert math.isnan(g), (g, w)
+        elif backend == "python":
+            assert g == w, (g, w)
+        else:
+            assert math.isclose(g, w, rel_tol=1e-12, abs_tol=1e-12 * max(scale, 1.0)), (g, w)
+
+
+def eager(f: Callable[[], Value], leaves: Sequence[Value]) -> tuple[float, list[float]]:
+    for leaf in leaves:
+        leaf.grad = 0.0
+    out = f()
+    out.backward()
+    return out.data, [leaf.grad for leaf in leaves]
+
+
+def compiled(c: Any, leaves: Sequence[Value], *inputs: Any) -> tuple[Any, list[float]]:
+    for leaf in leaves:
+        leaf.grad = 0.0
+    out = c(*inputs)
+    return out, [leaf.grad for leaf in leaves]
+
+
+# ---- random graphs --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("backend", BACKENDS)
+@settings(max_examples=150, deadline=None)
+@given(program=programs())
+def test_compiled_random_graphs_give_the_eager_value_and_gradients(backend: str, program: Program) -> None:
+    leaves = [Value(x) for x in program.inputs]
+
+    def f() -> Value:
+        return run(program, leaves, on_values=True)[0]
+
+    want_out, want_grads = eager(f, leaves)
+    c = compile(f, backend=backend)
+    for _ in range(2):  # the recording call and a replay of the recorded tape
+        out, grads = compiled(c, leaves)
+        assert_matches(backend, [out], [want_out])
+        assert_matches(backend, grads, want_grads)
+    assert len(c.tapes) == 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_replay_reads_the_parameters_current_data_and_recomputes_relu_and_abs(backend: str) -> None:
+    w, b = Value(0.5), Value(-1.0)
+
+    def f(x: Value) -> Value:
+        return (w * x + b).relu() + abs(w - x) * b
+
+    c = compile(f, backend=backend)
+    for wd, bd, x in [(0.5, -1.0, 3.0), (0.5, -1.0, 1.0), (-2.0, 0.25, 1.0), (-2.0, 0.25, -3.0)]:
+        w.data, b.data = wd, bd  # both kinks change side across these points
+        want = eager(lambda x=x: f(Value(x)), [w, b])
+        got = compiled(c, [w, b], x)
+        assert_matches(backend, [got[0], *got[1]], [want[0], *want[1]])
+    assert len(c.tapes) == 1
+
+
+UNARY_AND_ACTIVATIONS: dict[str, Callable[[Value, Value], Value]] = {
+    "abs": lambda v, a: abs(v),
+    "relu": lambda v, a: v.relu(),
+    "leaky_relu": lambda v, a: v.leaky_relu(a),
+    "elu": lambda v, a: v.elu(a),
+    "selu": lambda v, a: v.selu(),
+    "swish": lambda v, a: v.swish(a),
+    "mish": lambda v, a: v.mish(),
+    "softplus": lambda v, a: v.softplus(),
+    "sigmoid": lambda v, a: v.sigmoid(),
+    "tanh": lambda v, a: v.tanh(),
+    "exp": lambda v, a: v.exp(),
+    "sin": lambda v, a: v.sin(),
+    "cos": lambda v, a: v.cos(),
+    "sqrt of square": lambda v, a: (v * v).sqrt(),
+    "log of 1 + square": lambda v, a: (1 + v * v).log(),
+    "power": lambda v, a: (v * v + 0.5) ** a,
+    "number ** Value": lambda v, a: 2.0**v,
+}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", UNARY_AND_ACTIVATIONS)
+def test_every_op_replays_as_it_runs_eagerly_on_both_sides_of_its_kinks(backend: str, name: str) -> None:
+    w, a = Value(1.0), Value(0.3)  # a: leaky_relu's and elu's alpha, swish's beta, an exponent
+    op = UNARY_AND_ACTIVATIONS[name]
+    c = compile(lambda xs: Value.sum(op(w * x, a) for x in xs), backend=backend)
+    xs = [-30.0, -3.0, -0.5, 0.0, 0.5, 3.0, 30.0]
+    want = eager(lambda: Value.sum(op(w * x, a) for x in xs), [w, a])
+    got = compiled(c, [w, a], xs)
+    assert_matches(backend, [got[0], *got[1]], [want[0], *want[1]])
+
+
+# ---- training: the same run, step by step --------------------------------------------------------------
+def make_mlp(seed: int) -> tuple[Callable[[Sequence[Any]], Value], list[Value]]:
+    rng = random.Random(seed)
+    layers = []
+    for nin, nout in [(2, 8), (8, 8), (8, 1)]:
+        layers.append([([Value(rng.uniform(-1, 1)) for _ in range(nin)], Value(0.0)) for _ in range(nout)])
+    params = [p for layer in layers for ws, b in layer for p in (*ws, b)]
+
+    def model(x: Sequence[Any]) -> Value:
+        for depth, layer in enumerate(layers):
+            x = [Value.dot(ws, x) + b for ws, b in layer]
+            x = [v.relu() if depth == 0 else v.tanh() for v in x] if depth < len(layers) - 1 else x
+        return x[0]
+
+    return model, params
+
+
+def hinge_loss(model: Callable[[Sequence[Any]], Value], params: list[Value]) -> Callable[..., Any]:
+    def loss(xs: Sequence[Sequence[Any]], ys: Sequence[Any]) -> tuple[Value, list[Value]]:
+        scores = [model(x) for x in xs]
+        data = Value.sum((1 + -y * s).relu() for y, s in zip(ys, scores)) * (1.0 / len(scores))
+        return data + 1e-4 * Value.sum(p * p for p in params), scores
+
+    return loss
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_compiled_training_takes_the_eager_runs_steps(backend: str) -> None:
+    rng = random.Random(1)
+    xs = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(40)]
+    ys = [1.0 if x0 * x1 > 0 else -1.0 for x0, x1 in xs]
+    runs = []
+    for use_compile in (False, True):
+        model, params = make_mlp(seed=7)
+        loss = hinge_loss(model, params)
+        step = compile(loss, backend=backend) if use_compile else None
+        history = []
+        for k in range(15):
+            for p in params:
+                p.grad = 0.0
+            batch = slice(0, 40) if k % 2 == 0 else slice(0, 20)  # two shapes: two tapes
+            if step is None:
+                value, scores = loss(
+                    [[Value(a) for a in x] for x in xs[batch]], [Value(y) for y in ys[batch]]
+                )
+                value.backward()
+                value, scores = value.data, [s.data for s in scores]
+            else:
+                value, scores = step(xs[batch], ys[batch])
+            history.append([value, *scores, *(p.grad for p in params)])
+            for p in params:
+                p.data -= 0.1 * p.grad
+        runs.append(history)
+        if step is not None:
+            assert len(step.tapes) == 2
+    for got, want in zip(runs[1], runs[0], strict=True):
+        assert_matches(backend, got, want)
+
+
+# ---- what compile refuses, and errors ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("f", "start"),
+    [
+        (lambda x: x * 2 if x > 0 else -x, "> reads the data of Value(data=1.5"),
+        (lambda x: max(x, x * x), "> reads the data of Value(data=2.25"),  # max asks: x * x > x?
+        (lambda x: x * float(x), "float() reads the data of Value(data=1.5"),
+        (lambda x: x if x == 1.0 else x * 2, "== reads the data of Value(data=1.5"),
+    ],
+)
+def test_a_graph_whose_structure_depends_on_data_is_refused(f: Callable[[Value], Value], start: str) -> None:
+    c = compile(f)
+    with pytest.raises(TypeError) as caught:
+        c(1.5)
+    assert str(caught.value).startswith(start)
+    assert "while compile() records the graph, so the graph's structure could depend on the data" in str(
+        caught.value
+    )
+    assert not c.tapes
+    assert f(Value(1.5)) is not None  # the same function still runs eagerly
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_input_outside_an_ops_domain_raises_the_eager_engines_error(backend: str) -> None:
+    c = compile(lambda x, y: (x * y).log() + (x / y), backend=backend)
+    assert c(2.0, 3.0) == pytest.approx(math.log(6.0) + 2.0 / 3.0, rel=1e-15)
+    with pytest.raises(ValueError, match=r"^log\(-6\.0\) is outside the op's domain \(defined for x > 0\)$"):
+        c(-2.0, 3.0)
+    with pytest.raises(ZeroDivisionError, match=r"^/\(2\.0, 0\.0\) divides by zero"):
+        compile(lambda x, y: x / y, backend=backend)(2.0, 0.0)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_op_without_an_array_form_runs_node_by_node_with_the_same_results(backend: str) -> None:
+    cube = Op("cube", lambda x: (x**3, 3 * x * x), (lambda o, x: 3 * x * x,))  # no ``vector``
+    w = Value(1.5)
+
+    def f(x: Value) -> Value:
+        out = apply(cube, w * x)
+        assert isinstance(out, Value)
+        return out
+
+    c = compile(f, backend=backend)
+    for x in (0.5, -2.0):
+        w.grad = 0.0
+        assert c(x) == pytest.approx((1.5 * x) ** 3, rel=1e-15)
+        assert w.grad == pytest.approx(3 * (1.5 * x) ** 2 * x, rel=1e-15)
+
+
+def test_compiled_outputs_keep_their_structure_and_only_the_first_is_differentiated() -> None:
+    a, b = Value(2.0), Value(3.0)
+    c = compile(lambda xs: (a * xs[0], [b * xs[1], (a * b).exp()]))
+    out = c([10.0, 100.0])
+    assert out == (20.0, [300.0, math.exp(6.0)])
+    assert (a.grad, b.grad) == (10.0, 0.0)  # b is read only by the other outputs
+
+
+def test_leaves_accumulate_across_compiled_calls_as_across_backward_calls() -> None:
+    a = Value(3.0)
+    c = compile(lambda: (a + a) * (a + a))
+    c()
+    c()
+    assert a.grad == 48.0
+
+
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        ((Value(1.0),), "a compiled function takes numbers where f takes Values, got Value(data=1.0"),
+        (("1.0",), "a compiled function takes a real number, got str: '1.0'"),
+        (({1.0},), "a compiled function takes a real number, got set: {1.0}"),
+    ],
+)
+def test_inputs_must_be_numbers_or_nested_lists_of_them(inputs: tuple[Any, ...], message: str) -> None:
+    with pytest.raises(TypeError) as caught:
+        compile(lambda x: x * 2)(*inputs)
+    assert str(caught.value).startswith(message)
+
+
+def test_f_must_return_values() -> None:
+    with pytest.raises(TypeError, match=r"^a compiled function must return a Value, or lists and tuples"):
+        compile(lambda x: 2.0)(1.0)
+
+
+def test_detect_anomaly_runs_a_compiled_function_eagerly_and_names_the_op() -> None:
+    w = Value(1000.0, label="w")
+    c = compile(lambda x: (w * x).exp())
+    with detect_anomaly(), pytest.raises(OverflowError, match=r"^exp\(1000\.0\) overflows a float"):
+        c(1.0)
+    assert not c.tapes
+
+
+def test_the_numpy_backend_without_numpy_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "numpy", None)
+    with pytest.raises(ImportError, match=r"^compile\(backend='numpy'\) needs NumPy: pip install"):
+        compile(lambda x: x, backend="numpy")
+    assert compile(lambda x: x * 2).backend == "python"  # "auto" falls back to the pure-Python replay
