@@ -166,3 +166,16 @@ def test_user_ops_appear_by_name_in_pictures_and_in_the_stepper() -> None:
     (cube_step,) = [s for s in stepper.steps if s.node.op == "cube"]
     assert (cube_step.parent, cube_step.local, cube_step.upstream) == (x, 6.75, 2.0)
     assert x.grad == 13.5
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy"])
+def test_compile_replays_user_ops_as_the_eager_engine_runs_them(backend: str) -> None:
+    from autograd_lite import compile
+
+    w_eager, w_compiled = Value(0.5), Value(0.5)
+    step = compile(lambda x: hypot(cube(w_compiled * x), 1.5).tanh(), backend=backend)
+    for x in (2.0, -1.25, 0.75):
+        eager = hypot(cube(w_eager * x), 1.5).tanh()
+        eager.backward()
+        assert step(x) == pytest.approx(eager.data, rel=1e-15)
+        assert w_compiled.grad == pytest.approx(w_eager.grad, rel=1e-12)
