@@ -15,7 +15,7 @@ from typing import Any
 
 try:
     from hypothesis import strategies as st
-except ImportError:  # pragma: no cover - exercised in a subprocess without hypothesis
+except ImportError:  # an optional dependency: say how to get it
     raise ImportError(
         "autograd_lite.testing.strategies needs hypothesis: pip install 'autograd-lite[testing]'"
     ) from None
