@@ -284,6 +284,20 @@ def test_an_expression_undefined_at_the_point_exits_2_with_one_line(
     assert_refused(run("gradcheck", text, "--var", var), message)
 
 
+@pytest.mark.parametrize("command", ["draw", "steps"])
+def test_without_graphviz_draw_and_steps_say_how_to_install_it(command: str, tmp_path: Path) -> None:
+    code = (
+        "import sys; sys.modules['graphviz'] = None\n"
+        "from autograd_lite.cli import main\n"
+        f"sys.exit(main(['{command}', 'x * 2', '--var', 'x=1', '-o', 'out.html']))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert_refused(done, "autograd_lite.viz needs the graphviz package: pip install 'autograd-lite[viz]'")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_an_unknown_command_is_a_usage_error() -> None:
     done = run("frobnicate")
     assert done.returncode == 2 and "invalid choice: 'frobnicate'" in done.stderr

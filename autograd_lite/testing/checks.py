@@ -20,7 +20,6 @@ from typing import Any
 
 from ..engine import Value, no_grad
 
-Function = Callable[..., Any]
 EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3  # torch.autograd.gradcheck's defaults
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
 
@@ -88,7 +87,7 @@ class Report:
 
 
 def gradcheck(
-    f: Function,
+    f: Callable[..., Any],
     inputs: Sequence[float | Value],
     eps: float = EPS,
     atol: float = ATOL,
@@ -103,7 +102,7 @@ def gradcheck(
 
 
 def gradgradcheck(
-    f: Function,
+    f: Callable[..., Any],
     inputs: Sequence[float | Value],
     eps: float = EPS,
     atol: float = ATOL,
@@ -131,7 +130,7 @@ def _verdict(report: Report, raise_exception: bool) -> bool:
 
 
 def gradient_report(
-    f: Function,
+    f: Callable[..., Any],
     inputs: Sequence[float | Value],
     *,
     order: int = 1,
@@ -168,7 +167,7 @@ def _point(inputs: Sequence[float | Value]) -> tuple[list[float], list[str]]:
 
 @dataclass(frozen=True)
 class _Checker:
-    f: Function
+    f: Callable[..., Any]
     names: list[str]
     at: str
     eps: float
