@@ -2,11 +2,13 @@
 
 from .engine import Value, detect_anomaly, is_grad_enabled, no_grad
 from .functional import grad, hessian, value_and_grad
+from .ops import define_op
 from .replay import compile
 
 __all__ = [
     "Value",
     "compile",
+    "define_op",
     "detect_anomaly",
     "grad",
     "hessian",

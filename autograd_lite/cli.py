@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+import keyword
+import math
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from .data import make_moons
-from .engine import Value
+from .engine import Value, detect_anomaly
+from .expr import BUILTINS, MAX_LENGTH, Expression, parse
 from .losses import hinge, l2_penalty
 from .nn import MLP
 from .optim import SGD
 from .plots import decision_boundary, require_matplotlib
+from .testing import gradient_report
 from .train import fit, sign_accuracy
+
+OK, CHECK_FAILED, BAD_INPUT = 0, 1, 2
+_MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError, FloatingPointError)
 
 
 def demo(out: Path) -> None:
@@ -64,20 +73,165 @@ def neuron() -> None:
     print(f"  by hand: do/dn = 1 - o**2 = {dn:.6f}; do/dw1 = x1 * do/dn = {x1.data * dn:.6f}")
 
 
+class BadInput(Exception):
+    """Input the command refuses: the message is the one line it prints."""
+
+
+def gradcheck(expression: Expression, args: argparse.Namespace) -> int:
+    """Print each partial derivative, analytic and by central differences; exit 1 if one does not match."""
+    root = _evaluate(expression)
+    try:
+        report = gradient_report(expression, expression.inputs)
+    except _MATH_ERRORS as e:
+        raise BadInput(str(e)) from None
+    print(f"{expression} = {root.data!r}")
+    print(report)
+    return OK if report.ok else CHECK_FAILED
+
+
+def draw(expression: Expression, args: argparse.Namespace) -> int:
+    """Write a picture of the expression's graph after backward: every value's data and grad, every op."""
+    viz = _viz()
+    root = _evaluate(expression)
+    _write(lambda: viz.draw(root).save(args.output), args.output)
+    return OK
+
+
+def steps(expression: Expression, args: argparse.Namespace) -> int:
+    """Print backward's chain-rule steps as a table, or write the page that steps through them (-o)."""
+    viz = _viz()
+    _evaluate(expression)  # checks the point; the stepper runs backward on a graph of its own
+    try:
+        stepper = viz.step_through(expression(*expression.inputs))
+    except ValueError as e:  # a graph too large to show
+        raise BadInput(str(e)) from None
+    if args.output is None:
+        print(stepper)
+    else:
+        _write(lambda: stepper.save(args.output), args.output)
+    return OK
+
+
+def _viz() -> Any:
+    """autograd_lite.viz, imported only by the commands that draw: it needs the [viz] extra."""
+    try:
+        from . import viz
+    except ImportError as e:
+        raise BadInput(str(e)) from None
+    return viz
+
+
+def _write(save: Callable[[], Path], path: str) -> None:
+    """Save (viz writes whole files or nothing) and say where; a refused or unwritable path is bad input."""
+    try:
+        written = save()
+    except (ValueError, RuntimeError) as e:  # a file type it cannot write, or no Graphviz to render with
+        raise BadInput(str(e)) from None
+    except OSError as e:
+        raise BadInput(f"cannot write {path}: {e.strerror or e}") from None
+    print(f"wrote {written}")
+
+
+def _evaluate(expression: Expression) -> Value:
+    """The expression's graph at its point, after backward; a non-finite value or gradient is bad input."""
+    with detect_anomaly():
+        try:
+            root = expression(*expression.inputs)
+            if not isinstance(root, Value):
+                raise BadInput("the expression uses no variable: there is nothing to differentiate")
+            root.backward()
+        except _MATH_ERRORS as e:
+            raise BadInput(str(e)) from None
+    return root
+
+
+def _variables(specs: Sequence[str]) -> dict[str, float]:
+    variables: dict[str, float] = {}
+    for spec in specs:
+        name, equals, text = spec.partition("=")
+        name = name.strip()
+        if not equals:
+            raise BadInput(f"--var {spec!r}: write NAME=VALUE, as in --var x=1.5")
+        if not name.isidentifier() or keyword.iskeyword(name) or name in BUILTINS:
+            raise BadInput(f"--var {spec!r}: {name!r} is not a usable name (an identifier, not an op's name)")
+        if name in variables:
+            raise BadInput(f"--var {spec!r}: {name} is given twice")
+        try:
+            x = float(text)
+        except ValueError:
+            raise BadInput(f"--var {spec!r}: {text!r} is not a number") from None
+        if not math.isfinite(x):
+            raise BadInput(f"--var {spec!r}: the value must be finite")
+        variables[name] = x
+    return variables
+
+
+def _expression(args: argparse.Namespace) -> Expression:
+    text: str = args.expression
+    if text == "-":
+        try:
+            text = sys.stdin.read(MAX_LENGTH + 1).rstrip("\n")
+        except UnicodeDecodeError as e:
+            raise BadInput(f"the expression on standard input is not UTF-8 text: {e.reason}") from None
+    try:
+        return parse(text, _variables(args.var))
+    except ValueError as e:
+        raise BadInput(str(e)) from None
+
+
+_LANGUAGE = (
+    "EXPR is Python arithmetic: numbers, the variables given with --var, + - * / **, unary minus, and the "
+    f"ops {', '.join(name for name, fn in BUILTINS.items() if not fn.precedence)} called with positional "
+    "arguments."
+)
+_EXIT = "Exit status: 0 ok, 1 a gradient check (or the demo) failed, 2 bad input."
+Command = Callable[[Expression, argparse.Namespace], int]
+_COMMANDS: dict[str, tuple[Command, str, str | None]] = {
+    # name: (function, help, the -o option's help: None for none)
+    "gradcheck": (gradcheck, "check an expression's gradient against finite differences", None),
+    "draw": (draw, "draw an expression's graph to a file", "the picture to write: .svg, .dot or .png"),
+    "steps": (steps, "show backward's chain rule step by step", "write the stepper page here (.html)"),
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="autograd-lite", description=__doc__)
+    parser = argparse.ArgumentParser(prog="autograd-lite", description=__doc__, epilog=_EXIT)
     commands = parser.add_subparsers(dest="command", required=True)
     demo_parser = commands.add_parser("demo", help="train a network and draw it", description=demo.__doc__)
     demo_parser.add_argument(
         "--out", type=Path, default=Path("demo-output"), help="where to write the pictures"
     )
     commands.add_parser("neuron", help="a neuron's backpropagation, by hand", description=neuron.__doc__)
+    for name, (function, summary, output) in _COMMANDS.items():
+        command = commands.add_parser(
+            name, help=summary, description=f"{function.__doc__} {_LANGUAGE}", epilog=_EXIT
+        )
+        command.add_argument(
+            "expression",
+            metavar="EXPR",
+            help="an expression such as 'tanh(w1*x1 + w2*x2 + b)', or - to read it from standard input",
+        )
+        command.add_argument(
+            "--var",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="a variable and its value, as in --var x=1.5 (repeat for each variable)",
+        )
+        if output is not None:
+            command.add_argument("-o", "--output", required=name == "draw", metavar="PATH", help=output)
     args = parser.parse_args(argv)
     if args.command == "neuron":
         neuron()
-        return 0
+        return OK
+    if args.command == "demo":
+        try:
+            demo(args.out)
+        except (ImportError, OSError) as e:  # matplotlib missing, or the output directory not writable
+            parser.exit(1, f"autograd-lite demo: {e}\n")
+        return OK
     try:
-        demo(args.out)
-    except (ImportError, OSError) as e:  # matplotlib missing, or the output directory not writable
-        parser.exit(1, f"autograd-lite demo: {e}\n")
-    return 0
+        return _COMMANDS[args.command][0](_expression(args), args)
+    except BadInput as e:
+        print(f"autograd-lite: error: {e}", file=sys.stderr)
+        return BAD_INPUT

@@ -16,9 +16,12 @@ Constant (number) arguments always come after the Value arguments, so reflected 
 
 from __future__ import annotations
 
+import functools
+import inspect
+import keyword
 import math
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -301,3 +304,71 @@ def _swish_dx(x: Any, beta: Any) -> Any:
 def _mish_dx(x: Any) -> Any:
     t = x.softplus().tanh()
     return t + x * (1.0 - t * t) * x.sigmoid()
+
+
+# ---- user-defined ops: the same Op and the same engine.apply as the table above -------------------------
+def define_op(
+    name: str,
+    forward: Callable[..., tuple[float, ...]],
+    derivatives: Sequence[Callable[..., Any]] | None = None,
+    domain: str = "",
+) -> Callable[..., Any]:
+    """Declare a new primitive and get a function that applies it to Values and numbers.
+
+    ``forward`` and ``derivatives`` are as in the table above; without ``derivatives`` the op works
+    everywhere except ``backward(create_graph=True)``, which then says what is missing.
+    """
+    from .engine import apply  # engine imports this module, so apply exists by the time an op is defined
+
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+        raise ValueError(f"define_op: the name must be a Python identifier, got {name!r}")
+    if not callable(forward):
+        raise TypeError(f"define_op({name!r}): forward must be callable, got {type(forward).__name__}")
+    arity = _arity(name, forward) if derivatives is None else len(derivatives)
+    if derivatives is None:
+        derivatives = (_missing_derivative(name),) * arity
+    elif arity == 0 or not all(callable(d) for d in derivatives):
+        raise TypeError(
+            f"define_op({name!r}): derivatives must be one callable per argument, got {derivatives!r}"
+        )
+    op = Op(name, _checked_forward(name, forward, arity), tuple(derivatives), domain)
+    return functools.partial(apply, op)
+
+
+def _arity(name: str, forward: Callable[..., Any]) -> int:
+    """How many arguments forward takes: its positional parameters (no *args: an op has a fixed arity)."""
+    try:
+        parameters = inspect.signature(forward).parameters.values()
+    except (TypeError, ValueError):
+        raise TypeError(f"define_op({name!r}): cannot read forward's parameters; pass derivatives=") from None
+    kinds = [p.kind for p in parameters]
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if not kinds or any(k not in positional for k in kinds):
+        raise TypeError(f"define_op({name!r}): forward must take a fixed number of positional arguments")
+    return len(kinds)
+
+
+def _checked_forward(
+    name: str, forward: Callable[..., tuple[float, ...]], arity: int
+) -> Callable[..., tuple[float, ...]]:
+    """forward, with its result checked: a clear error if it is not (result, one derivative per argument)."""
+
+    def checked(*xs: float) -> tuple[float, ...]:
+        out = forward(*xs)
+        if not isinstance(out, tuple) or len(out) != arity + 1:
+            raise TypeError(
+                f"{name}'s forward must return (result, {arity} local derivative{'s' * (arity != 1)}), "
+                f"got {out!r}"
+            )
+        return tuple(map(float, out))
+
+    return checked
+
+
+def _missing_derivative(name: str) -> Callable[..., Any]:
+    def missing(*args: Any) -> Any:
+        raise NotImplementedError(
+            f"backward(create_graph=True) needs {name}'s derivatives as Values: pass derivatives= to define_op"
+        )
+
+    return missing

@@ -1,0 +1,5 @@
+"""Tools for testing gradients: gradcheck, gradgradcheck, and (with hypothesis) ``strategies``."""
+
+from .checks import GradcheckError, gradcheck, gradgradcheck, gradient_report
+
+__all__ = ["GradcheckError", "gradcheck", "gradgradcheck", "gradient_report"]
