@@ -25,8 +25,12 @@ _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError, FloatingPointError
 
 
 def demo(out: Path) -> None:
-    """Train micrograd's demo network on the moons, then write its loss curves and decision boundary."""
+    """Train micrograd's demo network on the moons; write its loss curves, its decision boundary, the
+    graph of one of its neurons, and a page that steps through backprop on a neuron.
+    """
     require_matplotlib("autograd-lite demo")  # fail before training, not after
+    from . import viz  # the [viz] extra, likewise
+
     X, labels = make_moons(100, noise=0.1, seed=1)
     y = [2 * t - 1 for t in labels]  # the hinge loss takes classes -1 and 1
     model = MLP(2, [16, 16, 1], seed=1337)
@@ -52,10 +56,25 @@ def demo(out: Path) -> None:
     for name, (fig, what) in pictures.items():
         fig.savefig(out / name, dpi=100)
         print(f"wrote {out / name}: {what}")
+    first = model.layers[0].neurons[0]
+    model.zero_grad()  # the picture shows this one backward pass's grads, not the last step's
+    for i, w in enumerate(first.w):
+        w.label = f"w{i}"
+    if first.b is not None:
+        first.b.label = "b"
+    x = next((x for x in X if first(x).data > 0), X[0])  # a point where the neuron passes gradient back
+    output = first([Value(v, f"x{i}") for i, v in enumerate(x)])
+    output.label = "out"
+    output.backward()
+    viz.draw(output).save(out / "graph.svg")
+    at = ", ".join(f"{v:.3f}" for v in x)
+    print(f"wrote {out / 'graph.svg'}: the trained network's first hidden neuron at ({at}), after backward")
+    viz.step_through(_tanh_neuron()[-1]).save(out / "backprop.html")
+    print(f"wrote {out / 'backprop.html'}: backprop through o = tanh(w1*x1 + w2*x2 + b), one step at a time")
 
 
-def neuron() -> None:
-    """A worked example: a neuron's forward pass, then its gradients by backpropagation."""
+def _tanh_neuron() -> list[Value]:
+    """The worked neuron: x1, x2, w1, w2, b, then n = w1*x1 + w2*x2 + b and o = tanh(n), labelled."""
     x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
     w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
     b = Value(6.8813735870195432, "b")
@@ -63,6 +82,12 @@ def neuron() -> None:
     n.label = "n"
     o = n.tanh()
     o.label = "o"
+    return [x1, x2, w1, w2, b, n, o]
+
+
+def neuron() -> None:
+    """A worked example: a neuron's forward pass, then its gradients by backpropagation."""
+    x1, x2, w1, w2, b, n, o = _tanh_neuron()
     print("A neuron: o = tanh(w1*x1 + w2*x2 + b)")
     print(f"  forward:  n = {n.data:.6f}   o = {o.data:.6f}")
     o.backward()
@@ -227,7 +252,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         try:
             demo(args.out)
-        except (ImportError, OSError) as e:  # matplotlib missing, or the output directory not writable
+        except (
+            ImportError,
+            OSError,
+            RuntimeError,
+        ) as e:  # matplotlib, graphviz or a renderer missing; a bad --out
             parser.exit(1, f"autograd-lite demo: {e}\n")
         return OK
     try:

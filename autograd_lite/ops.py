@@ -278,7 +278,11 @@ MISH       = Op("mish",       _mish,                                       (lamb
 
 
 def _value_pow_dx(x: Any, y: Any) -> Any:
-    """d(x ** y)/dx as a Value: y * x ** (y - 1); a constant (0 or infinite) at x = 0 with y < 1."""
+    """d(x ** y)/dx as a Value: y * x ** (y - 1); a constant (0 or infinite) at x = 0 with y < 1,
+    and 0 for the number 0 as exponent (not 0 * x ** -1, whose own derivative overflows for a tiny x).
+    """
+    if isinstance(y, float) and y == 0:
+        return 0.0
     if x == 0 and y < 1:
         return 0.0 if y == 0 else float(y) * _pow_or_inf(0.0, float(y) - 1)
     return y * x ** (y - 1)

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd_lite import Value, detect_anomaly
+from autograd_lite import Value, detect_anomaly, grad, hessian
 
 REL_TOL = 1e-12
 # An absolute floor: a result near 0 reached by cancellation (sin near pi, x - y with x ~ y, or 1 - t * t in
@@ -418,6 +418,13 @@ def test_negative_base_to_an_integer_value_power_matches_torch_where_defined(x: 
         assert_close(ours.grads[0], theirs.grads[0], "d/dx")
         assert math.isnan(ours.grads[1]) and math.isnan(theirs.grads[1])
     assert_close(graph.hessian[0][0], theirs.hessian[0][0], "d2/dx2")
+
+
+@pytest.mark.parametrize("x", [1e-226, -1e-300, 0.5, -3.0, 1e300])
+def test_x_to_the_number_zero_has_zero_derivatives_of_every_order(x: float) -> None:
+    """torch makes d(x ** 0)/dx a constant 0; ours must not turn into 0 * inf = NaN at the next order."""
+    assert hessian(lambda v: v**0.0)(x) == [[0.0]]
+    assert grad(lambda v: v**0)(x) == 0.0
 
 
 @settings(max_examples=25, deadline=None)

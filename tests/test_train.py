@@ -9,6 +9,7 @@ import sys
 import types
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 
@@ -307,6 +308,13 @@ def test_the_demo_reaches_full_accuracy_on_the_moons_and_writes_its_pictures(
         path = tmp_path / "out" / name
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert f"wrote {path}" in printed
+    graph = ElementTree.parse(tmp_path / "out" / "graph.svg").getroot()  # an SVG that parses as XML
+    text = " ".join(t.text or "" for t in graph.iter("{http://www.w3.org/2000/svg}text"))
+    for label in ["w0", "w1", "b", "x0", "x1", "out", "dot", "relu"]:
+        assert label in text.split(), label
+    page = (tmp_path / "out" / "backprop.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and "w1.grad += x1.data" in page
+    assert f"wrote {tmp_path / 'out' / 'graph.svg'}" in printed and "backprop.html" in printed
 
 
 def test_the_worked_neuron_example_is_still_a_command(capsys: pytest.CaptureFixture[str]) -> None:
