@@ -24,6 +24,10 @@ Shape = Any  # None for a number or a Value; (list or tuple, (child shapes, ...)
 Node = tuple[Op, tuple[int, ...], tuple[float, ...]]  # op, positions of its Value arguments, its numbers
 
 _CHECKED = {"over": "raise", "divide": "raise", "invalid": "raise", "under": "ignore"}
+# With backend="auto", smaller tapes replay in pure Python: NumPy's fixed cost per group of nodes (about
+# half a millisecond a call for an MLP) is more than it saves below this (measured for MLP(2, [16, 16, 1])
+# on 1 to 100 points: NumPy wins from about 300 nodes, and by 2x at 800).
+AUTO_NUMPY_NODES = 400
 
 
 def compile(f: Callable[..., Any], *, backend: Backend = "auto") -> Compiled:
@@ -31,7 +35,8 @@ def compile(f: Callable[..., Any], *, backend: Backend = "auto") -> Compiled:
 
     A call returns f's outputs as floats and, as ``backward()`` on f's first output would, adds that
     output's gradient to the ``.grad`` of every Value leaf it depends on (the parameters f closes over).
-    ``backend``: ``"numpy"`` (vectorized), ``"python"``, or ``"auto"`` (NumPy if it is installed).
+    ``backend``: ``"numpy"`` (vectorized), ``"python"``, or ``"auto"``: NumPy, if it is installed, for
+    graphs of at least ``AUTO_NUMPY_NODES`` nodes, where it pays off; the pure-Python replay otherwise.
     """
     return Compiled(f, backend)
 
@@ -42,10 +47,12 @@ class Compiled:
     def __init__(self, f: Callable[..., Any], backend: Backend = "auto") -> None:
         self.f = f
         self.np = _numpy(backend)
+        self.min_numpy_nodes = AUTO_NUMPY_NODES if backend == "auto" else 0
         self.tapes: dict[Shape, Tape] = {}  # one per shape of the inputs seen so far
 
     @property
     def backend(self) -> str:
+        """The replay for a large enough graph: 'numpy' or 'python' (each tape has its own ``backend``)."""
         return "python" if self.np is None else "numpy"
 
     def __call__(self, *inputs: Any) -> Any:
@@ -62,7 +69,7 @@ class Compiled:
                 inputs_, outputs, out_shape = self._trace(flat, shape)
             finally:
                 engine._mode.reset(token)
-            tape = self.tapes[shape] = Tape(inputs_, outputs, out_shape, self.np)
+            tape = self.tapes[shape] = Tape(inputs_, outputs, out_shape, self.np, self.min_numpy_nodes)
         return tape.run(flat)
 
     def _trace(self, flat: list[float], shape: Shape) -> tuple[list[Value], list[Value], Shape]:
@@ -90,7 +97,9 @@ class Tape:
     that only other outputs need come after it. So do parameters that root does not depend on.
     """
 
-    def __init__(self, inputs: list[Value], outputs: list[Value], out_shape: Shape, np: Any) -> None:
+    def __init__(
+        self, inputs: list[Value], outputs: list[Value], out_shape: Shape, np: Any, min_numpy_nodes: int = 0
+    ) -> None:
         parts = [_eager_order(v) for v in outputs]
         order = _unique(node for part, _ in parts for node in part)
         input_ids = {id(v) for v in inputs}
@@ -108,10 +117,14 @@ class Tape:
         self.root = position[id(outputs[0])]
         self.outputs = [position[id(v)] for v in outputs]
         self.out_shape = out_shape
-        self.np = np
+        self.np: Any = np if len(self.nodes) >= min_numpy_nodes else None
         self.size = len(position)
-        if np is not None:
-            self.groups, self.n_backward_groups = _groups(self.nodes, self.first, self.n_backward, np)
+        if self.np is not None:
+            self.groups, self.n_backward_groups = _groups(self.nodes, self.first, self.n_backward, self.np)
+
+    @property
+    def backend(self) -> str:
+        return "python" if self.np is None else "numpy"
 
     def run(self, flat: list[float]) -> Any:
         """Forward on these inputs and the parameters' current data, then backward from root; the outputs."""

@@ -153,7 +153,7 @@ def fit(
                 value, traces = compiled([list(X[i]) for i in batch], targets)
             outputs = [t[-1][0] if len(t[-1]) == 1 else t[-1] for t in traces]
             for i, layer in enumerate(model.layers):
-                norms[i] += math.sqrt(math.fsum(float(p.grad) ** 2 for p in layer.parameters()))
+                norms[i] += math.hypot(*(float(p.grad) for p in layer.parameters()))  # no overflow in squares
             optimizer.step()
             total_loss += value * len(batch)
             steps += 1

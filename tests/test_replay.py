@@ -238,6 +238,18 @@ def test_compiled_outputs_keep_their_structure_and_only_the_first_is_differentia
     assert (a.grad, b.grad) == (10.0, 0.0)  # b is read only by the other outputs
 
 
+def test_auto_replays_small_graphs_in_python_and_large_ones_with_numpy() -> None:
+    w = Value(0.5)
+    c = compile(lambda xs: Value.sum((w * x).tanh() for x in xs))
+    assert c.backend == "numpy"
+    small, large = [0.1] * 10, [0.1] * 1000
+    for xs in (small, large):
+        w.grad = 0.0
+        assert c(xs) == pytest.approx(len(xs) * math.tanh(0.05), rel=1e-14)
+        assert w.grad == pytest.approx(len(xs) * 0.1 * (1 - math.tanh(0.05) ** 2), rel=1e-12)
+    assert [tape.backend for tape in c.tapes.values()] == ["python", "numpy"]  # 21 and 2,001 nodes
+
+
 def test_leaves_accumulate_across_compiled_calls_as_across_backward_calls() -> None:
     a = Value(3.0)
     c = compile(lambda: (a + a) * (a + a))

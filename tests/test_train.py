@@ -258,6 +258,18 @@ def test_a_loss_that_does_not_return_a_value_is_named() -> None:
 
 
 # ---- pictures and the demo ----------------------------------------------------------------------------
+def test_a_gradient_norm_whose_squares_overflow_is_still_measured() -> None:
+    model = MLP(1, [1], seed=0)
+    (w,), b = model.layers[0].neurons[0].w, model.layers[0].neurons[0].b
+    assert b is not None
+    out = w.data * 1e100 + b.data  # d mse / dw = 2 (out - 1) 1e100, about 1e200: its square overflows
+    history = fit(
+        model, [[1e100]], [1.0], loss=mse, optimizer=SGD(model.parameters(), lr=0.0), epochs=1, progress=False
+    )
+    assert history.grad_norms == [[math.hypot(2 * (out - 1.0) * 1e100, 2 * (out - 1.0))]]
+    assert 1e199 < history.grad_norms[0][0] < math.inf
+
+
 def test_history_plot_draws_loss_accuracy_and_gradient_norms() -> None:
     model = MLP(2, [3, 1], seed=0)
     history = fit(
