@@ -58,9 +58,11 @@ class Compiled:
     def __call__(self, *inputs: Any) -> Any:
         flat: list[float] = []
         shape = _flatten_inputs(inputs, flat)
-        if engine._get_mode().anomaly:  # detect_anomaly checks every op as the eager engine runs it
+        mode = engine._get_mode()
+        if mode.anomaly or not mode.grad:  # to check each op, or with no graph to record: run f eagerly
             _, outputs, out_shape = self._trace(flat, shape)
-            outputs[0].backward()
+            if mode.grad:
+                outputs[0].backward()
             return _unflatten(out_shape, iter([v.data for v in outputs]))
         tape = self.tapes.get(shape)
         if tape is None:

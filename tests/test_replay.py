@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from test_random_graphs import Program, programs, run
 
-from autograd_lite import Value, compile, detect_anomaly
+from autograd_lite import Value, compile, detect_anomaly, no_grad
 from autograd_lite.engine import apply
 from autograd_lite.ops import Op
 
@@ -283,6 +283,17 @@ def test_detect_anomaly_runs_a_compiled_function_eagerly_and_names_the_op() -> N
     with detect_anomaly(), pytest.raises(OverflowError, match=r"^exp\(1000\.0\) overflows a float"):
         c(1.0)
     assert not c.tapes
+
+
+def test_under_no_grad_a_compiled_function_runs_eagerly_and_records_nothing() -> None:
+    w = Value(2.0)
+    c = compile(lambda x: w * x)
+    with no_grad():
+        assert c(3.0) == 6.0
+    assert (w.grad, c.tapes) == (0.0, {})
+    w.data = 5.0
+    assert c(3.0) == 15.0  # recorded now, with a graph
+    assert w.grad == 3.0
 
 
 def test_the_numpy_backend_without_numpy_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
