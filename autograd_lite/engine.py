@@ -16,7 +16,7 @@ import reprlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 from . import ops
 from .ops import Op
@@ -422,8 +422,18 @@ def _failed(op: Op, args: Sequence[Any], error: Exception) -> Any:
     if all(math.isfinite(x) for x in xs):
         where = f" (defined for {op.domain})" if op.domain else ""
         problem = _PROBLEMS.get(type(error), "is outside the op's domain")
-        raise type(error)(f"{op.name}({_describe(args)}) {problem}{where}") from None
+        raise_as(error, f"{op.name}({_describe(args)}) {problem}{where}")
     return (math.nan,) * (len(xs) + 1)
+
+
+def raise_as(error: Exception, message: str) -> NoReturn:
+    """Raise error's built-in kind (ValueError, ZeroDivisionError or OverflowError) with this message.
+
+    The built-in class, not type(error): a subclass of the user's may not take a message alone. Its
+    own message is kept as the cause.
+    """
+    kind = next(k for k in _MATH_ERRORS if isinstance(error, k))
+    raise kind(message) from (None if type(error) is kind else error)
 
 
 def _check_forward(op: Op, args: Sequence[Any], result: Sequence[float]) -> None:

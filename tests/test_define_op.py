@@ -179,3 +179,25 @@ def test_compile_replays_user_ops_as_the_eager_engine_runs_them(backend: str) ->
         eager.backward()
         assert step(x) == pytest.approx(eager.data, rel=1e-15)
         assert w_compiled.grad == pytest.approx(w_eager.grad, rel=1e-12)
+
+
+class OutOfRange(ValueError):
+    """A user's error class whose constructor takes more than a message."""
+
+    def __init__(self, name: str, x: float) -> None:
+        super().__init__(f"{name} out of range: {x}")
+
+
+def _capped_square(x: float) -> tuple[float, float]:
+    if x > 1.0:
+        raise OutOfRange("x", x)
+    return x * x, 2 * x
+
+
+def test_a_users_own_error_class_from_forward_becomes_the_engines_message_with_it_as_cause() -> None:
+    capped = define_op("capped", _capped_square, domain="x <= 1")
+    with pytest.raises(ValueError) as caught:
+        capped(Value(2.0))
+    assert type(caught.value) is ValueError
+    assert str(caught.value) == "capped(2.0) is outside the op's domain (defined for x <= 1)"
+    assert isinstance(caught.value.__cause__, OutOfRange)

@@ -255,3 +255,24 @@ def test_gradcheck_leaves_the_grads_of_its_inputs_and_of_values_f_closes_over_as
     assert gradcheck(lambda v: (w * v).tanh(), [x])
     assert gradgradcheck(lambda v: (w * v).tanh(), [x])
     assert (w.grad, x.grad) == (0.25, 0.0)
+
+
+class OutOfRange(ValueError):
+    """A user's error class whose constructor takes more than a message."""
+
+    def __init__(self, name: str, x: float) -> None:
+        super().__init__(f"{name} out of range: {x}")
+
+
+def test_an_error_of_the_users_own_class_in_f_is_reported_as_its_builtin_kind() -> None:
+    def f(x: Value) -> Value:
+        if x.data > 1.0:
+            raise OutOfRange("x", x.data)
+        return x * x
+
+    with pytest.raises(ValueError) as caught:
+        gradcheck(f, [2.0])
+    assert str(caught.value) == (
+        "f is not defined at the inputs, so its derivative cannot be checked at x0=2.0: x out of range: 2.0"
+    )
+    assert isinstance(caught.value.__cause__, OutOfRange)

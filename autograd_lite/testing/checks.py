@@ -18,10 +18,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ..engine import Value, no_grad
+from ..engine import _MATH_ERRORS, Value, no_grad, raise_as
 
 EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3  # torch.autograd.gradcheck's defaults
-_MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
 
 
 class GradcheckError(RuntimeError):
@@ -180,9 +179,7 @@ class _Checker:
         except _MATH_ERRORS as e:
             here = ", ".join(f"{n}={v.data!r}" for n, v in zip(self.names, leaves))
             problem = "at the inputs" if here == self.at else f"near them (eps={self.eps:g}), at {here}"
-            raise type(e)(
-                f"f is not defined {problem}, so its derivative cannot be checked at {self.at}: {e}"
-            ) from None
+            raise_as(e, f"f is not defined {problem}, so its derivative cannot be checked at {self.at}: {e}")
         if not isinstance(out, Value):
             raise TypeError(f"f must return a Value, got {type(out).__name__}: {out!r}")
         return out
