@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import keyword
 import math
 import sys
 from collections.abc import Callable, Sequence
@@ -12,7 +11,7 @@ from typing import Any
 
 from .data import make_moons
 from .engine import Value, detect_anomaly
-from .expr import BUILTINS, MAX_LENGTH, Expression, parse
+from .expr import BUILTINS, MAX_LENGTH, Expression, parse, usable_name
 from .losses import hinge, l2_penalty
 from .nn import MLP
 from .optim import SGD
@@ -177,7 +176,7 @@ def _variables(specs: Sequence[str]) -> dict[str, float]:
         name = name.strip()
         if not equals:
             raise BadInput(f"--var {spec!r}: write NAME=VALUE, as in --var x=1.5")
-        if not name.isidentifier() or keyword.iskeyword(name) or name in BUILTINS:
+        if not usable_name(name):
             raise BadInput(f"--var {spec!r}: {name!r} is not a usable name (an identifier, not an op's name)")
         if name in variables:
             raise BadInput(f"--var {spec!r}: {name} is given twice")

@@ -223,6 +223,13 @@ _FORBIDDEN = {
 }
 
 
+def usable_name(name: object) -> bool:
+    """Whether name can be a variable's: an identifier, not a keyword, not an op's name."""
+    return (
+        isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name) and name not in BUILTINS
+    )
+
+
 def parse(text: str, variables: Mapping[str, float], ops: Iterable[Callable[..., Any]] = ()) -> Expression:
     """Check text against the language and build its Expression; ExpressionError (with the position) if not.
 
@@ -231,7 +238,7 @@ def parse(text: str, variables: Mapping[str, float], ops: Iterable[Callable[...,
     if not isinstance(text, str):
         raise TypeError(f"an expression is text, got {type(text).__name__}")
     for name, x in variables.items():
-        if not name.isidentifier() or keyword.iskeyword(name) or name in BUILTINS:
+        if not usable_name(name):
             raise ValueError(
                 f"{name!r} cannot be a variable's name: it must be an identifier, not an op's name"
             )
@@ -253,7 +260,7 @@ def parse(text: str, variables: Mapping[str, float], ops: Iterable[Callable[...,
         raise ExpressionError(line, column, f"syntax error: {e.msg}") from None
     except (ValueError, MemoryError, RecursionError):
         raise ExpressionError(1, 1, "the expression is too complex to parse") from None
-    _check_depth(tree, body, indent)
+    _check_depth(tree.body, body, indent)
     functions = dict(BUILTINS)
     functions |= {fn.name: fn for fn in map(function, ops)}
     root = _Builder(body, indent, dict(variables), functions).build(tree.body)

@@ -98,7 +98,7 @@ HOSTILE = [
         "the expression is longer than 2,000 characters",
     ),
     ("(" * 150 + "x" + ")" * 150, "1:101", "brackets nest more than 100 deep"),
-    ("-" * 1500 + "x", "1:101", "the expression nests more than 100 operations deep"),
+    ("-" * 1500 + "x", "1:102", "the expression nests more than 100 operations deep"),  # inside 101 of them
     ("9**9**9**9", "1:4", "9 ** 387420489 overflows a float"),
     ("x" * 10_000_000, "1:1", "the expression is longer than 2,000 characters"),
     ("1" + "0" * 400, "1:1", "is too large for a float"),
@@ -149,6 +149,9 @@ def test_positions_count_characters_on_the_line_of_the_error() -> None:
 
 def test_the_limits_are_where_the_documentation_says() -> None:
     assert parse("+".join(["x"] * 50), {"x": 1.0})(1.0) == 50.0  # 49 nested additions: fine
+    assert parse("-" * MAX_DEPTH + "x", {"x": 1.0})(1.0) == 1.0  # exactly 100 nested operations: fine
+    with pytest.raises(ExpressionError, match=r"^1:\d+: the expression nests more than 100 operations deep"):
+        parse("-" * (MAX_DEPTH + 1) + "x", {"x": 1.0})
     parse("(" * MAX_DEPTH + "x" + ")" * MAX_DEPTH, {"x": 1.0})
     parse(" " * (MAX_LENGTH - 1) + "x", {"x": 1.0})
     with pytest.raises(ExpressionError, match="longer than 2,000 characters"):

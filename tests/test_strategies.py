@@ -153,6 +153,7 @@ def test_values_are_leaves_within_the_range(v: Value) -> None:
         ({"variables": []}, ValueError, "variables must be distinct names, at least one"),
         ({"variables": ["x", "x"]}, ValueError, "variables must be distinct names"),
         ({"variables": ["tanh"]}, ValueError, "'tanh' cannot be a variable's name"),
+        ({"variables": ["lambda"]}, ValueError, "'lambda' cannot be a variable's name"),  # the CLI refuses it
         ({"ops": ["tan"]}, ValueError, "unknown op 'tan'; the built-in ops are +, -"),
         ({"ops": [math.sin]}, TypeError, "an op is a built-in op's name or a function made by define_op"),
         ({"ops": []}, ValueError, "ops must name at least one op"),

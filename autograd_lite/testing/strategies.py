@@ -21,7 +21,7 @@ except ImportError:  # an optional dependency: say how to get it
     ) from None
 
 from ..engine import Value
-from ..expr import BUILTINS, Apply, Expression, Function, Term, function
+from ..expr import BUILTINS, Apply, Expression, Function, Term, function, usable_name
 
 ALL_OPS = tuple(BUILTINS)  # "+" first: a failing example shrinks towards it
 CONSTANTS = (2.0, 0.5, -1.5, 3.0)  # numbers the graphs fold in, e.g. x * 0.5
@@ -52,7 +52,7 @@ def expressions(
     if not names or len(set(names)) != len(names):
         raise ValueError(f"variables must be distinct names, at least one, got {variables!r}")
     for name in names:
-        if not isinstance(name, str) or not name.isidentifier() or name in BUILTINS:
+        if not usable_name(name):
             raise ValueError(
                 f"{name!r} cannot be a variable's name: it must be an identifier, not an op's name"
             )
