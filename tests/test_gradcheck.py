@@ -227,8 +227,10 @@ def test_misuse_is_a_clear_error(f, inputs, error, message) -> None:
     ("kwargs", "message"),
     [
         ({"order": 3}, "order is 1 (gradcheck) or 2 (gradgradcheck), got 3"),
-        ({"eps": 0.0}, "eps must be positive and atol, rtol not negative, got eps=0.0"),
+        ({"eps": 0.0}, "eps must be positive and atol, rtol not negative, all finite, got eps=0.0"),
         ({"rtol": -1.0}, "eps must be positive and atol, rtol not negative"),
+        ({"eps": math.nan}, "eps must be positive and atol, rtol not negative, all finite, got eps=nan"),
+        ({"atol": math.inf}, "all finite, got eps=1e-06, atol=inf"),
     ],
 )
 def test_bad_settings_are_a_clear_error(kwargs, message) -> None:

@@ -132,6 +132,12 @@ def test_bad_options_raise_torchs_error_message(cls: Any, options: dict[str, Any
     assert str(ours.value) == str(theirs.value)
 
 
+@pytest.mark.parametrize("cls", [Adam, AdamW])
+def test_betas_must_be_a_pair_where_torch_fails_with_an_index_error(cls: Any) -> None:
+    with pytest.raises(ValueError, match=r"^betas must be a pair \(beta1, beta2\), got \(0\.9,\)$"):
+        cls([Value(0.0)], betas=(0.9,))
+
+
 def test_an_empty_parameter_list_is_an_error() -> None:
     with pytest.raises(ValueError, match="optimizer got an empty parameter list"):
         SGD([], lr=0.1)

@@ -140,8 +140,10 @@ def gradient_report(
     """The table gradcheck (order 1) or gradgradcheck (order 2) checks, passing or not."""
     if order not in (1, 2):
         raise ValueError(f"order is 1 (gradcheck) or 2 (gradgradcheck), got {order!r}")
-    if eps <= 0 or atol < 0 or rtol < 0:
-        raise ValueError(f"eps must be positive and atol, rtol not negative, got {eps=}, {atol=}, {rtol=}")
+    if not (0 < eps < math.inf and 0 <= atol < math.inf and 0 <= rtol < math.inf):  # NaN fails too
+        raise ValueError(
+            f"eps must be positive and atol, rtol not negative, all finite, got {eps=}, {atol=}, {rtol=}"
+        )
     xs, names = _point(inputs)
     at = ", ".join(f"{name}={x!r}" for name, x in zip(names, xs))
     check = _Checker(f, names, at, eps, atol, rtol)
