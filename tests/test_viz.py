@@ -26,7 +26,9 @@ from hypothesis import given, settings
 from test_random_graphs import Program, programs, run
 
 from autograd_lite import Value
+from autograd_lite.nn import Neuron
 from autograd_lite.viz import Step, draw, step_through
+from autograd_lite.viz.graph import topological_order
 from autograd_lite.viz.render import Renderer
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -351,6 +353,36 @@ def test_stepper_grads_equal_backward_on_random_graphs(program: Program) -> None
     for s in stepper.steps:
         assert s.contribution == s.local * s.upstream
         assert s.local == s.node.local_grads[s.arg] and s.parent is s.node.parents[s.arg]
+
+
+def test_a_dot_of_values_and_numbers_shows_each_weights_own_input_as_its_local_gradient() -> None:
+    w1, w2, x1 = Value(-3.0, "w1"), Value(1.0, "w2"), Value(2.0, "x1")
+    neuron = Neuron(2, activation="linear", bias=False)
+    neuron.w = [w1, w2]
+    for o in (Value.dot([w1, w2], [x1, 0.5]), Value.dot([x1, 0.5], [w1, w2]), neuron([x1, 0.5])):
+        o.label = "o"
+        stepper = step_through(o)
+        assert [stepper.equation(s) for s in stepper.steps] == [
+            "w1.grad += x1.data \u00d7 o.grad = 2 \u00d7 1 = 2",
+            "w2.grad += 0.5 \u00d7 o.grad = 0.5 \u00d7 1 = 0.5",
+            "x1.grad += w1.data \u00d7 o.grad = -3 \u00d7 1 = -3",
+        ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(programs())
+def test_the_local_gradient_of_a_product_or_dot_names_the_other_factor(program: Program) -> None:
+    root, _ = run(program, [Value(x) for x in program.inputs], True)
+    values = {}
+    for i, v in enumerate(topological_order(root)):
+        v.label = f"n{i}"
+        values[v.label] = v
+    stepper = step_through(root, fmt="")  # numbers as repr: exact
+    for s in stepper.steps:
+        if s.node.op in ("*", "dot"):
+            local = stepper.equation(s).split(" += ")[1].split(" \u00d7 ")[0]
+            other = values[local.removesuffix(".data")].data if local.endswith(".data") else float(local)
+            assert other == s.local
 
 
 def test_stepper_accumulates_into_leaves_as_a_second_backward_would() -> None:

@@ -68,7 +68,6 @@ def _run(order: list[Value]) -> tuple[list[Step], dict[Value, tuple[Any, Any]]]:
 def _local_text(step: Step, names: dict[Value, str], fmt: str) -> str:
     """The local gradient d node / d parent, as a formula in the graph's names (``x1.data``) where simple."""
     node, arg, op = step.node, step.arg, step.node.op
-    parents, constants = node.parents, node.constants
     if op in ("+", "sum"):
         return "1"
     if op in ("r-", "neg") or (op == "-" and arg == 1):
@@ -76,11 +75,11 @@ def _local_text(step: Step, names: dict[Value, str], fmt: str) -> str:
     if op == "-":
         return "1"
     if op in ("*", "dot"):
-        if constants:
-            return format(constants[arg], fmt)
-        half = len(parents) // 2
-        other = parents[1 - arg] if op == "*" else parents[(arg + half) % len(parents)]
-        return f"{names[other]}.data"
+        # The other factor, in the op's full argument list: Values first, then the numbers folded in
+        # (Value.dot puts its Values first, so the other factor of argument i is half the list away).
+        args = (*node.parents, *node.constants)
+        other = args[1 - arg] if op == "*" else args[(arg + len(args) // 2) % len(args)]
+        return f"{names[other]}.data" if isinstance(other, Value) else format(other, fmt)
     if op == "tanh":
         return f"(1 {MINUS} {names[node]}.data²)"
     if op == "exp":
