@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
 from .engine import Operand, Value
 
@@ -97,8 +97,9 @@ class Module:
         problems = _mismatch(dict(named), state)
         if problems:
             raise ValueError(f"state does not fit {type(self).__name__}: {problems}")
-        for name, p in named:
-            p.data = float(state[name])  # type: ignore[arg-type]  # checked by _mismatch
+        values = [float(state[name]) for name, _ in named]  # type: ignore[arg-type]  # checked by _mismatch
+        for (_, p), x in zip(named, values):
+            p.data = x
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the parameters to ``path`` as JSON, atomically: the file is whole or untouched."""
@@ -128,6 +129,10 @@ class Module:
             saved = json.loads(text)
         except ValueError as e:
             raise ValueError(f"{str(path)!r} is not a saved model: not valid JSON ({e})") from None
+        except RecursionError:
+            raise ValueError(
+                f"{str(path)!r} is not a saved model: not valid JSON (nested too deeply)"
+            ) from None
         if not (isinstance(saved, dict) and saved.get("format") == FILE_FORMAT):
             raise ValueError(f"{str(path)!r} is not a saved model: no {FILE_FORMAT!r} format tag")
         if saved.get("version") != FILE_VERSION:
@@ -154,6 +159,7 @@ def _mismatch(params: Mapping[str, Value], state: Mapping[str, object]) -> str:
     missing = [n for n in params if n not in state]
     unexpected = [n for n in state if n not in params]
     bad = [n for n in params if n in state and not _is_number(state[n])]
+    huge = {n: x for n, x in state.items() if n in params and _too_large(x)}
     problems = []
     if missing or unexpected:
         problems.append(f"it has {len(state)} parameters, the model {len(params)}")
@@ -163,11 +169,27 @@ def _mismatch(params: Mapping[str, Value], state: Mapping[str, object]) -> str:
         problems.append(f"unexpected {some(unexpected)}")
     if bad:
         problems.append("not a number: " + some([f"{n}={state[n]!r}" for n in bad]))
+    if huge:
+        shown = some(
+            [f"{n}\u2248{'-' if x < 0 else ''}10**{math.floor(math.log10(abs(x)))}" for n, x in huge.items()]
+        )
+        problems.append(f"not a usable number, too large for a float: {shown}")
     return "; ".join(problems)
 
 
 def _is_number(x: object) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _too_large(x: object) -> TypeGuard[int]:
+    """Whether x is an integer too large for a float: JSON may hold an integer of any size."""
+    if not isinstance(x, int):
+        return False
+    try:
+        float(x)
+    except OverflowError:
+        return True
+    return False
 
 
 class Neuron(Module):

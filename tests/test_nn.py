@@ -451,6 +451,7 @@ def bad_file(tmp_path: Path, content: str) -> Path:
             '{"format": "autograd-lite state_dict", "version": 1, "parameters": [1.0]}',
             r"'parameters' is not an object",
         ),
+        ("[" * 100_000 + "]" * 100_000, r"is not a saved model: not valid JSON \(nested too deeply\)$"),
         (
             '{"format": "autograd-lite state_dict", "version": 1, '
             '"parameters": {"layers.0.neurons.0.w.0": 1.0}}',
@@ -468,6 +469,30 @@ def test_loading_a_bad_file_names_the_problem_and_changes_nothing(
     with pytest.raises(ValueError, match=message) as e:
         model.load(path)
     assert str(path) in str(e.value)
+    assert model.state_dict() == before
+
+
+def test_an_integer_too_large_for_a_float_is_refused_by_name_before_any_parameter_changes(
+    tmp_path: Path,
+) -> None:
+    model = MLP(2, [3, 1], seed=1)
+    before = model.state_dict()
+    state: dict[str, object] = dict.fromkeys(before, 0.0)
+    state["layers.0.neurons.2.w.1"] = -(10**309)  # float() raises OverflowError past about 1.8e308
+    state["layers.1.neurons.0.b"] = 10**400  # the last one: every other would be set before it
+    path = bad_file(
+        tmp_path, json.dumps({"format": "autograd-lite state_dict", "version": 1, "parameters": state})
+    )
+    with pytest.raises(ValueError) as e:
+        model.load(path)
+    assert str(e.value) == (
+        f"{str(path)!r}: state does not fit MLP: not a usable number, too large for a float: "
+        "layers.0.neurons.2.w.1\u2248-10**309, layers.1.neurons.0.b\u224810**400"
+    )
+    assert model.state_dict() == before
+    state["layers.0.neurons.2.w.1"] = float(10**308)  # the largest power of ten a float holds
+    with pytest.raises(ValueError, match=r"too large for a float: layers\.1\.neurons\.0\.b\u224810\*\*400$"):
+        model.load_state_dict(state)
     assert model.state_dict() == before
 
 
