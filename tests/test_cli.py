@@ -298,6 +298,20 @@ def test_without_graphviz_draw_and_steps_say_how_to_install_it(command: str, tmp
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_failing_system_dot_exits_2_with_one_line_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "dot").write_text("#!/bin/sh\necho 'Format: \"png\" not recognized.' >&2\nexit 1\n")
+    (fake / "dot").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}{os.pathsep}{os.environ['PATH']}")
+    done = run("draw", "x*x", "--var", "x=2", "-o", str(tmp_path / "g.png"))
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == 'autograd-lite: error: Graphviz dot failed: Format: "png" not recognized.\n'
+    assert [p.name for p in tmp_path.iterdir()] == ["bin"]
+
+
 def test_an_unknown_command_is_a_usage_error() -> None:
     done = run("frobnicate")
     assert done.returncode == 2 and "invalid choice: 'frobnicate'" in done.stderr

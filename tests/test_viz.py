@@ -220,6 +220,32 @@ def test_a_missing_renderer_is_named_with_what_to_install(
     assert "digraph" in view.source  # the DOT needs no renderer
 
 
+def failing_dot(directory: Path) -> Path:
+    """A directory holding a `dot` that fails as a Graphviz built without PNG does."""
+    directory.mkdir()
+    dot = directory / "dot"
+    dot.write_text(
+        "#!/bin/sh\necho 'Format: \"png\" not recognized. Use one of: canon cmap dot svg' >&2\nexit 1\n"
+    )
+    dot.chmod(0o755)
+    return directory
+
+
+def test_a_failing_system_dot_is_a_runtime_error_with_what_it_said_and_writes_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", str(failing_dot(tmp_path / "bin")))
+    said = 'Graphviz dot failed: Format: "png" not recognized. Use one of: canon cmap dot svg'
+    with pytest.raises(RuntimeError) as e:
+        draw(karpathy()["L"], renderer="system").save(tmp_path / "g.png")
+    assert str(e.value) == said
+    with pytest.raises(RuntimeError) as e:
+        step_through(karpathy()["L"], renderer="auto").save(tmp_path / "b.html")
+    assert str(e.value) == said
+    assert [p.name for p in tmp_path.iterdir()] == ["bin"]
+    assert capfd.readouterr().err == ""  # what dot said is in the error, not printed besides
+
+
 def test_without_the_graphviz_package_the_import_says_how_to_get_it() -> None:
     hide = "import sys; sys.modules['graphviz'] = None; import autograd_lite.viz"
     run = subprocess.run([sys.executable, "-c", hide], capture_output=True, text=True, timeout=60)
@@ -238,7 +264,9 @@ def test_auto_renders_with_the_system_dot_if_on_path_else_with_the_embedded_one(
     )
     system_runs: list[str] = []
     pipe = graphviz.pipe
-    monkeypatch.setattr(graphviz, "pipe", lambda *args: system_runs.append(args[1]) or pipe(*args))
+    monkeypatch.setattr(
+        graphviz, "pipe", lambda *args, **kwargs: system_runs.append(args[1]) or pipe(*args, **kwargs)
+    )
     view = draw(karpathy()["L"])
     by_system = node_texts(view.to_svg())
     assert system_runs == ["svg"]

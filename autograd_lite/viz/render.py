@@ -55,7 +55,11 @@ def resolve(renderer: Renderer) -> Literal["system", "wasm"]:
 def render(source: str, fmt: Literal["svg", "png"], renderer: Renderer) -> bytes:
     """DOT source rendered to ``fmt`` by the chosen Graphviz."""
     if resolve(renderer) == "system":
-        return bytes(graphviz.pipe("dot", fmt, source.encode()))
+        try:  # quiet: dot's complaints go into the error, not to our stderr
+            return bytes(graphviz.pipe("dot", fmt, source.encode(), quiet=True))
+        except graphviz.CalledProcessError as e:  # e.g. a Graphviz built without PNG
+            said = "; ".join(line.strip() for line in (e.stderr or b"").decode(errors="replace").splitlines())
+            raise RuntimeError(f"Graphviz dot failed: {said or f'exit status {e.returncode}'}") from None
     if fmt != "svg":
         raise ValueError(
             f"the embedded Graphviz makes SVG only, not {fmt.upper()}: for {fmt.upper()}, {_INSTALL_SYSTEM}"
