@@ -473,6 +473,6 @@ def _torch_defaults(torch: Any, m: Any) -> bool:
         return bool(m.negative_slope == 0.01)
     if isinstance(m, torch.nn.ELU):
         return bool(m.alpha == 1.0)
-    if isinstance(m, torch.nn.Softplus):
-        return bool(m.beta == 1.0)
+    if isinstance(m, torch.nn.Softplus):  # above its threshold torch's Softplus is the identity
+        return bool(m.beta == 1.0 and m.threshold == 20.0)
     return True

@@ -7,6 +7,7 @@ import json
 import math
 import os
 import random
+import re
 import statistics
 import sys
 from pathlib import Path
@@ -316,6 +317,25 @@ def test_from_torch_explains_what_it_cannot_read() -> None:
         MLP.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Linear(4, 1)))
     with pytest.raises(ValueError, match=r"module 1 is LeakyReLU\(negative_slope=0\.2\)"):
         MLP.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.LeakyReLU(0.2)))
+
+
+def test_from_torch_reads_softplus_only_with_torchs_defaults_and_differs_past_its_threshold() -> None:
+    for softplus in (torch.nn.Softplus(threshold=1.0), torch.nn.Softplus(beta=2.0)):
+        with pytest.raises(ValueError, match=re.escape(f"(default arguments); module 1 is {softplus!r}")):
+            MLP.from_torch(torch.nn.Sequential(torch.nn.Linear(1, 1), softplus))
+    net = torch.nn.Sequential(torch.nn.Linear(1, 1, dtype=torch.float64), torch.nn.Softplus())
+    with torch.no_grad():
+        net[0].weight.fill_(1.0)
+        net[0].bias.fill_(0.0)
+    model = MLP.from_torch(net)
+    for x in (-3.0, 3.0, 19.5, 20.5, 25.0, 40.0):
+        theirs = net(torch.tensor([[x]], dtype=torch.float64)).item()
+        ours = model([x]).data  # type: ignore[union-attr]
+        if x < 20.0:
+            assert ours == pytest.approx(theirs, rel=1e-15)
+        else:
+            assert theirs == x  # torch's identity past the threshold
+        assert abs(ours - theirs) <= math.log1p(math.exp(-20.0))  # the README's bound
 
 
 def test_swish_beta_learns_one_beta_per_neuron() -> None:
