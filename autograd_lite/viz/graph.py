@@ -73,7 +73,7 @@ def check_size(order: list[Value], max_nodes: int) -> None:
     if len(order) > max_nodes:
         raise ValueError(
             f"the graph has {len(order):,} values, more than max_nodes={max_nodes} can show legibly; "
-            f"pass max_nodes={len(order)} (or more) to draw it anyway"
+            f"pass max_nodes={len(order)} (--max-nodes {len(order)} on the command line) to draw it anyway"
         )
 
 

@@ -102,7 +102,7 @@ class Stepper:
         check_options(rankdir, fmt)
         self.renderer = check_renderer(renderer)
         self._order = topological_order(root)
-        check_size(self._order, max_nodes)
+        self._max_nodes = max_nodes  # checked where the graph is drawn: the records and table take any size
         self._rankdir = rankdir
         self._fmt = fmt
         # Unlabeled values get names in graph order, so that every equation can be found in the picture.
@@ -176,6 +176,7 @@ class Stepper:
 
     def to_html(self) -> str:
         """One self-contained page: the graph as inline SVG, the steps as JSON, and a little JavaScript."""
+        check_size(self._order, self._max_nodes)
         dot = build(
             self._order, self._names, rankdir=self._rankdir, fmt=self._fmt, show_grad=True, highlight=()
         )
@@ -214,5 +215,8 @@ def step_through(
     max_nodes: int = DEFAULT_MAX_NODES,
     renderer: Renderer = "auto",
 ) -> Stepper:
-    """Run ``root.backward()`` one chain-rule application at a time, recording each; grads end as its do."""
+    """Run ``root.backward()`` one chain-rule application at a time, recording each; grads end as its do.
+
+    ``max_nodes`` limits the graph the page draws (``to_html``, ``save``); the records and text take any size.
+    """
     return Stepper(root, rankdir=rankdir, fmt=fmt, max_nodes=max_nodes, renderer=renderer)
