@@ -310,8 +310,11 @@ class MLP(Module):
         seed: int | None = None,
         init: str = "uniform",
     ) -> None:
+        if not isinstance(nouts, Sequence) or isinstance(nouts, str):
+            raise TypeError(f"nouts must list the layer sizes, as in MLP(2, [16, 16, 1]), got {nouts!r}")
         if not nouts:
             raise ValueError("nouts must list at least one layer size, got []")
+        self.activation = _choice("activation", activation, ACTIVATIONS)  # checked even with no hidden layer
         rng: Sampler = random if seed is None else random.Random(seed)
         sizes = [nin, *nouts]
         last = len(nouts) - 1
@@ -353,7 +356,7 @@ class MLP(Module):
         sizes = [len(layer.neurons) for layer in self.layers]
         first = self.layers[0].neurons[0]
         return (
-            f"MLP({len(first.w)}, {sizes}, activation={first.activation!r}, "
+            f"MLP({len(first.w)}, {sizes}, activation={self.activation!r}, "
             f"output_activation={self.layers[-1].activation!r}, bias={first.b is not None})"
         )
 

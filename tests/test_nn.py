@@ -227,6 +227,10 @@ def test_inits_draw_from_their_published_distributions() -> None:
             lambda: MLP(2, [3, 1], init="glorot"),
             "unknown init 'glorot'; choose one of: uniform, xavier, he, lecun",
         ),
+        (
+            lambda: MLP(2, [3], activation="gelu"),  # no hidden layer uses it, but the name is still checked
+            "unknown activation 'gelu'; choose one of: linear, sigmoid",
+        ),
         (lambda: MLP(2, []), r"nouts must list at least one layer size, got \[\]"),
         (lambda: MLP(0, [1]), "nin must be a positive integer, got 0"),
         (lambda: Layer(2, 0), "nout must be a positive integer, got 0"),
@@ -236,6 +240,19 @@ def test_inits_draw_from_their_published_distributions() -> None:
 def test_bad_arguments_get_an_error_naming_them(call: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_a_one_layer_mlp_shows_the_activation_it_was_given() -> None:
+    model = MLP(2, [3], activation="tanh")
+    assert repr(model) == "MLP(2, [3], activation='tanh', output_activation='linear', bias=True)"
+    assert [layer.activation for layer in model.layers] == ["linear"]  # the one layer is the output layer
+
+
+@pytest.mark.parametrize("nouts", [3, "31", None])
+def test_nouts_that_is_not_a_list_of_sizes_is_refused_in_one_line(nouts: Any) -> None:
+    with pytest.raises(TypeError) as e:
+        MLP(2, nouts)
+    assert str(e.value) == f"nouts must list the layer sizes, as in MLP(2, [16, 16, 1]), got {nouts!r}"
 
 
 # ---- activations, and to/from PyTorch -----------------------------------------------------------------
