@@ -89,6 +89,11 @@ def cross_entropy(logits: Sequence[Any], target: int | Sequence[int]) -> Value:
                 "cross_entropy() needs one target per row of logits (at least one), "
                 f"got {len(rows)} and {len(targets)}"
             )
+    elif len(logits) > 0 and isinstance(logits[0], Sequence):
+        raise ValueError(
+            "cross_entropy(): a batch of rows needs one class index per row (a list), "
+            f"got {len(logits)} rows and the one index {target!r}"
+        )
     losses = []
     for row, t in zip(rows, targets):
         if not isinstance(row, Sequence) or not row:

@@ -176,6 +176,11 @@ def test_losses_take_a_models_batch_as_it_comes() -> None:
             r"cross_entropy\(\) target must be a class index in \[0, 2\), got 2",
         ),
         (
+            lambda: cross_entropy([[1.0, 2.0], [0.5, 0.1]], 1),
+            r"^cross_entropy\(\): a batch of rows needs one class index per row \(a list\), "
+            r"got 2 rows and the one index 1$",
+        ),
+        (
             lambda: cross_entropy([[Value(1.0)], [Value(2.0)]], [0]),
             r"cross_entropy\(\) needs one target per row of logits \(at least one\), got 2 and 1",
         ),
