@@ -12,13 +12,13 @@ import json
 import math
 import os
 import random
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
 from .engine import Operand, Value
+from .files import write_atomic
 
 if TYPE_CHECKING:
     import torch
@@ -103,18 +103,8 @@ class Module:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the parameters to ``path`` as JSON, atomically: the file is whole or untouched."""
-        path = Path(path)
         text = json.dumps({"format": FILE_FORMAT, "version": FILE_VERSION, "parameters": self.state_dict()})
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")  # same directory: os.replace is atomic
-        try:
-            with open(tmp, "x", encoding="utf-8") as f:  # "x": a new file with the usual permissions
-                f.write(text + "\n")
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        write_atomic(Path(path), (text + "\n").encode())
 
     def load(self, path: str | os.PathLike[str]) -> None:
         """Set the parameters from a file written by ``save``; on any problem raise and change nothing."""

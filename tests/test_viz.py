@@ -204,6 +204,27 @@ def test_save_writes_svg_and_dot_whole_and_refuses_other_suffixes(tmp_path: Path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.dot", "g.svg"]  # no temporary files left
 
 
+def test_a_saved_picture_is_on_disk_before_it_replaces_the_old_one_which_a_failure_leaves_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = draw(Value(1.0, "old") * 2).save(tmp_path / "g.dot")
+    before = path.read_bytes()
+    calls: list[str] = []
+    fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: calls.append("fsync") or fsync(fd))
+
+    def broken_replace(src: str, dst: str) -> None:
+        calls.append("replace")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        draw(karpathy()["L"]).save(path)
+    assert calls == ["fsync", "replace"]  # the new file's bytes reach the disk before the rename
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["g.dot"]  # no temporary file left
+
+
 def test_png_comes_from_the_system_renderer_and_the_embedded_one_says_so(
     tmp_path: Path, renderer: Renderer
 ) -> None:

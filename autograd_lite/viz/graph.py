@@ -11,7 +11,8 @@ from typing import Any, Literal
 import graphviz
 
 from ..engine import Value
-from .render import Renderer, check_renderer, render, write_atomic
+from ..files import write_atomic
+from .render import Renderer, check_renderer, render
 
 DEFAULT_MAX_NODES = 300
 FONT = "Helvetica,Arial,sans-serif"

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 import shutil
 import threading
-from pathlib import Path
 from typing import Literal
 
 import graphviz
@@ -68,15 +65,3 @@ def render(source: str, fmt: Literal["svg", "png"], renderer: Renderer) -> bytes
 
     with _ONE_WASM_RENDER_AT_A_TIME:  # the embedded Graphviz is a single WebAssembly instance
         return bytes(wasm_render(source, format="svg", backend="wasmtime"))
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write the whole file or nothing: into a new file beside it, then renamed over it."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "xb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

@@ -12,6 +12,7 @@ from string import Template
 from typing import Any, Literal, NamedTuple
 
 from ..engine import Value
+from ..files import write_atomic
 from .graph import (
     DEFAULT_MAX_NODES,
     MINUS,
@@ -22,7 +23,7 @@ from .graph import (
     node_ids,
     topological_order,
 )
-from .render import Renderer, check_renderer, render, write_atomic
+from .render import Renderer, check_renderer, render
 
 TIMES = "\u00d7"  # the multiplication sign
 
