@@ -117,7 +117,7 @@ def draw(expression: Expression, args: argparse.Namespace) -> int:
     """Write a picture of the expression's graph after backward: every value's data and grad, every op."""
     viz = _viz()
     root = _evaluate(expression)
-    _write(lambda: viz.draw(root).save(args.output), args.output)
+    _write(lambda: viz.draw(root, **_limit(args)).save(args.output), args.output)
     return OK
 
 
@@ -125,15 +125,17 @@ def steps(expression: Expression, args: argparse.Namespace) -> int:
     """Print backward's chain-rule steps as a table, or write the page that steps through them (-o)."""
     viz = _viz()
     _evaluate(expression)  # checks the point; the stepper runs backward on a graph of its own
-    try:
-        stepper = viz.step_through(expression(*expression.inputs))
-    except ValueError as e:  # a graph too large to show
-        raise BadInput(str(e)) from None
-    if args.output is None:
+    stepper = viz.step_through(expression(*expression.inputs), **_limit(args))
+    if args.output is None:  # a table: any size
         print(stepper)
     else:
         _write(lambda: stepper.save(args.output), args.output)
     return OK
+
+
+def _limit(args: argparse.Namespace) -> dict[str, int]:
+    """viz's max_nodes if --max-nodes was given (viz has the default: it is imported only to draw)."""
+    return {} if args.max_nodes is None else {"max_nodes": args.max_nodes}
 
 
 def _viz() -> Any:
@@ -244,6 +246,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if output is not None:
             command.add_argument("-o", "--output", required=name == "draw", metavar="PATH", help=output)
+            command.add_argument(
+                "--max-nodes",
+                type=int,
+                metavar="N",
+                help="draw graphs of up to N values (default 300; a larger graph is refused with its size)",
+            )
     args = parser.parse_args(argv)
     if args.command == "neuron":
         neuron()

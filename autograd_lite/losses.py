@@ -89,6 +89,11 @@ def cross_entropy(logits: Sequence[Any], target: int | Sequence[int]) -> Value:
                 "cross_entropy() needs one target per row of logits (at least one), "
                 f"got {len(rows)} and {len(targets)}"
             )
+    elif len(logits) > 0 and isinstance(logits[0], Sequence):
+        raise ValueError(
+            "cross_entropy(): a batch of rows needs one class index per row (a list), "
+            f"got {len(logits)} rows and the one index {target!r}"
+        )
     losses = []
     for row, t in zip(rows, targets):
         if not isinstance(row, Sequence) or not row:
@@ -111,8 +116,9 @@ def hinge(scores: Nested, targets: Nested) -> Value:
     """micrograd's max-margin loss for targets -1 or 1: mean(relu(1 - t s))."""
     ss, ts = _pairs("hinge", scores, targets)
     for t in ts:
-        if not isinstance(t, Value) and t != 1 and t != -1:  # a Value is a target compile() records
-            raise ValueError(f"hinge() takes targets -1 or 1, got {t!r}")
+        x = t.data if isinstance(t, Value) else t  # a Value is a target compile() records: its batch's
+        if x != 1 and x != -1:
+            raise ValueError(f"hinge() takes targets -1 or 1, got {x!r}")
     return Value.sum([(1.0 - s * t).relu() for s, t in zip(ss, ts)]) / len(ss)
 
 

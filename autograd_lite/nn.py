@@ -12,13 +12,13 @@ import json
 import math
 import os
 import random
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
 from .engine import Operand, Value
+from .files import write_atomic
 
 if TYPE_CHECKING:
     import torch
@@ -97,23 +97,14 @@ class Module:
         problems = _mismatch(dict(named), state)
         if problems:
             raise ValueError(f"state does not fit {type(self).__name__}: {problems}")
-        for name, p in named:
-            p.data = float(state[name])  # type: ignore[arg-type]  # checked by _mismatch
+        values = [float(state[name]) for name, _ in named]  # type: ignore[arg-type]  # checked by _mismatch
+        for (_, p), x in zip(named, values):
+            p.data = x
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the parameters to ``path`` as JSON, atomically: the file is whole or untouched."""
-        path = Path(path)
         text = json.dumps({"format": FILE_FORMAT, "version": FILE_VERSION, "parameters": self.state_dict()})
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")  # same directory: os.replace is atomic
-        try:
-            with open(tmp, "x", encoding="utf-8") as f:  # "x": a new file with the usual permissions
-                f.write(text + "\n")
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        write_atomic(Path(path), (text + "\n").encode())
 
     def load(self, path: str | os.PathLike[str]) -> None:
         """Set the parameters from a file written by ``save``; on any problem raise and change nothing."""
@@ -128,6 +119,10 @@ class Module:
             saved = json.loads(text)
         except ValueError as e:
             raise ValueError(f"{str(path)!r} is not a saved model: not valid JSON ({e})") from None
+        except RecursionError:
+            raise ValueError(
+                f"{str(path)!r} is not a saved model: not valid JSON (nested too deeply)"
+            ) from None
         if not (isinstance(saved, dict) and saved.get("format") == FILE_FORMAT):
             raise ValueError(f"{str(path)!r} is not a saved model: no {FILE_FORMAT!r} format tag")
         if saved.get("version") != FILE_VERSION:
@@ -154,6 +149,7 @@ def _mismatch(params: Mapping[str, Value], state: Mapping[str, object]) -> str:
     missing = [n for n in params if n not in state]
     unexpected = [n for n in state if n not in params]
     bad = [n for n in params if n in state and not _is_number(state[n])]
+    huge = {n: x for n, x in state.items() if n in params and _too_large(x)}
     problems = []
     if missing or unexpected:
         problems.append(f"it has {len(state)} parameters, the model {len(params)}")
@@ -163,11 +159,27 @@ def _mismatch(params: Mapping[str, Value], state: Mapping[str, object]) -> str:
         problems.append(f"unexpected {some(unexpected)}")
     if bad:
         problems.append("not a number: " + some([f"{n}={state[n]!r}" for n in bad]))
+    if huge:
+        shown = some(
+            [f"{n}\u2248{'-' if x < 0 else ''}10**{math.floor(math.log10(abs(x)))}" for n, x in huge.items()]
+        )
+        problems.append(f"not a usable number, too large for a float: {shown}")
     return "; ".join(problems)
 
 
 def _is_number(x: object) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _too_large(x: object) -> TypeGuard[int]:
+    """Whether x is an integer too large for a float: JSON may hold an integer of any size."""
+    if not isinstance(x, int):
+        return False
+    try:
+        float(x)
+    except OverflowError:
+        return True
+    return False
 
 
 class Neuron(Module):
@@ -288,8 +300,11 @@ class MLP(Module):
         seed: int | None = None,
         init: str = "uniform",
     ) -> None:
+        if not isinstance(nouts, Sequence) or isinstance(nouts, str):
+            raise TypeError(f"nouts must list the layer sizes, as in MLP(2, [16, 16, 1]), got {nouts!r}")
         if not nouts:
             raise ValueError("nouts must list at least one layer size, got []")
+        self.activation = _choice("activation", activation, ACTIVATIONS)  # checked even with no hidden layer
         rng: Sampler = random if seed is None else random.Random(seed)
         sizes = [nin, *nouts]
         last = len(nouts) - 1
@@ -331,7 +346,7 @@ class MLP(Module):
         sizes = [len(layer.neurons) for layer in self.layers]
         first = self.layers[0].neurons[0]
         return (
-            f"MLP({len(first.w)}, {sizes}, activation={first.activation!r}, "
+            f"MLP({len(first.w)}, {sizes}, activation={self.activation!r}, "
             f"output_activation={self.layers[-1].activation!r}, bias={first.b is not None})"
         )
 
@@ -451,6 +466,6 @@ def _torch_defaults(torch: Any, m: Any) -> bool:
         return bool(m.negative_slope == 0.01)
     if isinstance(m, torch.nn.ELU):
         return bool(m.alpha == 1.0)
-    if isinstance(m, torch.nn.Softplus):
-        return bool(m.beta == 1.0)
+    if isinstance(m, torch.nn.Softplus):  # above its threshold torch's Softplus is the identity
+        return bool(m.beta == 1.0 and m.threshold == 20.0)
     return True

@@ -29,8 +29,12 @@ def require_matplotlib(what: str) -> type[Figure]:
 
 def decision_boundary(model: MLP, X: Sequence[Sequence[float]], y: Sequence[Any], steps: int = 50) -> Figure:
     """The model's score over the plane around 2-D points X, its zero contour, and the points by class."""
+    if not X:
+        raise ValueError("decision_boundary() needs at least one point in X, got none")
     if any(len(x) != 2 for x in X):
         raise ValueError("decision_boundary() draws 2-D inputs only")
+    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 2:
+        raise ValueError(f"decision_boundary() needs steps >= 2 (grid points per axis), got {steps!r}")
     fig = require_matplotlib("decision_boundary()")(figsize=(5.0, 4.5))
     ax = fig.subplots()
     xs, ys = [x[0] for x in X], [x[1] for x in X]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from autograd_lite.viz.graph import DEFAULT_MAX_NODES
 from autograd_lite.viz.render import resolve
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -200,6 +201,38 @@ def test_draw_and_steps_refuse_bad_outputs_and_points_writing_nothing(args, mess
     assert list(tmp_path.iterdir()) == []
 
 
+# 800 values: 10 factors, each a sum of 40 squares, nested no deeper than the language allows
+LARGE = "*".join(["(" + "+".join(["x*x"] * 40) + ")"] * 10)
+
+
+def test_draw_and_steps_draw_a_large_graph_with_max_nodes_and_steps_prints_it_without(tmp_path: Path) -> None:
+    too_many = (
+        "autograd-lite: error: the graph has 800 values, more than max_nodes=300 can show legibly; "
+        "pass max_nodes=800 (--max-nodes 800 on the command line) to draw it anyway\n"
+    )
+    for command, output in (("draw", "g.dot"), ("steps", "b.html")):
+        done = run(command, LARGE, "--var", "x=0.5", "-o", output, cwd=tmp_path)
+        assert (done.returncode, done.stdout, done.stderr) == (2, "", too_many)
+        assert list(tmp_path.iterdir()) == []
+    done = run("draw", LARGE, "--var", "x=0.5", "-o", "g.dot", "--max-nodes", "800", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "g.dot").read_text().count("shape=box") == 800
+    done = run("steps", LARGE, "--var", "x=0.5")  # a table, no picture: any size
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "backward from v799: v799.grad = 1, then 1598 steps"  # 2 per binary op
+    step, _, parent, *_, grad = lines[-1].split()  # the last step ends x's grad: 20 * 40**10 * x**19
+    assert (step, parent) == ("1598", "x") and float(grad) == pytest.approx(20 * 40**10 * 0.5**19, rel=1e-3)
+
+
+def test_max_nodes_is_an_option_of_the_commands_that_draw_with_the_librarys_default() -> None:
+    for command in ("draw", "steps"):
+        assert f"draw graphs of up to N values (default {DEFAULT_MAX_NODES};" in " ".join(
+            run(command, "--help").stdout.split()
+        )
+    assert "--max-nodes" not in run("gradcheck", "--help").stdout
+
+
 # ---- bad input: exit 2, one line on standard error, nothing else -------------------------------------------
 def assert_refused(done: subprocess.CompletedProcess[str], message: str) -> None:
     assert done.returncode == 2, (done.stdout, done.stderr)
@@ -296,6 +329,20 @@ def test_without_graphviz_draw_and_steps_say_how_to_install_it(command: str, tmp
     )
     assert_refused(done, "autograd_lite.viz needs the graphviz package: pip install 'autograd-lite[viz]'")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failing_system_dot_exits_2_with_one_line_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "dot").write_text("#!/bin/sh\necho 'Format: \"png\" not recognized.' >&2\nexit 1\n")
+    (fake / "dot").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}{os.pathsep}{os.environ['PATH']}")
+    done = run("draw", "x*x", "--var", "x=2", "-o", str(tmp_path / "g.png"))
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == 'autograd-lite: error: Graphviz dot failed: Format: "png" not recognized.\n'
+    assert [p.name for p in tmp_path.iterdir()] == ["bin"]
 
 
 def test_an_unknown_command_is_a_usage_error() -> None:

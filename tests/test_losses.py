@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd_lite import Value
+from autograd_lite import Value, compile
 from autograd_lite.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -176,6 +176,11 @@ def test_losses_take_a_models_batch_as_it_comes() -> None:
             r"cross_entropy\(\) target must be a class index in \[0, 2\), got 2",
         ),
         (
+            lambda: cross_entropy([[1.0, 2.0], [0.5, 0.1]], 1),
+            r"^cross_entropy\(\): a batch of rows needs one class index per row \(a list\), "
+            r"got 2 rows and the one index 1$",
+        ),
+        (
             lambda: cross_entropy([[Value(1.0)], [Value(2.0)]], [0]),
             r"cross_entropy\(\) needs one target per row of logits \(at least one\), got 2 and 1",
         ),
@@ -184,6 +189,19 @@ def test_losses_take_a_models_batch_as_it_comes() -> None:
 def test_bad_input_gets_an_error_naming_it(call: Callable[[], Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_hinge_refuses_targets_other_than_minus_one_and_one_under_compile_too() -> None:
+    w = Value(0.5)
+    loss = compile(lambda xs, ts: hinge([w * x for x in xs], ts))  # the targets come in as Values
+    loss([1.0, 3.0], [1.0, -1.0])
+    tw = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+    F.relu(
+        1 - torch.tensor([1.0, -1.0], dtype=torch.float64) * tw * torch.tensor([1.0, 3.0])
+    ).mean().backward()
+    assert w.grad == pytest.approx(tw.grad.item(), rel=1e-15)  # type: ignore[union-attr]
+    with pytest.raises(ValueError, match=r"^hinge\(\) takes targets -1 or 1, got 0\.0$"):
+        compile(lambda xs, ts: hinge([w * x for x in xs], ts))([1.0, 3.0], [1.0, 0.0])
 
 
 def test_a_target_that_is_not_a_number_is_named() -> None:

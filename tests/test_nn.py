@@ -7,6 +7,7 @@ import json
 import math
 import os
 import random
+import re
 import statistics
 import sys
 from pathlib import Path
@@ -226,6 +227,10 @@ def test_inits_draw_from_their_published_distributions() -> None:
             lambda: MLP(2, [3, 1], init="glorot"),
             "unknown init 'glorot'; choose one of: uniform, xavier, he, lecun",
         ),
+        (
+            lambda: MLP(2, [3], activation="gelu"),  # no hidden layer uses it, but the name is still checked
+            "unknown activation 'gelu'; choose one of: linear, sigmoid",
+        ),
         (lambda: MLP(2, []), r"nouts must list at least one layer size, got \[\]"),
         (lambda: MLP(0, [1]), "nin must be a positive integer, got 0"),
         (lambda: Layer(2, 0), "nout must be a positive integer, got 0"),
@@ -235,6 +240,19 @@ def test_inits_draw_from_their_published_distributions() -> None:
 def test_bad_arguments_get_an_error_naming_them(call: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_a_one_layer_mlp_shows_the_activation_it_was_given() -> None:
+    model = MLP(2, [3], activation="tanh")
+    assert repr(model) == "MLP(2, [3], activation='tanh', output_activation='linear', bias=True)"
+    assert [layer.activation for layer in model.layers] == ["linear"]  # the one layer is the output layer
+
+
+@pytest.mark.parametrize("nouts", [3, "31", None])
+def test_nouts_that_is_not_a_list_of_sizes_is_refused_in_one_line(nouts: Any) -> None:
+    with pytest.raises(TypeError) as e:
+        MLP(2, nouts)
+    assert str(e.value) == f"nouts must list the layer sizes, as in MLP(2, [16, 16, 1]), got {nouts!r}"
 
 
 # ---- activations, and to/from PyTorch -----------------------------------------------------------------
@@ -316,6 +334,25 @@ def test_from_torch_explains_what_it_cannot_read() -> None:
         MLP.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Linear(4, 1)))
     with pytest.raises(ValueError, match=r"module 1 is LeakyReLU\(negative_slope=0\.2\)"):
         MLP.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.LeakyReLU(0.2)))
+
+
+def test_from_torch_reads_softplus_only_with_torchs_defaults_and_differs_past_its_threshold() -> None:
+    for softplus in (torch.nn.Softplus(threshold=1.0), torch.nn.Softplus(beta=2.0)):
+        with pytest.raises(ValueError, match=re.escape(f"(default arguments); module 1 is {softplus!r}")):
+            MLP.from_torch(torch.nn.Sequential(torch.nn.Linear(1, 1), softplus))
+    net = torch.nn.Sequential(torch.nn.Linear(1, 1, dtype=torch.float64), torch.nn.Softplus())
+    with torch.no_grad():
+        net[0].weight.fill_(1.0)
+        net[0].bias.fill_(0.0)
+    model = MLP.from_torch(net)
+    for x in (-3.0, 3.0, 19.5, 20.5, 25.0, 40.0):
+        theirs = net(torch.tensor([[x]], dtype=torch.float64)).item()
+        ours = model([x]).data  # type: ignore[union-attr]
+        if x < 20.0:
+            assert ours == pytest.approx(theirs, rel=1e-15)
+        else:
+            assert theirs == x  # torch's identity past the threshold
+        assert abs(ours - theirs) <= math.log1p(math.exp(-20.0))  # the README's bound
 
 
 def test_swish_beta_learns_one_beta_per_neuron() -> None:
@@ -451,6 +488,7 @@ def bad_file(tmp_path: Path, content: str) -> Path:
             '{"format": "autograd-lite state_dict", "version": 1, "parameters": [1.0]}',
             r"'parameters' is not an object",
         ),
+        ("[" * 100_000 + "]" * 100_000, r"is not a saved model: not valid JSON \(nested too deeply\)$"),
         (
             '{"format": "autograd-lite state_dict", "version": 1, '
             '"parameters": {"layers.0.neurons.0.w.0": 1.0}}',
@@ -468,6 +506,30 @@ def test_loading_a_bad_file_names_the_problem_and_changes_nothing(
     with pytest.raises(ValueError, match=message) as e:
         model.load(path)
     assert str(path) in str(e.value)
+    assert model.state_dict() == before
+
+
+def test_an_integer_too_large_for_a_float_is_refused_by_name_before_any_parameter_changes(
+    tmp_path: Path,
+) -> None:
+    model = MLP(2, [3, 1], seed=1)
+    before = model.state_dict()
+    state: dict[str, object] = dict.fromkeys(before, 0.0)
+    state["layers.0.neurons.2.w.1"] = -(10**309)  # float() raises OverflowError past about 1.8e308
+    state["layers.1.neurons.0.b"] = 10**400  # the last one: every other would be set before it
+    path = bad_file(
+        tmp_path, json.dumps({"format": "autograd-lite state_dict", "version": 1, "parameters": state})
+    )
+    with pytest.raises(ValueError) as e:
+        model.load(path)
+    assert str(e.value) == (
+        f"{str(path)!r}: state does not fit MLP: not a usable number, too large for a float: "
+        "layers.0.neurons.2.w.1\u2248-10**309, layers.1.neurons.0.b\u224810**400"
+    )
+    assert model.state_dict() == before
+    state["layers.0.neurons.2.w.1"] = float(10**308)  # the largest power of ten a float holds
+    with pytest.raises(ValueError, match=r"too large for a float: layers\.1\.neurons\.0\.b\u224810\*\*400$"):
+        model.load_state_dict(state)
     assert model.state_dict() == before
 
 

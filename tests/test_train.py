@@ -289,6 +289,26 @@ def test_history_plot_draws_loss_accuracy_and_gradient_norms() -> None:
     assert [ax.get_title() for ax in no_accuracy.plot().axes] == ["loss", "gradient norm per layer"]
 
 
+@pytest.mark.parametrize(
+    ("points", "steps", "message"),
+    [
+        ([], 50, "decision_boundary() needs at least one point in X, got none"),
+        ([[0.0, 0.0], [1.0, 1.0]], 1, "decision_boundary() needs steps >= 2 (grid points per axis), got 1"),
+        (
+            [[0.0, 0.0], [1.0, 1.0]],
+            2.5,
+            "decision_boundary() needs steps >= 2 (grid points per axis), got 2.5",
+        ),
+    ],
+)
+def test_decision_boundary_refuses_no_points_or_fewer_than_two_steps(
+    points: list[list[float]], steps: Any, message: str
+) -> None:
+    with pytest.raises(ValueError) as e:
+        decision_boundary(MLP(2, [3, 1], seed=0), points, [1] * len(points), steps=steps)
+    assert str(e.value) == message
+
+
 def test_without_matplotlib_the_error_says_how_to_install_it(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

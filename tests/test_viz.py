@@ -26,7 +26,9 @@ from hypothesis import given, settings
 from test_random_graphs import Program, programs, run
 
 from autograd_lite import Value
+from autograd_lite.nn import Neuron
 from autograd_lite.viz import Step, draw, step_through
+from autograd_lite.viz.graph import topological_order
 from autograd_lite.viz.render import Renderer
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -163,17 +165,33 @@ def test_a_graph_over_the_node_limit_is_refused_at_once_with_its_size_and_the_wa
     for _ in range(200_000):
         v = v * 1.0001
     start = time.perf_counter()
-    with pytest.raises(
-        ValueError, match=r"has 200,001 values, more than max_nodes=300 .*pass max_nodes=200001"
-    ):
+    with pytest.raises(ValueError) as e:
         draw(v)
-    with pytest.raises(ValueError, match=r"has 200,001 values, more than max_nodes=10 "):
-        step_through(v, max_nodes=10)
+    assert str(e.value) == (
+        "the graph has 200,001 values, more than max_nodes=300 can show legibly; "
+        "pass max_nodes=200001 (--max-nodes 200001 on the command line) to draw it anyway"
+    )
     assert time.perf_counter() - start < 5.0
     small = Value(1.0) * 2 + 3  # 3 values
     with pytest.raises(ValueError, match="pass max_nodes=3"):
         draw(small, max_nodes=2)
     assert "* 2" in draw(small, max_nodes=3).source
+
+
+def test_the_stepper_records_and_prints_any_size_and_refuses_only_to_draw_past_max_nodes(
+    tmp_path: Path,
+) -> None:
+    stepper = step_through(Value(1.0, "x") * 2 + 3, max_nodes=2)  # 3 values
+    assert len(stepper.steps) == 2
+    assert str(stepper).splitlines()[0] == "backward from v2: v2.grad = 1, then 2 steps"
+    for show in (stepper.to_html, lambda: stepper.save(tmp_path / "b.html"), stepper._repr_html_):
+        with pytest.raises(ValueError) as e:
+            show()
+        assert str(e.value) == (
+            "the graph has 3 values, more than max_nodes=2 can show legibly; "
+            "pass max_nodes=3 (--max-nodes 3 on the command line) to draw it anyway"
+        )
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_save_writes_svg_and_dot_whole_and_refuses_other_suffixes(tmp_path: Path, renderer: Renderer) -> None:
@@ -184,6 +202,27 @@ def test_save_writes_svg_and_dot_whole_and_refuses_other_suffixes(tmp_path: Path
     with pytest.raises(ValueError, match=r"save\(\) writes .svg, .dot or .png files, got '.*g.pdf'"):
         view.save(tmp_path / "g.pdf")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.dot", "g.svg"]  # no temporary files left
+
+
+def test_a_saved_picture_is_on_disk_before_it_replaces_the_old_one_which_a_failure_leaves_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = draw(Value(1.0, "old") * 2).save(tmp_path / "g.dot")
+    before = path.read_bytes()
+    calls: list[str] = []
+    fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: calls.append("fsync") or fsync(fd))
+
+    def broken_replace(src: str, dst: str) -> None:
+        calls.append("replace")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        draw(karpathy()["L"]).save(path)
+    assert calls == ["fsync", "replace"]  # the new file's bytes reach the disk before the rename
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["g.dot"]  # no temporary file left
 
 
 def test_png_comes_from_the_system_renderer_and_the_embedded_one_says_so(
@@ -218,6 +257,32 @@ def test_a_missing_renderer_is_named_with_what_to_install(
     assert "digraph" in view.source  # the DOT needs no renderer
 
 
+def failing_dot(directory: Path) -> Path:
+    """A directory holding a `dot` that fails as a Graphviz built without PNG does."""
+    directory.mkdir()
+    dot = directory / "dot"
+    dot.write_text(
+        "#!/bin/sh\necho 'Format: \"png\" not recognized. Use one of: canon cmap dot svg' >&2\nexit 1\n"
+    )
+    dot.chmod(0o755)
+    return directory
+
+
+def test_a_failing_system_dot_is_a_runtime_error_with_what_it_said_and_writes_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", str(failing_dot(tmp_path / "bin")))
+    said = 'Graphviz dot failed: Format: "png" not recognized. Use one of: canon cmap dot svg'
+    with pytest.raises(RuntimeError) as e:
+        draw(karpathy()["L"], renderer="system").save(tmp_path / "g.png")
+    assert str(e.value) == said
+    with pytest.raises(RuntimeError) as e:
+        step_through(karpathy()["L"], renderer="auto").save(tmp_path / "b.html")
+    assert str(e.value) == said
+    assert [p.name for p in tmp_path.iterdir()] == ["bin"]
+    assert capfd.readouterr().err == ""  # what dot said is in the error, not printed besides
+
+
 def test_without_the_graphviz_package_the_import_says_how_to_get_it() -> None:
     hide = "import sys; sys.modules['graphviz'] = None; import autograd_lite.viz"
     run = subprocess.run([sys.executable, "-c", hide], capture_output=True, text=True, timeout=60)
@@ -236,7 +301,9 @@ def test_auto_renders_with_the_system_dot_if_on_path_else_with_the_embedded_one(
     )
     system_runs: list[str] = []
     pipe = graphviz.pipe
-    monkeypatch.setattr(graphviz, "pipe", lambda *args: system_runs.append(args[1]) or pipe(*args))
+    monkeypatch.setattr(
+        graphviz, "pipe", lambda *args, **kwargs: system_runs.append(args[1]) or pipe(*args, **kwargs)
+    )
     view = draw(karpathy()["L"])
     by_system = node_texts(view.to_svg())
     assert system_runs == ["svg"]
@@ -351,6 +418,36 @@ def test_stepper_grads_equal_backward_on_random_graphs(program: Program) -> None
     for s in stepper.steps:
         assert s.contribution == s.local * s.upstream
         assert s.local == s.node.local_grads[s.arg] and s.parent is s.node.parents[s.arg]
+
+
+def test_a_dot_of_values_and_numbers_shows_each_weights_own_input_as_its_local_gradient() -> None:
+    w1, w2, x1 = Value(-3.0, "w1"), Value(1.0, "w2"), Value(2.0, "x1")
+    neuron = Neuron(2, activation="linear", bias=False)
+    neuron.w = [w1, w2]
+    for o in (Value.dot([w1, w2], [x1, 0.5]), Value.dot([x1, 0.5], [w1, w2]), neuron([x1, 0.5])):
+        o.label = "o"
+        stepper = step_through(o)
+        assert [stepper.equation(s) for s in stepper.steps] == [
+            "w1.grad += x1.data \u00d7 o.grad = 2 \u00d7 1 = 2",
+            "w2.grad += 0.5 \u00d7 o.grad = 0.5 \u00d7 1 = 0.5",
+            "x1.grad += w1.data \u00d7 o.grad = -3 \u00d7 1 = -3",
+        ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(programs())
+def test_the_local_gradient_of_a_product_or_dot_names_the_other_factor(program: Program) -> None:
+    root, _ = run(program, [Value(x) for x in program.inputs], True)
+    values = {}
+    for i, v in enumerate(topological_order(root)):
+        v.label = f"n{i}"
+        values[v.label] = v
+    stepper = step_through(root, fmt="")  # numbers as repr: exact
+    for s in stepper.steps:
+        if s.node.op in ("*", "dot"):
+            local = stepper.equation(s).split(" += ")[1].split(" \u00d7 ")[0]
+            other = values[local.removesuffix(".data")].data if local.endswith(".data") else float(local)
+            assert other == s.local
 
 
 def test_stepper_accumulates_into_leaves_as_a_second_backward_would() -> None:

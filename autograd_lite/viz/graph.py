@@ -11,7 +11,8 @@ from typing import Any, Literal
 import graphviz
 
 from ..engine import Value
-from .render import Renderer, check_renderer, render, write_atomic
+from ..files import write_atomic
+from .render import Renderer, check_renderer, render
 
 DEFAULT_MAX_NODES = 300
 FONT = "Helvetica,Arial,sans-serif"
@@ -73,7 +74,7 @@ def check_size(order: list[Value], max_nodes: int) -> None:
     if len(order) > max_nodes:
         raise ValueError(
             f"the graph has {len(order):,} values, more than max_nodes={max_nodes} can show legibly; "
-            f"pass max_nodes={len(order)} (or more) to draw it anyway"
+            f"pass max_nodes={len(order)} (--max-nodes {len(order)} on the command line) to draw it anyway"
         )
 
 

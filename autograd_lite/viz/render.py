@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 import shutil
 import threading
-from pathlib import Path
 from typing import Literal
 
 import graphviz
@@ -55,7 +52,11 @@ def resolve(renderer: Renderer) -> Literal["system", "wasm"]:
 def render(source: str, fmt: Literal["svg", "png"], renderer: Renderer) -> bytes:
     """DOT source rendered to ``fmt`` by the chosen Graphviz."""
     if resolve(renderer) == "system":
-        return bytes(graphviz.pipe("dot", fmt, source.encode()))
+        try:  # quiet: dot's complaints go into the error, not to our stderr
+            return bytes(graphviz.pipe("dot", fmt, source.encode(), quiet=True))
+        except graphviz.CalledProcessError as e:  # e.g. a Graphviz built without PNG
+            said = "; ".join(line.strip() for line in (e.stderr or b"").decode(errors="replace").splitlines())
+            raise RuntimeError(f"Graphviz dot failed: {said or f'exit status {e.returncode}'}") from None
     if fmt != "svg":
         raise ValueError(
             f"the embedded Graphviz makes SVG only, not {fmt.upper()}: for {fmt.upper()}, {_INSTALL_SYSTEM}"
@@ -64,15 +65,3 @@ def render(source: str, fmt: Literal["svg", "png"], renderer: Renderer) -> bytes
 
     with _ONE_WASM_RENDER_AT_A_TIME:  # the embedded Graphviz is a single WebAssembly instance
         return bytes(wasm_render(source, format="svg", backend="wasmtime"))
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write the whole file or nothing: into a new file beside it, then renamed over it."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "xb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

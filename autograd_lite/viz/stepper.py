@@ -12,6 +12,7 @@ from string import Template
 from typing import Any, Literal, NamedTuple
 
 from ..engine import Value
+from ..files import write_atomic
 from .graph import (
     DEFAULT_MAX_NODES,
     MINUS,
@@ -22,7 +23,7 @@ from .graph import (
     node_ids,
     topological_order,
 )
-from .render import Renderer, check_renderer, render, write_atomic
+from .render import Renderer, check_renderer, render
 
 TIMES = "\u00d7"  # the multiplication sign
 
@@ -68,7 +69,6 @@ def _run(order: list[Value]) -> tuple[list[Step], dict[Value, tuple[Any, Any]]]:
 def _local_text(step: Step, names: dict[Value, str], fmt: str) -> str:
     """The local gradient d node / d parent, as a formula in the graph's names (``x1.data``) where simple."""
     node, arg, op = step.node, step.arg, step.node.op
-    parents, constants = node.parents, node.constants
     if op in ("+", "sum"):
         return "1"
     if op in ("r-", "neg") or (op == "-" and arg == 1):
@@ -76,11 +76,11 @@ def _local_text(step: Step, names: dict[Value, str], fmt: str) -> str:
     if op == "-":
         return "1"
     if op in ("*", "dot"):
-        if constants:
-            return format(constants[arg], fmt)
-        half = len(parents) // 2
-        other = parents[1 - arg] if op == "*" else parents[(arg + half) % len(parents)]
-        return f"{names[other]}.data"
+        # The other factor, in the op's full argument list: Values first, then the numbers folded in
+        # (Value.dot puts its Values first, so the other factor of argument i is half the list away).
+        args = (*node.parents, *node.constants)
+        other = args[1 - arg] if op == "*" else args[(arg + len(args) // 2) % len(args)]
+        return f"{names[other]}.data" if isinstance(other, Value) else format(other, fmt)
     if op == "tanh":
         return f"(1 {MINUS} {names[node]}.data²)"
     if op == "exp":
@@ -103,7 +103,7 @@ class Stepper:
         check_options(rankdir, fmt)
         self.renderer = check_renderer(renderer)
         self._order = topological_order(root)
-        check_size(self._order, max_nodes)
+        self._max_nodes = max_nodes  # checked where the graph is drawn: the records and table take any size
         self._rankdir = rankdir
         self._fmt = fmt
         # Unlabeled values get names in graph order, so that every equation can be found in the picture.
@@ -177,6 +177,7 @@ class Stepper:
 
     def to_html(self) -> str:
         """One self-contained page: the graph as inline SVG, the steps as JSON, and a little JavaScript."""
+        check_size(self._order, self._max_nodes)
         dot = build(
             self._order, self._names, rankdir=self._rankdir, fmt=self._fmt, show_grad=True, highlight=()
         )
@@ -215,5 +216,8 @@ def step_through(
     max_nodes: int = DEFAULT_MAX_NODES,
     renderer: Renderer = "auto",
 ) -> Stepper:
-    """Run ``root.backward()`` one chain-rule application at a time, recording each; grads end as its do."""
+    """Run ``root.backward()`` one chain-rule application at a time, recording each; grads end as its do.
+
+    ``max_nodes`` limits the graph the page draws (``to_html``, ``save``); the records and text take any size.
+    """
     return Stepper(root, rankdir=rankdir, fmt=fmt, max_nodes=max_nodes, renderer=renderer)
