@@ -138,6 +138,17 @@ def _limit(args: argparse.Namespace) -> dict[str, int]:
     return {} if args.max_nodes is None else {"max_nodes": args.max_nodes}
 
 
+def _positive_int(text: str) -> int:
+    """--max-nodes: a whole number of at least 1."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return n
+
+
 def _viz() -> Any:
     """autograd_lite.viz, imported only by the commands that draw: it needs the [viz] extra."""
     try:
@@ -248,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             command.add_argument("-o", "--output", required=name == "draw", metavar="PATH", help=output)
             command.add_argument(
                 "--max-nodes",
-                type=int,
+                type=_positive_int,
                 metavar="N",
                 help="draw graphs of up to N values (default 300; a larger graph is refused with its size)",
             )

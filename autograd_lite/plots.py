@@ -33,6 +33,10 @@ def decision_boundary(model: MLP, X: Sequence[Sequence[float]], y: Sequence[Any]
         raise ValueError("decision_boundary() needs at least one point in X, got none")
     if any(len(x) != 2 for x in X):
         raise ValueError("decision_boundary() draws 2-D inputs only")
+    if len(y) != len(X):
+        raise ValueError(
+            f"decision_boundary() needs one class per point, got {len(X)} points and {len(y)} classes"
+        )
     if not isinstance(steps, int) or isinstance(steps, bool) or steps < 2:
         raise ValueError(f"decision_boundary() needs steps >= 2 (grid points per axis), got {steps!r}")
     fig = require_matplotlib("decision_boundary()")(figsize=(5.0, 4.5))

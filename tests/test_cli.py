@@ -233,6 +233,14 @@ def test_max_nodes_is_an_option_of_the_commands_that_draw_with_the_librarys_defa
     assert "--max-nodes" not in run("gradcheck", "--help").stdout
 
 
+@pytest.mark.parametrize("value", ["0", "-3", "many"])
+def test_max_nodes_must_be_a_whole_number_of_at_least_one(value: str, tmp_path: Path) -> None:
+    done = run("draw", "x * x", "--var", "x=1", "-o", str(tmp_path / "g.svg"), "--max-nodes", value)
+    assert done.returncode == 2
+    assert f"argument --max-nodes: must be a whole number of at least 1, got '{value}'" in done.stderr
+    assert not (tmp_path / "g.svg").exists()
+
+
 # ---- bad input: exit 2, one line on standard error, nothing else -------------------------------------------
 def assert_refused(done: subprocess.CompletedProcess[str], message: str) -> None:
     assert done.returncode == 2, (done.stdout, done.stderr)

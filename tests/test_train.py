@@ -309,6 +309,12 @@ def test_decision_boundary_refuses_no_points_or_fewer_than_two_steps(
     assert str(e.value) == message
 
 
+def test_decision_boundary_refuses_points_and_classes_of_different_lengths() -> None:
+    with pytest.raises(ValueError) as e:
+        decision_boundary(MLP(2, [3, 1], seed=0), [[0.0, 0.0], [1.0, 1.0]], [1])
+    assert str(e.value) == "decision_boundary() needs one class per point, got 2 points and 1 classes"
+
+
 def test_without_matplotlib_the_error_says_how_to_install_it(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
