@@ -460,7 +460,8 @@ def _topological_order(root: Value) -> tuple[list[Value], list[Value], list[Any]
     order: list[Value] = []
     leaves: list[Value] = []
     held: list[Any] = []
-    stamp = float(len(order))  # a new float object, 0.0: no node's grad is this object yet
+    stamp = float(len(order))  # a new float object, 0.0: no node's grad is this object yet (on CPython,
+    # where `is` compares objects; PyPy compares floats by value and would need a set here)
     stack: list[Any] = [root]
     pop, place = stack.pop, order.append
     while stack:
