@@ -340,7 +340,7 @@ class Value:
             else:
                 _backward_floats(order)
         for leaf, before in zip(leaves, held):  # as in PyTorch, a leaf gets this pass's sum added once
-            if not (type(before) is float and before == 0.0):
+            if not holds_nothing(before):
                 leaf.grad = before + leaf.grad
 
 
@@ -349,6 +349,14 @@ Operand = Value | Number
 
 def _data(x: Operand) -> float:
     return x.data if isinstance(x, Value) else _as_float(x, "a comparison with a Value")
+
+
+def holds_nothing(grad: Any) -> bool:
+    """Whether a leaf's grad before a backward pass is the plain 0.0 that the pass's sum then replaces.
+
+    Otherwise the sum is added to it once (as in PyTorch, whose rounding this keeps), not edge by edge.
+    """
+    return type(grad) is float and grad == 0.0
 
 
 def _concrete(v: Value, how: str) -> float:

@@ -134,7 +134,7 @@ class Tape:
         vals, grads = self._run_python(flat, params) if self.np is None else self._run_numpy(flat, params)
         for leaf, g in zip(self.params[: self.n_grads], grads[self.n_inputs : self.first]):
             before = leaf.grad  # as in backward(): a leaf gets this pass's sum added once
-            leaf.grad = float(g) if type(before) is float and before == 0.0 else before + float(g)
+            leaf.grad = float(g) if engine.holds_nothing(before) else before + float(g)
         return _unflatten(self.out_shape, iter([float(vals[i]) for i in self.outputs]))
 
     def _run_python(self, flat: list[float], params: list[float]) -> tuple[list[float], list[float]]:

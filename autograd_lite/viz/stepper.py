@@ -11,7 +11,7 @@ from pathlib import Path
 from string import Template
 from typing import Any, Literal, NamedTuple
 
-from ..engine import Value
+from ..engine import Value, holds_nothing
 from ..files import write_atomic
 from .graph import (
     DEFAULT_MAX_NODES,
@@ -60,7 +60,7 @@ def _run(order: list[Value]) -> tuple[list[Step], dict[Value, tuple[Any, Any]]]:
             steps.append(Step(node, arg, parent, local, g, contribution, parent.grad))
     added = {}
     for leaf, before in held.items():
-        if not (type(before) is float and before == 0.0):
+        if not holds_nothing(before):
             added[leaf] = (before, leaf.grad)
             leaf.grad = before + leaf.grad
     return steps, added
