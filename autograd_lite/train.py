@@ -126,7 +126,7 @@ def fit(
     def forward(xs: list[Any], targets: list[Any]) -> tuple[Value, list[list[list[Value]]]]:
         """The batch's loss, and each sample's outputs of every layer."""
         traces = [model.layer_outputs(x) for x in xs]
-        value = loss([t[-1][0] if len(t[-1]) == 1 else t[-1] for t in traces], targets)
+        value = loss([_output(trace) for trace in traces], targets)
         if not isinstance(value, Value):
             raise TypeError(f"the loss function must return a Value, got {type(value).__name__}")
         return value, traces
@@ -151,7 +151,7 @@ def fit(
                 traces = [[[o.data for o in layer] for layer in trace] for trace in graph]
             else:  # forward and backward replayed: the loss and every layer's outputs come back as floats
                 value, traces = compiled([list(X[i]) for i in batch], targets)
-            outputs = [t[-1][0] if len(t[-1]) == 1 else t[-1] for t in traces]
+            outputs = [_output(trace) for trace in traces]
             for i, layer in enumerate(model.layers):
                 norms[i] += math.hypot(*(float(p.grad) for p in layer.parameters()))  # no overflow in squares
             optimizer.step()
@@ -173,6 +173,12 @@ def fit(
         bar.set_postfix(postfix, refresh=False)
     bar.close()
     return history
+
+
+def _output(trace: Sequence[Any]) -> Any:
+    """A sample's output from its layers' outputs: the last layer's, one value alone or the list."""
+    last = trace[-1]
+    return last[0] if len(last) == 1 else last
 
 
 def _interactive() -> bool:
