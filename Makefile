@@ -1,21 +1,35 @@
 # `make demo` and `make test` are all a user needs: each creates .venv and installs what it needs.
+# The demo installs the package with only the extras it uses; the tests add the development tools.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+# The venv is tagged with its Python's version, so `make test PYTHON=python3.13` makes a new one.
+PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+VENV_TAG   := $(VENV)/.python-$(PY_VERSION)
+DEMO_STAMP := $(VENV)/.installed-demo
+DEV_STAMP  := $(VENV)/.installed-dev
 
 .PHONY: demo test lint bench notebooks clean
 
-$(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "autograd-lite needs Python 3.10 or newer; set PYTHON=python3.x")'
+$(VENV_TAG):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "autograd-lite needs Python 3.11 or newer; set PYTHON=python3.x")'
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	@touch $(STAMP)
+	@touch $@
 
-demo: $(STAMP)
+$(DEMO_STAMP): pyproject.toml $(VENV_TAG)
+	$(PIP) -e '.[viz,plot,fast]'
+	@touch $@
+
+$(DEV_STAMP): pyproject.toml $(VENV_TAG)
+	$(PIP) -e '.[dev]'
+	@touch $@ $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
 	$(BIN)/python -m autograd_lite demo --out demo-output
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -23,10 +37,10 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/run.py
 
-notebooks: $(STAMP)  # run each notebook in a fresh kernel and save it with its outputs
+notebooks: $(DEV_STAMP)  # run each notebook in a fresh kernel and save it with its outputs
 	$(BIN)/jupyter execute --inplace notebooks/*.ipynb
 
 clean:

@@ -16,4 +16,4 @@ __all__ = [
     "no_grad",
     "value_and_grad",
 ]
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place the version is written: the package metadata reads it here

