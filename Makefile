@@ -9,6 +9,8 @@ PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info
 VENV_TAG   := $(VENV)/.python-$(PY_VERSION)
 DEMO_STAMP := $(VENV)/.installed-demo
 DEV_STAMP  := $(VENV)/.installed-dev
+# What the demo needs; tests/test_package.py installs the built wheel with these and runs the demo.
+DEMO_EXTRAS := viz,plot,fast
 
 .PHONY: demo test lint bench notebooks clean
 
@@ -19,7 +21,7 @@ $(VENV_TAG):
 	@touch $@
 
 $(DEMO_STAMP): pyproject.toml $(VENV_TAG)
-	$(PIP) -e '.[viz,plot,fast]'
+	$(PIP) -e '.[$(DEMO_EXTRAS)]'
 	@touch $@
 
 $(DEV_STAMP): pyproject.toml $(VENV_TAG)

@@ -1,9 +1,11 @@
 """The package as published: the sdist and wheel that `python -m build` makes pass `twine check --strict`,
-and the wheel, installed (not editable) into a fresh venv, runs a backward, a drawing and a stepper page."""
+and the wheel, installed (not editable) into a fresh venv with the extras `make demo` installs, runs a
+backward, a drawing, a stepper page and the demo."""
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import tomllib
@@ -91,11 +93,19 @@ print(json.dumps({
 """
 
 
-def test_the_built_wheel_in_a_fresh_venv_backprops_draws_and_steps(dist: Path, tmp_path: Path) -> None:
+def demo_extras() -> str:
+    """The extras `make demo` installs, read from the Makefile so the two cannot drift apart."""
+    (extras,) = re.findall(r"^DEMO_EXTRAS := (\S+)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    return extras
+
+
+def test_the_built_wheel_in_a_fresh_venv_backprops_draws_steps_and_runs_the_demo(
+    dist: Path, tmp_path: Path
+) -> None:
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", venv, cwd=tmp_path)
     python = venv / "bin" / "python"
-    run(python, "-m", "pip", "install", "--quiet", f"{wheel(dist)}[viz]", cwd=tmp_path)
+    run(python, "-m", "pip", "install", "--quiet", f"{wheel(dist)}[{demo_extras()}]", cwd=tmp_path)
     done = run(python, "-c", SMOKE, cwd=tmp_path)  # run outside the repo, so only the install is importable
     seen = json.loads(done.stdout)
     assert Path(seen["file"]).is_relative_to(venv), "the wheel, not the source tree, was imported"
@@ -107,3 +117,7 @@ def test_the_built_wheel_in_a_fresh_venv_backprops_draws_and_steps(dist: Path, t
     assert seen["typed"], "py.typed is not installed"
     version = run(venv / "bin" / "autograd-lite", "--version", cwd=tmp_path)
     assert version.stdout.strip() == f"autograd-lite {autograd_lite.__version__}"
+    demo = run(venv / "bin" / "autograd-lite", "demo", "--out", "out", cwd=tmp_path)
+    assert "accuracy 100%" in demo.stdout, demo.stdout
+    written = {p.name for p in (tmp_path / "out").iterdir() if p.stat().st_size > 0}
+    assert written == {"loss.png", "decision_boundary.png", "graph.svg", "backprop.html"}
