@@ -12,7 +12,7 @@ DEV_STAMP  := $(VENV)/.installed-dev
 # What the demo needs; tests/test_package.py installs the built wheel with these and runs the demo.
 DEMO_EXTRAS := viz,plot,fast
 
-.PHONY: demo test lint bench notebooks clean
+.PHONY: demo test lint docs bench notebooks clean
 
 $(VENV_TAG):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "autograd-lite needs Python 3.11 or newer; set PYTHON=python3.x")'
@@ -36,7 +36,14 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+# Built afresh, so that a warning shows on every run (not only on the run that first met it) and no page of
+# an older build lingers. The source is the repository, configured by docs/conf.py: see there.
+docs: $(DEV_STAMP)  # the site, in build/docs/html; any warning fails it: a broken reference (-n), a missing docstring
+	rm -rf build/docs
+	$(BIN)/sphinx-build -W --keep-going -n -q -b html -c docs -d build/docs/doctrees . build/docs/html
+	@echo "The documentation site: build/docs/html/index.html"
+
+test: lint docs
 	$(BIN)/python -m pytest
 
 bench: $(DEV_STAMP)

@@ -20,6 +20,7 @@ from .plots import decision_boundary, require_matplotlib
 from .testing import gradient_report
 from .train import fit, sign_accuracy
 
+#: The exit statuses: all is well; a gradient check (or the demo) failed; the input was refused.
 OK, CHECK_FAILED, BAD_INPUT = 0, 1, 2
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError, FloatingPointError)
 
@@ -223,6 +224,7 @@ _LANGUAGE = (
     "arguments."
 )
 _EXIT = "Exit status: 0 ok, 1 a gradient check (or the demo) failed, 2 bad input."
+#: A command that takes an expression: given it and the parsed arguments, it returns the exit status.
 Command = Callable[[Expression, argparse.Namespace], int]
 _COMMANDS: dict[str, tuple[Command, str, str | None]] = {
     # name: (function, help, the -o option's help: None for none)
@@ -233,6 +235,7 @@ _COMMANDS: dict[str, tuple[Command, str, str | None]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command on ``argv`` (by default the process's arguments) and return its exit status."""
     parser = argparse.ArgumentParser(prog="autograd-lite", description=__doc__, epilog=_EXIT)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)

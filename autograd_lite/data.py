@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import random
 
+#: ``(X, y)``: the points, each a list of coordinates, and their class indices.
 Dataset = tuple[list[list[float]], list[int]]
 
 

@@ -168,9 +168,9 @@ class Value:
 
     __slots__ = ("data", "grad", "label", "_fn", "_a", "_da", "_b", "_db", "_more")
 
-    data: float
-    grad: Any  # a float; a Value after backward(create_graph=True)
-    label: str
+    data: float  #: The number this node holds.
+    grad: Any  #: d(root)/d(this node) after ``root.backward()``: a float; a Value with ``create_graph=True``.
+    label: str  #: A name for pictures, step tables and error messages ('' for none).
     _fn: Op | None  # None for a leaf
     _a: Any  # the op's first argument (a Value) and d(self)/d(_a)
     _da: Any
@@ -286,9 +286,11 @@ class Value:
         return self
 
     def leaky_relu(self, alpha: Operand = 0.01) -> Value:
+        """x above 0, alpha * x below: the slope keeps a unit from dying; a Value alpha is learned."""
         return _leaky_relu(self, alpha)
 
     def elu(self, alpha: Operand = 1.0) -> Value:
+        """x above 0, alpha * (exp(x) - 1) below: smooth, and negative below 0; a Value alpha is learned."""
         return _elu(self, alpha)
 
     def swish(self, beta: Operand = 1.0) -> Value:

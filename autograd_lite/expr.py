@@ -25,8 +25,8 @@ from . import ops as table
 from .engine import Value, apply
 from .ops import Op
 
-MAX_LENGTH = 2_000  # characters
-MAX_DEPTH = 100  # nested brackets, and nested operations of the parsed tree
+MAX_LENGTH = 2_000  #: The longest expression that parse() reads, in characters.
+MAX_DEPTH = 100  #: How deep brackets, and the operations of the parsed tree, may nest.
 
 
 class ExpressionError(ValueError):
@@ -41,11 +41,12 @@ class ExpressionError(ValueError):
 class Function:
     """Something an expression applies: an operator or a named op, with how many arguments it takes."""
 
-    name: str  # as written: "+", "neg" (unary minus), "tanh", a user-defined op's name
-    call: Callable[..., Any]  # on Values and numbers, like the op itself
-    arity: int  # arguments it takes at most
-    required: int  # arguments it needs (leaky_relu's alpha, elu's alpha and swish's beta have defaults)
-    precedence: int = 0  # an operator's binding strength when printed; 0 for a call
+    name: str  #: As written: "+", "neg" (unary minus), "tanh", a user-defined op's name.
+    call: Callable[..., Any]  #: Applies it, to Values and numbers, like the op itself.
+    arity: int  #: How many arguments it takes at most.
+    #: How many arguments it needs (leaky_relu's alpha, elu's alpha and swish's beta have defaults).
+    required: int
+    precedence: int = 0  #: An operator's binding strength when printed; 0 for a call.
 
 
 def _method(name: str, method: Callable[..., Value]) -> Function:
@@ -81,6 +82,10 @@ def _named() -> Iterator[Function]:
                 yield _method(op.name, method)
 
 
+#: What an expression can apply without being given it, by name: the operators, and every op of the table
+#: that Value has as a method.
+#:
+#: :meta hide-value:
 BUILTINS: dict[str, Function] = {f.name: f for f in _OPERATORS}
 BUILTINS |= {f.name: f for f in _named() if f.name not in BUILTINS}  # not neg: it is unary minus
 _SYMBOLS: dict[type[ast.AST], str] = {  # the operators refused, for the error message
@@ -114,20 +119,20 @@ def function(op: str | Callable[..., Any]) -> Function:
 class Apply:
     """A function applied to terms. Compared by identity: one Apply used twice is one shared node."""
 
-    fn: Function
-    args: tuple[Term, ...]
+    fn: Function  #: What is applied.
+    args: tuple[Term, ...]  #: What it is applied to, in order.
 
 
-Term = Apply | str | float  # an application, a variable's name, or a constant
+Term = Apply | str | float  #: A term of an expression: an application, a variable's name, or a constant.
 
 
 @dataclass(frozen=True, eq=False)
 class Expression:
     """A computation graph over named variables, with the point (the variables' values) to evaluate it at."""
 
-    root: Term
-    variables: tuple[str, ...]
-    point: tuple[float, ...]
+    root: Term  #: The term whose value the expression is.
+    variables: tuple[str, ...]  #: The variables' names, in the order the expression takes them.
+    point: tuple[float, ...]  #: The variables' values: where ``inputs`` puts its leaves.
 
     def __call__(self, *args: Any) -> Any:
         """Evaluate on Values or numbers given for the variables in order; a shared term is computed once."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from .engine import Number, Value
 
-Argnums = int | Sequence[int]
+Argnums = int | Sequence[int]  #: The positional arguments to differentiate by: one index, or a sequence.
 
 
 def _float_grad(v: Value) -> float:

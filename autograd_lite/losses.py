@@ -13,7 +13,7 @@ from typing import Any
 
 from .engine import Operand, Value
 
-Nested = Operand | Sequence[Any]  # a number or Value, or sequences of them, to any depth
+Nested = Operand | Sequence[Any]  #: A number or Value, or sequences of them, to any depth.
 
 
 def _flatten(loss: str, x: Nested) -> list[Operand]:

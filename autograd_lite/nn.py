@@ -23,6 +23,10 @@ from .files import write_atomic
 if TYPE_CHECKING:
     import torch
 
+#: The activations by name, as ``MLP``, ``Layer`` and ``Neuron`` take them: linear, sigmoid, tanh, relu,
+#: leaky_relu, elu, selu, swish, swish_beta (swish with a trainable beta per neuron), mish and softplus.
+#:
+#: :meta hide-value:
 ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
     "linear": lambda v: v,
     "sigmoid": Value.sigmoid,
@@ -41,11 +45,17 @@ ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
 class Sampler(Protocol):
     """What initialisation draws from: the ``random`` module itself, or a ``random.Random``."""
 
-    def uniform(self, a: float, b: float) -> float: ...
-    def gauss(self, mu: float, sigma: float) -> float: ...
+    def uniform(self, a: float, b: float) -> float:
+        """A number drawn uniformly between a and b."""
+
+    def gauss(self, mu: float, sigma: float) -> float:
+        """A number drawn from the normal distribution with mean mu and standard deviation sigma."""
 
 
-# Each draws one weight of a neuron with nin inputs in a layer of nout neurons.
+#: The weight initialisations by name: uniform in [-1, 1] (micrograd's), xavier (Glorot uniform), he (for
+#: ReLU) and lecun (for SELU). Each draws one weight of a neuron with nin inputs in a layer of nout neurons.
+#:
+#: :meta hide-value:
 INITS: dict[str, Callable[[Sampler, int, int], float]] = {
     "uniform": lambda rng, nin, nout: rng.uniform(-1.0, 1.0),  # micrograd's
     "xavier": lambda rng, nin, nout: rng.uniform(-1.0, 1.0) * math.sqrt(6.0 / (nin + nout)),  # Glorot uniform
@@ -53,8 +63,8 @@ INITS: dict[str, Callable[[Sampler, int, int], float]] = {
     "lecun": lambda rng, nin, nout: rng.gauss(0.0, math.sqrt(1.0 / nin)),  # for SELU
 }
 
-FILE_FORMAT = "autograd-lite state_dict"
-FILE_VERSION = 1
+FILE_FORMAT = "autograd-lite state_dict"  #: The tag that ``Module.save()`` writes and ``load()`` checks.
+FILE_VERSION = 1  #: The version of that file format that this autograd-lite writes and reads.
 
 
 def _choice(kind: str, name: str, table: Mapping[str, Any]) -> str:
@@ -75,6 +85,7 @@ class Module:
     """
 
     def parameters(self) -> list[Value]:
+        """The Values to train (the leaves that the optimizer updates), in micrograd's order."""
         return [p for _, p in self.named_parameters()]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
@@ -84,6 +95,7 @@ class Module:
         return [(str(i), p) for i, p in enumerate(self.parameters())]
 
     def zero_grad(self) -> None:
+        """Set every parameter's grad to 0, since the next backward pass adds to it."""
         for p in self.parameters():
             p.grad = 0.0
 
@@ -260,6 +272,7 @@ class Layer(Module):
 
     @property
     def activation(self) -> str:
+        """The activation of the layer's neurons, by name."""
         return self.neurons[0].activation
 
     def forward(self, x: Sequence[Operand]) -> list[Value]:
@@ -432,7 +445,8 @@ class MLP(Module):
         return model
 
 
-# Activations PyTorch has as modules with the same definition (swish with beta 1 is SiLU).
+#: The activations that PyTorch has as modules with the same definition (swish with beta 1 is SiLU), with
+#: the names of those modules, for ``MLP.to_torch()`` and ``MLP.from_torch()``.
 TORCH_ACTIVATIONS = {
     "sigmoid": "Sigmoid",
     "tanh": "Tanh",

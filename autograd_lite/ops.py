@@ -32,11 +32,13 @@ inf, nan = math.inf, math.nan
 class Op:
     """A primitive operation: evaluation with local derivatives on floats, and derivatives as Values."""
 
-    name: str
-    forward: Callable[..., tuple[float, ...]]
-    derivatives: tuple[Callable[..., Any], ...]
-    domain: str = ""
-    variadic: bool = False  # takes any number of arguments; ``derivatives`` is then one function giving all
+    name: str  #: How pictures, step tables and error messages name the op.
+    forward: Callable[..., tuple[float, ...]]  #: Floats in, ``(result, d result/d each argument)`` out.
+    derivatives: tuple[Callable[..., Any], ...]  #: Per argument, ``(out, *args) -> d out/d arg`` as Values.
+    domain: str = ""  #: Where the op is defined, quoted in the error for an input outside it.
+    variadic: bool = False  #: Takes any number of arguments; ``derivatives`` is then one function giving all.
+    #: The forward on NumPy arrays, for compile(): a function ``(numpy, *arrays) -> (result, *locals)``,
+    #: True if ``forward`` works on arrays as written, or False to replay the op element by element.
     vector: Callable[..., tuple[Any, ...]] | bool = False
 
     def __repr__(self) -> str:

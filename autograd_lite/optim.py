@@ -29,10 +29,12 @@ class Optimizer:
         self.lr = lr  # may be changed between steps (a learning-rate schedule)
 
     def zero_grad(self) -> None:
+        """Set every parameter's grad to 0, since the next backward pass adds to it."""
         for p in self.params:
             p.grad = 0.0
 
     def step(self) -> None:
+        """Update every parameter once, from its ``.grad``, by the optimizer's rule."""
         raise NotImplementedError
 
 

@@ -19,14 +19,17 @@ from . import engine
 from .engine import Value
 from .ops import Op
 
-Backend = Literal["auto", "numpy", "python"]
-Shape = Any  # None for a number or a Value; (list or tuple, (child shapes, ...)) for a list or tuple
-Node = tuple[Op, tuple[int, ...], tuple[float, ...]]  # op, positions of its Value arguments, its numbers
+Backend = Literal["auto", "numpy", "python"]  #: How a compiled function replays: see compile().
+#: The shape of a call's inputs or outputs: None for a number or a Value; (list or tuple, (child shapes, ...))
+#: for a list or tuple. A compiled function records one tape per shape of its inputs.
+Shape = Any
+#: A node of a tape: its op, the positions of its Value arguments, and its numbers.
+Node = tuple[Op, tuple[int, ...], tuple[float, ...]]
 
 _CHECKED = {"over": "raise", "divide": "raise", "invalid": "raise", "under": "ignore"}
-# With backend="auto", smaller tapes replay in pure Python: NumPy's fixed cost per group of nodes (about
-# half a millisecond a call for an MLP) is more than it saves below this (measured for MLP(2, [16, 16, 1])
-# on 1 to 100 points: NumPy wins from about 300 nodes, and by 2x at 800).
+#: With backend="auto", smaller tapes replay in pure Python: NumPy's fixed cost per group of nodes (about
+#: half a millisecond a call for an MLP) is more than it saves below this (measured for MLP(2, [16, 16, 1])
+#: on 1 to 100 points: NumPy wins from about 300 nodes, and by 2x at 800).
 AUTO_NUMPY_NODES = 400
 
 
@@ -48,7 +51,7 @@ class Compiled:
         self.f = f
         self.np = _numpy(backend)
         self.min_numpy_nodes = AUTO_NUMPY_NODES if backend == "auto" else 0
-        self.tapes: dict[Shape, Tape] = {}  # one per shape of the inputs seen so far
+        self.tapes: dict[Shape, Tape] = {}  #: The recorded tapes, one per shape of the inputs seen so far.
 
     @property
     def backend(self) -> str:
@@ -85,11 +88,11 @@ class Compiled:
 class Group(NamedTuple):
     """Nodes of one depth and one op (and arity), evaluated by one call on arrays."""
 
-    op: Op
-    vector: Callable[..., tuple[Any, ...]] | None  # the op's forward on arrays, if it has one
-    out: Any  # the nodes' positions (an int array)
-    args: Any  # the positions of their Value arguments: one row per argument
-    consts: list[Any]  # their numbers: one array per number argument
+    op: Op  #: The op of every node in the group.
+    vector: Callable[..., tuple[Any, ...]] | None  #: The op's forward on arrays, if it has one.
+    out: Any  #: The nodes' positions (an int array).
+    args: Any  #: The positions of their Value arguments: one row per argument.
+    consts: list[Any]  #: Their numbers: one array per number argument.
 
 
 class Tape:
@@ -112,6 +115,7 @@ class Tape:
         self.n_backward = len(parts[0][0])
         self.n_grads = sum(1 for leaf in parts[0][1] if id(leaf) not in input_ids)  # params come first
         position = {id(v): i for i, v in enumerate([*inputs, *self.params, *order])}
+        #: The interior nodes in topological order, each with its arguments' positions and its numbers.
         self.nodes: list[Node] = [
             (node._fn, tuple(position[id(p)] for p in node.parents), node.constants)  # type: ignore[misc]
             for node in order
@@ -119,6 +123,7 @@ class Tape:
         self.root = position[id(outputs[0])]
         self.outputs = [position[id(v)] for v in outputs]
         self.out_shape = out_shape
+        #: NumPy if this tape replays with it (it has enough nodes), else None: the pure-Python loop.
         self.np: Any = np if len(self.nodes) >= min_numpy_nodes else None
         self.size = len(position)
         if self.np is not None:
@@ -126,6 +131,7 @@ class Tape:
 
     @property
     def backend(self) -> str:
+        """How this tape replays: 'numpy' or 'python'."""
         return "python" if self.np is None else "numpy"
 
     def run(self, flat: list[float]) -> Any:

@@ -24,10 +24,10 @@ from .replay import compile as compile_step
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-Output = Value | list[Value]  # what the model gives for one sample
-Loss = Callable[[list[Output], list[Any]], Value]  # (outputs, targets) of a batch -> loss
-Score = float | Value | list[float] | list[Value]  # a sample's output(s), as numbers or Values
-Accuracy = Callable[[Score, Any], bool]  # (output, target) of one sample -> correct?
+Output = Value | list[Value]  #: What the model gives for one sample.
+Loss = Callable[[list[Output], list[Any]], Value]  #: (outputs, targets) of a batch -> the loss.
+Score = float | Value | list[float] | list[Value]  #: A sample's output(s), as numbers or Values.
+Accuracy = Callable[[Score, Any], bool]  #: (output, target) of one sample -> whether it is correct.
 
 
 # ---- accuracy rules: fit() gives them each sample's output as a float (or a list of floats) ---------------
@@ -63,9 +63,13 @@ class History:
     the epoch (dead: they pass no gradient back; None for a layer without ReLU).
     """
 
+    #: The mean loss over the samples, per epoch.
     loss: list[float] = field(default_factory=list)
+    #: The fraction of the samples classified right, per epoch (empty without an accuracy rule).
     accuracy: list[float] = field(default_factory=list)
+    #: Per epoch, each layer's gradient norm, averaged over the epoch's steps.
     grad_norms: list[list[float]] = field(default_factory=list)
+    #: Per epoch, each layer's fraction of dead ReLU units (None for a layer without ReLU).
     dead_relus: list[list[float | None]] = field(default_factory=list)
 
     def plot(self) -> Figure:

@@ -35,18 +35,23 @@ class GradcheckError(RuntimeError):
 class Row:
     """One derivative: analytic, numeric (central difference), and why it is undefined here, if it is."""
 
-    name: str  # "df/dx", "d2f/dx dy"
-    analytic: float
-    numeric: float
+    name: str  #: Which derivative: "df/dx", "d2f/dx dy".
+    analytic: float  #: The derivative that backward computed.
+    numeric: float  #: The central difference.
+    #: Whether it passes: the two agree within the tolerance, or f is not differentiable here and the
+    #: analytic value is a valid choice.
     ok: bool
-    not_differentiable: str = ""  # e.g. "one-sided derivatives -1 and 1"
+    #: Why f has no derivative here, if it has none: "one-sided derivatives -1 and 1"; else ''.
+    not_differentiable: str = ""
 
     @property
     def abs_error(self) -> float:
+        """``abs(analytic - numeric)``."""
         return abs(self.analytic - self.numeric)
 
     @property
     def rel_error(self) -> float:
+        """``abs_error / abs(numeric)`` (0 if both are 0, infinite if numeric alone is 0)."""
         if self.numeric:
             return self.abs_error / abs(self.numeric)
         return math.inf if self.abs_error else 0.0
@@ -56,13 +61,14 @@ class Row:
 class Report:
     """Every derivative checked at one point, printable as a table that marks the wrong ones."""
 
-    what: str  # "gradcheck" or "gradgradcheck"
-    at: str  # the point: "x=1.5, y=-0.3"
-    rows: tuple[Row, ...]
-    tolerance: str
+    what: str  #: "gradcheck" or "gradgradcheck".
+    at: str  #: The point: "x=1.5, y=-0.3".
+    rows: tuple[Row, ...]  #: One per derivative checked: the gradient, then (gradgradcheck) the Hessian.
+    tolerance: str  #: The eps, atol and rtol used, as text.
 
     @property
     def ok(self) -> bool:
+        """Whether every derivative passed."""
         return all(row.ok for row in self.rows)
 
     def __str__(self) -> str:

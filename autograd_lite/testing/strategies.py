@@ -23,14 +23,14 @@ except ImportError:  # an optional dependency: say how to get it
 from ..engine import Value
 from ..expr import BUILTINS, Apply, Expression, Function, Term, function, usable_name
 
-ALL_OPS = tuple(BUILTINS)  # "+" first: a failing example shrinks towards it
-CONSTANTS = (2.0, 0.5, -1.5, 3.0)  # numbers the graphs fold in, e.g. x * 0.5
+ALL_OPS = tuple(BUILTINS)  #: Every built-in op's name, "+" first: a failing example shrinks towards it.
+CONSTANTS = (2.0, 0.5, -1.5, 3.0)  #: The numbers that the graphs fold in, as in x * 0.5.
 # An op is applied only where it is moderate and smooth: its value and local derivatives at most BOUND,
 # each local derivative changing by at most 10% (plus 0.1) when an argument moves by DELTA, and at the
 # same rate on both sides. That rules out kinks in the op (relu at 0) and in its derivatives (so second
 # derivatives exist), the edges of domains (log near 0) and near-singular points (1 / 1e-9).
-BOUND = 1e3
-DELTA = 1e-4
+BOUND = 1e3  #: The largest value, and local derivative, that an op may have where it is applied.
+DELTA = 1e-4  #: How far an argument moves to check that an op's local derivatives change smoothly.
 
 
 def values(min_value: float = -3.0, max_value: float = 3.0) -> st.SearchStrategy[Value]:

@@ -31,13 +31,14 @@ TIMES = "\u00d7"  # the multiplication sign
 class Step(NamedTuple):
     """One chain-rule application: ``parent.grad += local * upstream``, where upstream is ``node.grad``."""
 
-    node: Value
-    arg: int  # which of node's parents (a node can use one parent twice, as in x * x)
-    parent: Value
-    local: float  # d node / d parent
-    upstream: float  # node.grad
-    contribution: float  # local * upstream
-    grad: float  # parent.grad after this step (a leaf adds any grad from before at the end, as in backward)
+    node: Value  #: The node whose gradient flows back.
+    arg: int  #: Which of node's parents (a node can use one parent twice, as in x * x).
+    parent: Value  #: The parent that it flows to.
+    local: float  #: d node / d parent.
+    upstream: float  #: node.grad: the gradient that has reached node.
+    contribution: float  #: local * upstream.
+    #: parent.grad after this step (a leaf adds any grad from before at the end, as in backward).
+    grad: float
 
 
 def _run(order: list[Value]) -> tuple[list[Step], dict[Value, tuple[Any, Any]]]:
