@@ -260,6 +260,7 @@ def test_any_source_of_choices_can_draw_a_program() -> None:
     assert_well_formed(program)
 
 
+@pytest.mark.e2e
 def test_without_hypothesis_importing_the_strategies_says_how_to_install_it() -> None:
     code = "import sys; sys.modules['hypothesis'] = None; import autograd_lite.testing.strategies"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -269,6 +270,7 @@ def test_without_hypothesis_importing_the_strategies_says_how_to_install_it() ->
     )
 
 
+@pytest.mark.e2e
 def test_gradcheck_and_seeded_programs_work_without_hypothesis() -> None:
     code = (
         "import sys; sys.modules['hypothesis'] = None\n"

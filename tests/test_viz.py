@@ -264,6 +264,7 @@ def test_a_failing_system_dot_is_a_runtime_error_with_what_it_said_and_writes_no
     assert capfd.readouterr().err == ""  # what dot said is in the error, not printed besides
 
 
+@pytest.mark.e2e
 def test_without_the_graphviz_package_the_import_says_how_to_get_it() -> None:
     hide = "import sys; sys.modules['graphviz'] = None; import autograd_lite.viz"
     run = subprocess.run([sys.executable, "-c", hide], capture_output=True, text=True, timeout=60)
@@ -497,6 +498,7 @@ def shown(page: Any) -> dict[str, Any]:
     )
 
 
+@pytest.mark.e2e
 def test_browser_steps_through_the_hand_worked_example(
     browser: Any, tmp_path: Path, renderer: Renderer
 ) -> None:
@@ -551,6 +553,7 @@ def test_browser_steps_through_the_hand_worked_example(
     page.close()
 
 
+@pytest.mark.e2e
 def test_browser_runs_no_script_from_a_label_and_shows_it_as_text(
     browser: Any, tmp_path: Path, renderer: Renderer
 ) -> None:
@@ -568,6 +571,7 @@ def test_browser_runs_no_script_from_a_label_and_shows_it_as_text(
     page.close()
 
 
+@pytest.mark.e2e
 def test_jupyter_shows_the_page_in_a_frame_that_steps(browser: Any, tmp_path: Path) -> None:
     stepper = step_through(karpathy()["L"])
     notebook = tmp_path / "notebook.html"
