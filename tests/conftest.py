@@ -17,11 +17,18 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
 import pytest
+from hypothesis import settings
 
 if TYPE_CHECKING:
     from autograd_lite.viz.render import Renderer
 
 Need = Callable[[bool, str], None]
+
+# No deadline for any example (most property tests already say so): under `make test` the workers share
+# the cores with each other and with notebooks' kernels, and an example that waits for a core a moment
+# longer than hypothesis's default 200 ms would fail a test whose results are right.
+settings.register_profile("autograd-lite", deadline=None)
+settings.load_profile("autograd-lite")
 
 
 def _need(present: bool, reason: str) -> None:
@@ -62,3 +69,22 @@ def chromium(need: Need) -> str:
     need(path is not None, "the browser tests need Chromium: apt-get install chromium")
     assert path is not None
     return path
+
+
+# The e2e files whose tests take longest (a notebook's kernel trains for half a minute; the package test
+# builds and installs a wheel; a README block trains the demo network), in that order.
+LONGEST_FIRST = ["test_notebooks.py", "test_package.py", "test_readme.py", "test_examples.py"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The e2e tests first, the longest files' first, each file's tests in their usual order. Started
+    first, the long tests leave the short ones for last, and pytest-xdist's workers finish together
+    instead of one waiting for the other's last notebook."""
+
+    def rank(item: pytest.Item) -> int:
+        if item.get_closest_marker("e2e") is None:
+            return len(LONGEST_FIRST) + 1
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)
