@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+# pytest's workers (pytest-xdist): one per core; `make test JOBS=0` runs the tests in one process.
+JOBS   ?= auto
 # The venv is tagged with its Python's version, so `make test PYTHON=python3.13` makes a new one.
 PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
 VENV_TAG   := $(VENV)/.python-$(PY_VERSION)
@@ -44,7 +46,7 @@ docs: $(DEV_STAMP)  # the site, in build/docs/html; any warning fails it: a brok
 	@echo "The documentation site: build/docs/html/index.html"
 
 test: lint docs
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(JOBS) --dist worksteal
 
 bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/run.py

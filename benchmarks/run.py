@@ -35,6 +35,7 @@ from autograd_lite.losses import hinge, l2_penalty
 from autograd_lite.nn import MLP as LiteMLP
 from autograd_lite.optim import SGD
 from autograd_lite.replay import Backend
+from autograd_lite.testing.graphs import random_program
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -218,22 +219,20 @@ GRAPH_OPS = 40_000
 def random_graph_plan(seed: int, n_leaves: int, n_ops: int) -> tuple[list[float], list[tuple[bool, int]]]:
     """Leaf values and a list of (is_mul, other_index) steps, drawn before anything is timed.
 
-    Node i (after the leaves) is ``node[i-1] OP node[other]``, so the last node reaches every node.
-    To keep values bounded without extra constant nodes (which would add work to one engine and not
-    the other): leaves are uniform in [0.5, 1.0]; a ``*`` takes a random *leaf* as its other operand,
-    so it shrinks the running value by 0.75 on average; a ``+`` takes any earlier node (uniform), so it
-    pulls a small running value back up to the scale of earlier nodes. The two balance: over 40,000
-    ops the values stay between about 0.1 and 1e15 across seeds, and so do the gradients.
+    The graph is the package's chain program (``autograd_lite.testing.graphs.random_program`` with
+    ``chain=True``): node i (after the leaves) is ``node[i-1] OP node[other]``, so the last node reaches
+    every node. To keep values bounded without extra constant nodes (which would add work to one engine
+    and not the other): leaves are uniform in [0.5, 1.0]; a ``*`` takes a random *leaf* as its other
+    operand, so it shrinks the running value by 0.75 on average; a ``+`` takes any earlier node
+    (uniform), so it pulls a small running value back up to the scale of earlier nodes. The two
+    balance: over 40,000 ops the values stay between about 0.1 and 1e15 across seeds, and so do the
+    gradients. Here the program's steps become a plain list, so the timed loop reads only a flag and
+    an index per op.
     """
-    rng = random.Random(seed)
-    leaves = [rng.uniform(0.5, 1.0) for _ in range(n_leaves)]
-    plan: list[tuple[bool, int]] = []
-    for i in range(n_ops):
-        if rng.random() < 0.5:
-            plan.append((True, rng.randrange(n_leaves)))
-        else:
-            plan.append((False, rng.randrange(n_leaves + i)))
-    return leaves, plan
+    program = random_program(
+        seed, min_inputs=n_leaves, max_inputs=n_leaves, min_steps=n_ops, max_steps=n_ops, chain=True
+    )
+    return list(program.inputs), [(op == "*", other) for _, op, _, other in program.steps]
 
 
 def build_random_graph(make: ValueFactory, leaves: list[float], plan: list[tuple[bool, int]]) -> GraphRoot:

@@ -1,4 +1,5 @@
-"""The autograd-lite command, end to end in subprocesses: its commands, exit codes, and hostile input."""
+"""The autograd-lite command, end to end in subprocesses (marked e2e): its commands, exit codes, and hostile
+input."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import torch
 
 from autograd_lite.viz.graph import DEFAULT_MAX_NODES
-from autograd_lite.viz.render import resolve
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 SCRIPT = Path(sys.executable).parent / "autograd-lite"  # the console script installed beside this python
@@ -47,6 +48,7 @@ def table(stdout: str) -> dict[str, list[str]]:
     }
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("how", ["console script", "python -m"])
 def test_help_lists_the_commands_and_exit_codes(how: str) -> None:
     command = [str(SCRIPT)] if how == "console script" else [sys.executable, "-m", "autograd_lite"]
@@ -56,12 +58,14 @@ def test_help_lists_the_commands_and_exit_codes(how: str) -> None:
     assert "Exit status: 0 ok, 1 a gradient check (or the demo) failed, 2 bad input." in done.stdout
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("command", ["demo", "neuron", "gradcheck", "draw", "steps"])
 def test_every_command_has_help(command: str) -> None:
     done = run(command, "--help")
     assert done.returncode == 0 and done.stdout.startswith(f"usage: autograd-lite {command}")
 
 
+@pytest.mark.e2e
 def test_gradcheck_prints_the_value_and_torchs_gradient_and_exits_0() -> None:
     done = run("gradcheck", "tanh(w1*x1 + w2*x2 + b)", *NEURON)
     assert done.returncode == 0, done.stderr
@@ -81,23 +85,27 @@ def test_gradcheck_prints_the_value_and_torchs_gradient_and_exits_0() -> None:
         assert numeric == pytest.approx(leaf.grad.item(), rel=1e-6, abs=1e-9)
 
 
+@pytest.mark.e2e
 def test_gradcheck_exits_1_where_backprop_is_wrong_and_marks_the_row() -> None:
     done = run("gradcheck", "relu(x) - relu(-x)", "--var", "x=0")
     assert done.returncode == 1, done.stderr
     assert table(done.stdout)["df/dx"] == ["0", "1", "1", "1", "<-", "wrong"]
 
 
+@pytest.mark.e2e
 def test_gradcheck_at_a_kink_passes_and_says_the_point_is_not_differentiable() -> None:
     done = run("gradcheck", "abs(x)", "--var", "x=0")
     assert done.returncode == 0
     assert "(not differentiable: one-sided derivatives -1 and 1)" in done.stdout
 
 
+@pytest.mark.e2e
 def test_the_expression_can_come_from_standard_input() -> None:
     done = run("gradcheck", "-", "--var", "x=3", stdin="x * x\n")
     assert done.returncode == 0 and table(done.stdout)["df/dx"][:2] == ["6", "6"]
 
 
+@pytest.mark.e2e
 def test_the_readme_command_line_examples_print_what_the_readme_shows() -> None:
     section = README.read_text().split("## Command line", 1)[1].split("\n## ", 1)[0]
     sessions = re.findall(r"^\$ (autograd-lite .*)\n((?:(?!\$ |```).*\n)*)", section, re.M)
@@ -132,18 +140,11 @@ def test_the_small_neurons_gradients_are_torchs() -> None:
     )
 
 
-def needs_a_renderer() -> None:
-    """Rendering SVG needs the system Graphviz or the embedded one: skip without (fail under CI)."""
-    try:
-        resolve("auto")
-    except RuntimeError as e:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must have a Graphviz renderer: {e}")
-        pytest.skip(str(e))
-
-
-def test_draw_writes_an_svg_with_each_values_label_data_and_grad(tmp_path: Path) -> None:
-    needs_a_renderer()
+@pytest.mark.e2e
+def test_draw_writes_an_svg_with_each_values_label_data_and_grad(
+    tmp_path: Path, need_renderer: Callable[[str], str]
+) -> None:
+    need_renderer("auto")  # the system Graphviz or the embedded one
     done = run("draw", *SMALL_NEURON, "-o", "graph.svg", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "wrote graph.svg\n"
@@ -158,6 +159,7 @@ def test_draw_writes_an_svg_with_each_values_label_data_and_grad(tmp_path: Path)
     assert texts["w"][0] == "data -3" and texts["tanh"] == []  # the op is a node of its own
 
 
+@pytest.mark.e2e
 def test_draw_writes_dot_without_a_renderer(tmp_path: Path) -> None:
     done = run("draw", *SMALL_NEURON, "-o", "graph.dot", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -165,6 +167,7 @@ def test_draw_writes_dot_without_a_renderer(tmp_path: Path) -> None:
     assert 'label="x\ndata 2\ngrad -1.5"' in source and "label=tanh" in source
 
 
+@pytest.mark.e2e
 def test_steps_prints_every_chain_rule_step_and_ends_at_torchs_gradients() -> None:
     done = run("steps", *SMALL_NEURON)
     assert done.returncode == 0, done.stderr
@@ -178,8 +181,9 @@ def test_steps_prints_every_chain_rule_step_and_ends_at_torchs_gradients() -> No
         assert float(local) * float(upstream) == pytest.approx(float(contribution), rel=1e-3)
 
 
-def test_steps_writes_the_stepper_page(tmp_path: Path) -> None:
-    needs_a_renderer()
+@pytest.mark.e2e
+def test_steps_writes_the_stepper_page(tmp_path: Path, need_renderer: Callable[[str], str]) -> None:
+    need_renderer("auto")
     done = run("steps", *SMALL_NEURON, "-o", "steps.html", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     page = (tmp_path / "steps.html").read_text()
@@ -187,6 +191,7 @@ def test_steps_writes_the_stepper_page(tmp_path: Path) -> None:
     assert "x.grad += w.data \u00d7 v3.grad" in page  # the equation of the last step, with a times sign
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -205,6 +210,7 @@ def test_draw_and_steps_refuse_bad_outputs_and_points_writing_nothing(args, mess
 LARGE = "*".join(["(" + "+".join(["x*x"] * 40) + ")"] * 10)
 
 
+@pytest.mark.e2e
 def test_draw_and_steps_draw_a_large_graph_with_max_nodes_and_steps_prints_it_without(tmp_path: Path) -> None:
     too_many = (
         "autograd-lite: error: the graph has 800 values, more than max_nodes=300 can show legibly; "
@@ -225,6 +231,7 @@ def test_draw_and_steps_draw_a_large_graph_with_max_nodes_and_steps_prints_it_wi
     assert (step, parent) == ("1598", "x") and float(grad) == pytest.approx(20 * 40**10 * 0.5**19, rel=1e-3)
 
 
+@pytest.mark.e2e
 def test_max_nodes_is_an_option_of_the_commands_that_draw_with_the_librarys_default() -> None:
     for command in ("draw", "steps"):
         assert f"draw graphs of up to N values (default {DEFAULT_MAX_NODES};" in " ".join(
@@ -233,6 +240,7 @@ def test_max_nodes_is_an_option_of_the_commands_that_draw_with_the_librarys_defa
     assert "--max-nodes" not in run("gradcheck", "--help").stdout
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("value", ["0", "-3", "many"])
 def test_max_nodes_must_be_a_whole_number_of_at_least_one(value: str, tmp_path: Path) -> None:
     done = run("draw", "x * x", "--var", "x=1", "-o", str(tmp_path / "g.svg"), "--max-nodes", value)
@@ -265,6 +273,7 @@ HOSTILE = [
 ]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(("text", "message"), HOSTILE, ids=[f"hostile{i}" for i in range(len(HOSTILE))])
 def test_hostile_expressions_exit_2_with_one_line_quickly_and_write_nothing(
     text, message, tmp_path: Path
@@ -276,6 +285,7 @@ def test_hostile_expressions_exit_2_with_one_line_quickly_and_write_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -292,6 +302,7 @@ def test_huge_expressions_on_standard_input_are_refused_quickly(text, message, t
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -308,6 +319,7 @@ def test_bad_variables_exit_2_with_one_line(args: list[str], message: str) -> No
     assert_refused(run("gradcheck", "x * 2", *args), message)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("text", "var", "message"),
     [
@@ -325,6 +337,7 @@ def test_an_expression_undefined_at_the_point_exits_2_with_one_line(
     assert_refused(run("gradcheck", text, "--var", var), message)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("command", ["draw", "steps"])
 def test_without_graphviz_draw_and_steps_say_how_to_install_it(command: str, tmp_path: Path) -> None:
     code = (
@@ -339,6 +352,7 @@ def test_without_graphviz_draw_and_steps_say_how_to_install_it(command: str, tmp
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.e2e
 def test_a_failing_system_dot_exits_2_with_one_line_and_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -353,6 +367,7 @@ def test_a_failing_system_dot_exits_2_with_one_line_and_writes_nothing(
     assert [p.name for p in tmp_path.iterdir()] == ["bin"]
 
 
+@pytest.mark.e2e
 def test_an_unknown_command_is_a_usage_error() -> None:
     done = run("frobnicate")
     assert done.returncode == 2 and "invalid choice: 'frobnicate'" in done.stderr

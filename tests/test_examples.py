@@ -16,12 +16,14 @@ def run(name: str) -> Any:
     return runpy.run_path(str(EXAMPLES / name))["main"]()
 
 
+@pytest.mark.e2e
 def test_two_layer_sigmoid_network_learns_xor_as_in_the_tutorial() -> None:
     predictions = run("two_layer_sigmoid.py")
     assert [round(p) for p in predictions] == [0, 1, 1, 0]
     assert max(abs(p - t) for p, t in zip(predictions, [0, 1, 1, 0])) < 0.03  # the tutorial's ~0.02 errors
 
 
+@pytest.mark.e2e
 def test_single_layer_learns_a_separable_rule_and_cannot_learn_xor() -> None:
     results = run("single_layer_sigmoid.py")
     assert [round(p) for p in results["first input"]] == [0, 0, 1, 1]
@@ -29,6 +31,7 @@ def test_single_layer_learns_a_separable_rule_and_cannot_learn_xor() -> None:
     assert results["xor"] == pytest.approx([0.5] * 4, abs=1e-3)
 
 
+@pytest.mark.e2e
 def test_multiclass_classifier_fits_the_spiral() -> None:
     history = run("multiclass_classifier.py")
     assert history.accuracy[-1] >= 0.95

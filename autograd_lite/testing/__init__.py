@@ -1,4 +1,5 @@
-"""Tools for testing gradients: gradcheck, gradgradcheck, and (with hypothesis) ``strategies``."""
+"""Tools for testing gradients: gradcheck, gradgradcheck, random graphs (``graphs``), and (with hypothesis)
+``strategies``."""
 
 from .checks import GradcheckError, gradcheck, gradgradcheck, gradient_report
 

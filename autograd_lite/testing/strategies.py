@@ -1,4 +1,5 @@
-"""Hypothesis strategies for property tests of gradients: Values, and random expressions over chosen ops.
+"""Hypothesis strategies for property tests of gradients: Values, random expressions over chosen ops, and
+random programs (``autograd_lite.testing.graphs``).
 
 ``expressions`` draws a computation graph node by node from the ops given (built-in names or functions
 made by ``define_op``), reusing earlier nodes, and keeps each op's arguments inside its domain and away
@@ -11,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 try:
     from hypothesis import strategies as st
@@ -22,6 +23,9 @@ except ImportError:  # an optional dependency: say how to get it
 
 from ..engine import Value
 from ..expr import BUILTINS, Apply, Expression, Function, Term, function, usable_name
+from .graphs import Program, _check_sizes, draw_program
+
+_T = TypeVar("_T")
 
 ALL_OPS = tuple(BUILTINS)  #: Every built-in op's name, "+" first: a failing example shrinks towards it.
 CONSTANTS = (2.0, 0.5, -1.5, 3.0)  #: The numbers that the graphs fold in, as in x * 0.5.
@@ -36,6 +40,53 @@ DELTA = 1e-4  #: How far an argument moves to check that an op's local derivativ
 def values(min_value: float = -3.0, max_value: float = 3.0) -> st.SearchStrategy[Value]:
     """Leaf Values with finite data between min_value and max_value."""
     return st.builds(Value, st.floats(min_value, max_value))
+
+
+def programs(
+    min_inputs: int = 1,
+    max_inputs: int = 4,
+    min_steps: int = 1,
+    max_steps: int = 12,
+    chain: bool = False,
+) -> st.SearchStrategy[Program]:
+    """Random programs, as ``autograd_lite.testing.graphs.draw_program`` draws them with these arguments;
+    run one on Values with ``program.run([Value(x) for x in program.inputs])``.
+    """
+    _check_sizes(min_inputs, max_inputs, min_steps, max_steps)  # refused now, not at the first draw
+    return _programs(min_inputs, max_inputs, min_steps, max_steps, chain)
+
+
+@st.composite
+def _programs(
+    draw: st.DrawFn, min_inputs: int, max_inputs: int, min_steps: int, max_steps: int, chain: bool
+) -> Program:
+    return draw_program(
+        _Drawn(draw),
+        min_inputs=min_inputs,
+        max_inputs=max_inputs,
+        min_steps=min_steps,
+        max_steps=max_steps,
+        chain=chain,
+    )
+
+
+class _Drawn:
+    """graphs.Choices from hypothesis's draw, so that a failing program shrinks."""
+
+    def __init__(self, draw: st.DrawFn) -> None:
+        self._draw = draw
+
+    def integer(self, low: int, high: int) -> int:
+        return self._draw(st.integers(low, high))
+
+    def real(self, low: float, high: float) -> float:
+        return self._draw(st.floats(low, high))
+
+    def choice(self, options: Sequence[_T]) -> _T:
+        return self._draw(st.sampled_from(options))
+
+    def coin(self) -> bool:
+        return self._draw(st.booleans())
 
 
 def expressions(
