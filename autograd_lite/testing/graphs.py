@@ -233,7 +233,7 @@ def random_program(
     chain: bool = False,
 ) -> Program:
     """``draw_program`` with its choices from ``random.Random(seed)``: the same program for the same
-    seed, in every run and on every machine.
+    seed, run after run.
     """
     return draw_program(
         _Seeded(seed),
