@@ -235,13 +235,7 @@ class Value:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
-    # ---- comparisons act on data; hashing is by identity, so Values are dict keys ---------------------
-    def __eq__(self, other: object) -> bool:
-        return _concrete(self, "==") == (other.data if isinstance(other, Value) else other)
-
-    def __ne__(self, other: object) -> bool:
-        return not self == other
-
+    # ---- orderings compare data; == and hash stay identity, as in micrograd, so lists and sets behave ---
     def __lt__(self, other: Operand) -> bool:
         return _concrete(self, "<") < _data(other)
 
@@ -253,8 +247,6 @@ class Value:
 
     def __ge__(self, other: Operand) -> bool:
         return _concrete(self, ">=") >= _data(other)
-
-    __hash__ = object.__hash__
 
     def __float__(self) -> float:
         return _concrete(self, "float()")

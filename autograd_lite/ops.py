@@ -251,7 +251,7 @@ DOT   = Op("dot", _dot,                                                    (lamb
 EXP   = Op("exp",  _exp,                                                   (lambda o, x: o,), domain="x <= 709.78", vector=_exp_arrays)
 LOG   = Op("log",  lambda x: (math.log(x), 1.0 / x),                       (lambda o, x: 1.0 / x,), domain="x > 0",
            vector=lambda np, x: (np.log(x), 1.0 / x))
-SQRT  = Op("sqrt", _sqrt,                                                  (lambda o, x: 0.5 / o if o != 0 else inf,), domain="x >= 0",
+SQRT  = Op("sqrt", _sqrt,                                                  (lambda o, x: 0.5 / o if float(o) else inf,), domain="x >= 0",
            vector=_sqrt_arrays)
 SIN   = Op("sin",  lambda x: (math.sin(x), math.cos(x)),                   (lambda o, x: x.cos(),), vector=lambda np, x: (np.sin(x), np.cos(x)))
 COS   = Op("cos",  lambda x: (math.cos(x), -math.sin(x)),                  (lambda o, x: -x.sin(),), vector=lambda np, x: (np.cos(x), -np.sin(x)))
@@ -285,7 +285,7 @@ def _value_pow_dx(x: Any, y: Any) -> Any:
     """
     if isinstance(y, float) and y == 0:
         return 0.0
-    if x == 0 and y < 1:
+    if float(x) == 0 and y < 1:  # float(): == on Values is identity
         return 0.0 if y == 0 else float(y) * _pow_or_inf(0.0, float(y) - 1)
     return y * x ** (y - 1)
 

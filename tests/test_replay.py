@@ -189,7 +189,8 @@ def test_compiled_training_takes_the_eager_runs_steps(backend: str) -> None:
         (lambda x: x * 2 if x > 0 else -x, "> reads the data of Value(data=1.5"),
         (lambda x: max(x, x * x), "> reads the data of Value(data=2.25"),  # max asks: x * x > x?
         (lambda x: x * float(x), "float() reads the data of Value(data=1.5"),
-        (lambda x: x if x == 1.0 else x * 2, "== reads the data of Value(data=1.5"),
+        (lambda x: x if x <= 1.0 else x * 2, "<= reads the data of Value(data=1.5"),
+        (lambda x: x * 2 if 0.5 < x else -x, "> reads the data of Value(data=1.5"),  # noqa: SIM300 (reflected)
     ],
 )
 def test_a_graph_whose_structure_depends_on_data_is_refused(f: Callable[[Value], Value], start: str) -> None:
