@@ -180,7 +180,9 @@ class _Seeded:
         return self._rng.random() < 0.5
 
 
-def _check_sizes(min_inputs: int, max_inputs: int, min_steps: int, max_steps: int) -> None:
+def check_sizes(min_inputs: int, max_inputs: int, min_steps: int, max_steps: int) -> None:
+    """Refuse, with a ValueError naming them, sizes that no program can have (draw_program's own check,
+    for a caller that wants it before the first draw)."""
     for what, low, high in (("inputs", min_inputs, max_inputs), ("steps", min_steps, max_steps)):
         whole = all(isinstance(x, int) and not isinstance(x, bool) for x in (low, high))
         if not (whole and 1 <= low <= high):
@@ -217,7 +219,7 @@ def draw_program(
     with no constants (over 40,000 steps, between about 0.1 and 1e15 across seeds), so any engine with
     ``+`` and ``*`` runs the very same ops.
     """
-    _check_sizes(min_inputs, max_inputs, min_steps, max_steps)
+    check_sizes(min_inputs, max_inputs, min_steps, max_steps)
     n = _count(choose, min_inputs, max_inputs)
     count = _count(choose, min_steps, max_steps)
     return (_chain if chain else _mixed)(choose, n, count)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 try:
     from hypothesis import strategies as st
@@ -23,9 +23,7 @@ except ImportError:  # an optional dependency: say how to get it
 
 from ..engine import Value
 from ..expr import BUILTINS, Apply, Expression, Function, Term, function, usable_name
-from .graphs import Program, _check_sizes, draw_program
-
-_T = TypeVar("_T")
+from .graphs import Option, Program, check_sizes, draw_program
 
 ALL_OPS = tuple(BUILTINS)  #: Every built-in op's name, "+" first: a failing example shrinks towards it.
 CONSTANTS = (2.0, 0.5, -1.5, 3.0)  #: The numbers that the graphs fold in, as in x * 0.5.
@@ -52,7 +50,7 @@ def programs(
     """Random programs, as ``autograd_lite.testing.graphs.draw_program`` draws them with these arguments;
     run one on Values with ``program.run([Value(x) for x in program.inputs])``.
     """
-    _check_sizes(min_inputs, max_inputs, min_steps, max_steps)  # refused now, not at the first draw
+    check_sizes(min_inputs, max_inputs, min_steps, max_steps)  # refused now, not at the first draw
     return _programs(min_inputs, max_inputs, min_steps, max_steps, chain)
 
 
@@ -82,7 +80,7 @@ class _Drawn:
     def real(self, low: float, high: float) -> float:
         return self._draw(st.floats(low, high))
 
-    def choice(self, options: Sequence[_T]) -> _T:
+    def choice(self, options: Sequence[Option]) -> Option:
         return self._draw(st.sampled_from(options))
 
     def coin(self) -> bool:
