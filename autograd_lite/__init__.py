@@ -1,8 +1,7 @@
 """autograd-lite: a scalar reverse-mode automatic differentiation engine."""
 
-from .engine import Value, detect_anomaly, is_grad_enabled, no_grad
+from .engine import Value, define_op, detect_anomaly, is_grad_enabled, no_grad
 from .functional import grad, hessian, value_and_grad
-from .ops import define_op
 from .replay import compile
 
 __all__ = [

@@ -10,13 +10,18 @@ Nothing here names a specific op: they all live in ``ops.py``.
 
 from __future__ import annotations
 
+import functools
+import inspect
+import keyword
 import math
 import numbers
+import operator
 import reprlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, NamedTuple, NoReturn
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from . import ops
 from .ops import Op
@@ -251,7 +256,7 @@ class Value:
     def __float__(self) -> float:
         return _concrete(self, "float()")
 
-    # ---- operators and methods: thin wrappers over the op table -----------------------------------------
+    # ---- operators: Python's syntax for ops of the table; the named ops' methods are added below -----------
     __add__ = __radd__ = _binary(ops.ADD)
     __sub__ = _binary(ops.SUB)
     __rsub__ = _binary(ops.RSUB)
@@ -262,32 +267,13 @@ class Value:
     __rpow__ = _binary(ops.RPOW)
     __neg__ = _unary(ops.NEG)
     __abs__ = _unary(ops.ABS)
-    exp = _unary(ops.EXP)
-    log = _unary(ops.LOG)
-    sqrt = _unary(ops.SQRT)
-    sin = _unary(ops.SIN)
-    cos = _unary(ops.COS)
-    tanh = _unary(ops.TANH)
-    sigmoid = _unary(ops.SIGMOID)
-    relu = _unary(ops.RELU)
-    selu = _unary(ops.SELU)
-    softplus = _unary(ops.SOFTPLUS)
-    mish = _unary(ops.MISH)
 
     def __pos__(self) -> Value:
         return self
 
-    def leaky_relu(self, alpha: Operand = 0.01) -> Value:
-        """x above 0, alpha * x below: the slope keeps a unit from dying; a Value alpha is learned."""
-        return _leaky_relu(self, alpha)
+    if TYPE_CHECKING:  # exp, tanh, leaky_relu, ...: one method per op of the table with a ``method`` name
 
-    def elu(self, alpha: Operand = 1.0) -> Value:
-        """x above 0, alpha * (exp(x) - 1) below: smooth, and negative below 0; a Value alpha is learned."""
-        return _elu(self, alpha)
-
-    def swish(self, beta: Operand = 1.0) -> Value:
-        """x * sigmoid(beta * x); pass a Value as beta to learn it."""
-        return _swish(self, beta)
+        def __getattr__(self, name: str) -> Callable[..., Value]: ...
 
     @staticmethod
     def sum(values: Iterable[Operand]) -> Value:
@@ -367,15 +353,45 @@ def _as_value(x: Value | float) -> Value:
     return x if isinstance(x, Value) else Value(x)
 
 
-_leaky_relu = _binary(ops.LEAKY_RELU)
-_elu = _binary(ops.ELU)
-_swish = _binary(ops.SWISH)
+def _method(op: Op) -> Callable[..., Value]:
+    """The Value method of a named op: ``x.tanh()``; ``x.leaky_relu(alpha=0.01)`` for one with a number."""
+    doc = f"{op.doc or op.name + '(x)'}, as a new node (see autograd_lite.ops)."
+    if not op.params:
+        method = _unary(op)
+        method.__doc__ = doc
+        return method
+    ((name, default),) = op.params
+    applied = _binary(op)
+    signature = inspect.Signature(
+        [
+            inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+            inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default),
+        ]
+    )
+
+    def with_number(self: Value, *args: Any, **kwargs: Any) -> Value:
+        if kwargs or len(args) != 1:
+            args = (signature.bind(self, *args, **kwargs).arguments.get(name, default),)
+        out = applied(self, args[0])
+        if out is NotImplemented:
+            raise TypeError(f"{op.name}(): {name} must be a number or a Value, got {args[0]!r}")
+        return out
+
+    with_number.__name__ = with_number.__qualname__ = op.name
+    with_number.__doc__ = doc
+    with_number.__signature__ = signature  # type: ignore[attr-defined]
+    return with_number
+
+
+for _op in ops.TABLE:
+    if _op.method:
+        setattr(Value, _op.name, _method(_op))
 
 
 def apply(op: Op, *args: Operand) -> Value | float:
     """Apply an op to Values and numbers: a new node, or a plain float if no argument is a Value."""
-    if not op.variadic and len(args) != len(op.derivatives):
-        raise TypeError(f"{op.name} takes {len(op.derivatives)} arguments, got {len(args)}")
+    if op.arity is not None and len(args) != op.arity:
+        raise TypeError(f"{op.name} takes {op.arity} argument{'s' * (op.arity != 1)}, got {len(args)}")
     k = 0  # how many Values lead
     for a in args:
         if not isinstance(a, Value):
@@ -521,13 +537,121 @@ def _backward_graph(order: list[Value]) -> None:
         assert fn is not None  # the order holds interior nodes only
         g = node.grad
         parents = node.parents
-        args = (*parents, *node.constants)
-        derivatives: Iterable[Any]
-        if fn.variadic:
-            derivatives = fn.derivatives[0](node, *args)
-        else:
-            derivatives = (d(node, *args) for d in fn.derivatives[: len(parents)])
+        derivatives = fn.derivatives(VALUES, node, *parents, *node.constants)
         for parent, derivative in zip(parents, derivatives):
             contribution = derivative * g
             held = parent.grad
             parent.grad = contribution if type(held) is float and held == 0.0 else held + contribution
+
+
+# ---- the rules' namespace on Values: each elementary function is its op, so derivatives are graphs ---------
+def _number(x: Operand) -> float:
+    return x.data if isinstance(x, Value) else float(x)
+
+
+def _ieee_pow(x: Operand, y: Operand) -> Value | float:
+    """x ** y as a Value, or a constant where it is infinite or 0 at x = 0 (its graph would divide by 0)."""
+    if isinstance(x, Value) and x.data != 0:
+        return x**y
+    if isinstance(y, Value) and _number(x) != 0:
+        return _number(x) ** y
+    return float(ops.FLOATS.ieee_pow(_number(x), _number(y)))
+
+
+#: What a rule's ``m`` is for ``backward(create_graph=True)``: the ops themselves, on Values and numbers.
+VALUES = SimpleNamespace(
+    **{op.name: functools.partial(apply, op) for op in ops.TABLE if op.method},
+    expm1=lambda x: x.exp() - 1.0 if isinstance(x, Value) else math.expm1(x),
+    pow=operator.pow,
+    ieee_pow=_ieee_pow,
+    reciprocal=lambda x: 1.0 / x if _number(x) else math.copysign(math.inf, _number(x)),
+    where=ops.FLOATS.where,
+    is_zero=lambda x: not isinstance(x, Value) and x == 0,  # the number 0; a Value keeps its graph
+    sign=lambda x: ops.FLOATS.sign(_number(x)),
+    sum=Value.sum,
+    dot=Value.dot,
+)
+
+
+# ---- user-defined ops: the same Op, applied by the same apply, as the table's ------------------------------
+def define_op(
+    name: str,
+    forward: Callable[..., tuple[float, ...]] | None = None,
+    derivatives: Sequence[Callable[..., Any]] | None = None,
+    domain: str = "",
+    *,
+    rule: Callable[..., tuple[Any, ...]] | None = None,
+) -> Callable[..., Any]:
+    """Declare a new primitive and get a function that applies it to Values and numbers.
+
+    Either ``rule``, written as the table's are (its arguments, then ``m=FLOATS``; it then works
+    everywhere a built-in op does), or ``forward`` on floats, giving ``(result, d result/d each argument)``,
+    and optionally ``derivatives``, one ``(out, *args) -> d out/d arg`` per argument as Values, without
+    which ``backward(create_graph=True)`` says what is missing.
+    """
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+        raise ValueError(f"define_op: the name must be a Python identifier, got {name!r}")
+    if any(op.name == name for op in ops.TABLE):
+        raise ValueError(f"define_op: {name!r} is a built-in op's name; pick another")
+    if (forward is None) == (rule is None):
+        raise TypeError(f"define_op({name!r}): give either forward (and derivatives) or rule")
+    if rule is not None:
+        if not callable(rule):
+            raise TypeError(f"define_op({name!r}): rule must be callable, got {type(rule).__name__}")
+        if derivatives is not None:
+            raise TypeError(f"define_op({name!r}): a rule gives its derivatives itself; drop derivatives=")
+        op = ops.primitive(name, rule, domain=domain, register=False)
+        return functools.partial(apply, op)
+    if not callable(forward):
+        raise TypeError(f"define_op({name!r}): forward must be callable, got {type(forward).__name__}")
+    arity = _arity(name, forward) if derivatives is None else len(derivatives)
+    if derivatives is not None and (arity == 0 or not all(callable(d) for d in derivatives)):
+        raise TypeError(
+            f"define_op({name!r}): derivatives must be one callable per argument, got {derivatives!r}"
+        )
+    op = Op(name, _checked_forward(name, forward, arity), _given(name, derivatives), arity, domain)
+    return functools.partial(apply, op)
+
+
+def _arity(name: str, forward: Callable[..., Any]) -> int:
+    """How many arguments forward takes: its positional parameters (no *args: an op has a fixed arity)."""
+    try:
+        parameters = inspect.signature(forward).parameters.values()
+    except (TypeError, ValueError):
+        raise TypeError(f"define_op({name!r}): cannot read forward's parameters; pass derivatives=") from None
+    kinds = [p.kind for p in parameters]
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if not kinds or any(k not in positional for k in kinds):
+        raise TypeError(f"define_op({name!r}): forward must take a fixed number of positional arguments")
+    return len(kinds)
+
+
+def _checked_forward(
+    name: str, forward: Callable[..., tuple[float, ...]], arity: int
+) -> Callable[..., tuple[float, ...]]:
+    """forward, with its result checked: a clear error if it is not (result, one derivative per argument)."""
+
+    def checked(*xs: float) -> tuple[float, ...]:
+        out = forward(*xs)
+        if not isinstance(out, tuple) or len(out) != arity + 1:
+            raise TypeError(
+                f"{name}'s forward must return (result, {arity} local derivative{'s' * (arity != 1)}), "
+                f"got {out!r}"
+            )
+        return tuple(map(float, out))
+
+    return checked
+
+
+def _given(name: str, derivatives: Sequence[Callable[..., Any]] | None) -> Callable[..., tuple[Any, ...]]:
+    """An Op's derivatives from a user's list of them, one per argument."""
+
+    def given(values: Any, node: Value, *args: Any) -> tuple[Any, ...]:
+        if derivatives is None:
+            raise NotImplementedError(
+                f"backward(create_graph=True) needs {name}'s derivatives as Values: "
+                "pass derivatives= (or a rule) to define_op"
+            )
+        return tuple(d(node, *args) for d in derivatives)
+
+    return given

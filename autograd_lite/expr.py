@@ -75,8 +75,8 @@ _OPERATORS = [
 
 def _named() -> Iterator[Function]:
     """Every op of the table that Value has as a method (abs as __abs__), to call by name."""
-    for op in vars(table).values():
-        if isinstance(op, Op) and op.name.isidentifier() and not op.variadic:
+    for op in table.TABLE:
+        if op.name.isidentifier() and op.arity is not None:
             method = getattr(Value, op.name, None) or getattr(Value, f"__{op.name}__", None)
             if method is not None:
                 yield _method(op.name, method)
@@ -111,7 +111,8 @@ def function(op: str | Callable[..., Any]) -> Function:
         return BUILTINS[op]
     if isinstance(op, functools.partial) and op.func is apply and isinstance(op.args[0], Op):
         defined: Op = op.args[0]
-        return Function(defined.name, op, len(defined.derivatives), len(defined.derivatives))
+        arity = defined.arity if defined.arity is not None else 1
+        return Function(defined.name, op, arity, arity)
     raise TypeError(f"an op is a built-in op's name or a function made by define_op, got {op!r}")
 
 

@@ -19,27 +19,25 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
 from .engine import Operand, Value
 from .files import write_atomic
+from .ops import TABLE, Activation
 
 if TYPE_CHECKING:
     import torch
 
-#: The activations by name, as ``MLP``, ``Layer`` and ``Neuron`` take them: linear, sigmoid, tanh, relu,
-#: leaky_relu, elu, selu, swish, swish_beta (swish with a trainable beta per neuron), mish and softplus.
+#: The activations by name, as ``MLP``, ``Layer`` and ``Neuron`` take them: linear, every op of the table
+#: that is an activation (the keys of ``TORCH_ACTIVATIONS``), and swish_beta (swish with a trainable beta
+#: per neuron).
 #:
 #: :meta hide-value:
 ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
     "linear": lambda v: v,
-    "sigmoid": Value.sigmoid,
-    "tanh": Value.tanh,
-    "relu": Value.relu,
-    "leaky_relu": Value.leaky_relu,
-    "elu": Value.elu,
-    "selu": Value.selu,
-    "swish": Value.swish,
-    "swish_beta": Value.swish,  # swish with a trainable beta per neuron, starting at 1.0
-    "mish": Value.mish,
-    "softplus": Value.softplus,
+    **{op.name: getattr(Value, op.name) for op in TABLE if op.activation},
+    "swish_beta": lambda v: v.swish(),  # swish with a trainable beta per neuron, starting at 1.0
 }
+
+
+def _swish(v: Value, beta: Value) -> Value:
+    return v.swish(beta)
 
 
 class Sampler(Protocol):
@@ -224,7 +222,7 @@ class Neuron(Module):
         self.b = Value(0.0) if bias else None
         self.beta = Value(1.0) if activation == "swish_beta" else None
         act = ACTIVATIONS[activation]
-        self._act = partial(Value.swish, beta=self.beta) if self.beta is not None else act
+        self._act = partial(_swish, beta=self.beta) if self.beta is not None else act
 
     @property
     def nonlin(self) -> bool:
@@ -445,19 +443,11 @@ class MLP(Module):
         return model
 
 
-#: The activations that PyTorch has as modules with the same definition (swish with beta 1 is SiLU), with
-#: the names of those modules, for ``MLP.to_torch()`` and ``MLP.from_torch()``.
-TORCH_ACTIVATIONS = {
-    "sigmoid": "Sigmoid",
-    "tanh": "Tanh",
-    "relu": "ReLU",
-    "leaky_relu": "LeakyReLU",
-    "elu": "ELU",
-    "selu": "SELU",
-    "swish": "SiLU",
-    "mish": "Mish",
-    "softplus": "Softplus",
-}
+#: The activations that PyTorch has as modules with the same definition, with those modules and their
+#: arguments (swish with beta 1 is SiLU), for ``MLP.to_torch()`` and ``MLP.from_torch()``.
+#:
+#: :meta hide-value:
+TORCH_ACTIVATIONS: dict[str, Activation] = {op.name: op.activation for op in TABLE if op.activation}
 
 
 def _require_torch(what: str) -> None:
@@ -471,15 +461,11 @@ def _require_torch(what: str) -> None:
 def _torch_activation(torch: Any, name: str) -> Any:
     if name not in TORCH_ACTIVATIONS:
         raise ValueError(f"to_torch() has no PyTorch module for activation {name!r}")
-    return getattr(torch.nn, TORCH_ACTIVATIONS[name])()
+    module, arguments = TORCH_ACTIVATIONS[name]
+    return getattr(torch.nn, module)(**arguments)
 
 
 def _torch_defaults(torch: Any, m: Any) -> bool:
-    """Whether a torch activation module has the arguments our activation of the same name uses."""
-    if isinstance(m, torch.nn.LeakyReLU):
-        return bool(m.negative_slope == 0.01)
-    if isinstance(m, torch.nn.ELU):
-        return bool(m.alpha == 1.0)
-    if isinstance(m, torch.nn.Softplus):  # above its threshold torch's Softplus is the identity
-        return bool(m.beta == 1.0 and m.threshold == 20.0)
-    return True
+    """Whether a torch activation module has the arguments that make it our activation of the same kind."""
+    ((_, arguments),) = [a for a in TORCH_ACTIVATIONS.values() if type(m) is getattr(torch.nn, a.torch)]
+    return all(getattr(m, k) == v for k, v in arguments.items())

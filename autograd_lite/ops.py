@@ -1,79 +1,117 @@
-"""The op table: every primitive, its evaluation on floats and its derivatives, in one place.
+"""The op table: every primitive, written once as a rule that gives its result and its derivatives.
 
-Each entry gives, side by side:
-- ``forward``: floats in, ``(result, d result/d arg0, d result/d arg1, ...)`` out. The engine calls it once
-  when a node is built and stores the local derivatives on the node (memoized local gradients).
-- ``derivatives``: one function per argument, ``(out, *args) -> d out/d arg`` written with Value
-  arithmetic, used when ``backward(create_graph=True)`` builds the gradient as a graph of its own.
-- ``domain``: where the op is defined, quoted in the error raised for an input outside it.
-- ``vector``: the forward on NumPy arrays, one element per node, for the compiled replay
-  (``autograd_lite.replay``): ``True`` if ``forward`` works on arrays as written, else a function
-  ``(numpy, *arrays) -> (result, *local derivatives)``. Without it, replay calls ``forward`` per element.
+A rule takes the op's arguments and a namespace ``m`` of elementary functions (``m.exp``, ``m.tanh``,
+``m.where``, ...) and returns ``(result, d result/d arg0, d result/d arg1, ...)``. The engine runs it
+on three kinds of numbers, and so gets every form of the op from the one rule:
+- on floats, with ``m`` = ``FLOATS`` (math): when a node is built, its local derivatives memoized;
+- on Values, with the engine's namespace of ops: the derivatives as graphs, for ``create_graph=True``;
+- on NumPy arrays, with ``array_math(numpy)``: compile()'s replay, one call per group of nodes.
+Branches are written with ``m.where`` and both sides are evaluated, so each side must be finite
+everywhere (``m.exp(m.where(x > 0, 0.0, x))``, not ``m.exp(x)``, where x may be large).
 
 Constant (number) arguments always come after the Value arguments, so reflected operators
-(``2 - x``, ``2 / x``, ``2 ** x``) are ops of their own.
+(``2 - x``, ``2 / x``, ``2 ** x``) are ops of their own. Each entry also says how the op is called
+(``method``), drawn (``shown``) and, for an activation, which PyTorch module computes it.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-import keyword
 import math
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from types import MappingProxyType, SimpleNamespace
+from typing import Any, NamedTuple
 
 inf, nan = math.inf, math.nan
+MINUS = "\u2212"  # the typographic minus sign, for pictures
+
+
+class Activation(NamedTuple):
+    """The PyTorch module that computes an activation, with the arguments that make it ours."""
+
+    torch: str  #: The module's name in ``torch.nn``.
+    arguments: Mapping[str, Any] = MappingProxyType(
+        {}
+    )  #: Its arguments: the attributes that must match ours.
 
 
 @dataclass(frozen=True, eq=False)
 class Op:
-    """A primitive operation: evaluation with local derivatives on floats, and derivatives as Values."""
+    """A primitive operation: its forms on floats, on Values and on arrays, and how it is called and drawn."""
 
-    name: str  #: How pictures, step tables and error messages name the op.
+    name: str  #: How pictures, step tables, error messages and expressions name the op.
     forward: Callable[..., tuple[float, ...]]  #: Floats in, ``(result, d result/d each argument)`` out.
-    derivatives: tuple[Callable[..., Any], ...]  #: Per argument, ``(out, *args) -> d out/d arg`` as Values.
+    #: ``(values, node, *args) -> (d node/d each argument)`` as Values, ``values`` being the engine's
+    #: namespace of ops: what ``backward(create_graph=True)`` builds.
+    derivatives: Callable[..., tuple[Any, ...]]
+    arity: int | None  #: How many arguments it takes; None for any number (sum, dot).
     domain: str = ""  #: Where the op is defined, quoted in the error for an input outside it.
-    variadic: bool = False  #: Takes any number of arguments; ``derivatives`` is then one function giving all.
-    #: The forward on NumPy arrays, for compile(): a function ``(numpy, *arrays) -> (result, *locals)``,
-    #: True if ``forward`` works on arrays as written, or False to replay the op element by element.
-    vector: Callable[..., tuple[Any, ...]] | bool = False
+    #: ``(arrays, *arrays) -> (result, *locals)`` with ``arrays = array_math(numpy)``, for compile();
+    #: None to replay the op element by element with ``forward``.
+    vector: Callable[..., tuple[Any, ...]] | None = None
+    rule: Callable[..., tuple[Any, ...]] | None = None  #: The rule the forms come from, if the op has one.
+    method: bool = False  #: Whether Value has a method of its name (``x.tanh()``); not for operators.
+    params: tuple[tuple[str, float], ...] = ()  #: The method's number arguments, with their defaults.
+    doc: str = ""  #: One line on what it computes, for the method's docstring.
+    symbol: str = ""  #: How a picture shows it ('' for its name).
+    shown: str = ""  #: How a picture shows it with one number folded in, ``{}`` for the number.
+    activation: Activation | None = None  #: For an nn activation, its PyTorch counterpart.
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
 
 
-def _pow_or_inf(x: float, y: float) -> float:
-    """``x ** y`` for a derivative: infinite (not an exception) where it blows up, as in IEEE arithmetic."""
-    try:
-        return float(x**y)
-    except (ZeroDivisionError, OverflowError):
-        odd = float(y).is_integer() and int(y) % 2 == 1
-        return -inf if (x < 0 and odd) else inf
+TABLE: list[Op] = []  #: Every built-in op, in the order of this file.
+_OPERATOR_NAMES = {"neg", "abs", "sum", "dot"}  # applied by -x, abs(x), Value.sum, Value.dot
 
 
-def _log_base_grad(out: float, base: float, exponent: float) -> float:
-    """d(base ** exponent)/d exponent = out * log(base); 0 at base 0 (exponent >= 0), NaN below 0."""
-    if base > 0:
-        return out * math.log(base)
-    return 0.0 if base == 0 and exponent >= 0 else nan
+def primitive(
+    name: str,
+    rule: Callable[..., tuple[Any, ...]],
+    *,
+    domain: str = "",
+    fast: Callable[..., tuple[float, ...]] | None = None,
+    register: bool = True,
+    **how: Any,
+) -> Op:
+    """An Op whose every form comes from ``rule`` (its arguments, then ``m=`` a namespace).
+
+    ``fast``: a hand-written float forward for a hot op, tested against the rule. ``how``: Op's fields
+    for calling and drawing it (params, doc, symbol, shown, activation). An op named as an identifier
+    that is not an operator's (``neg``, ``abs``, ``sum``, ``dot``) gets a Value method of its name.
+    """
+    arity = _arity(name, rule)
+
+    def derivatives(values: Any, node: Any, *args: Any) -> tuple[Any, ...]:
+        return tuple(rule(*args, m=values)[1:])
+
+    def vector(arrays: Any, *xs: Any) -> tuple[Any, ...]:
+        return tuple(rule(*xs, m=arrays))
+
+    method = register and name.isidentifier() and name not in _OPERATOR_NAMES
+    op = Op(name, fast or rule, derivatives, arity, domain, vector, rule, method, **how)
+    if register:
+        TABLE.append(op)
+    return op
 
 
-def _pow(x: float, y: float) -> tuple[float, float, float]:
-    if x < 0 and not float(y).is_integer():
-        raise ValueError("a negative base needs an integer exponent")
-    out = x**y
-    dx = 0.0 if y == 0 else y * _pow_or_inf(x, y - 1)
-    return out, dx, _log_base_grad(out, x, y)
+def _arity(name: str, rule: Callable[..., Any]) -> int | None:
+    """The number of arguments before ``m``; None if they are ``*args``."""
+    parameters = list(inspect.signature(rule).parameters.values())
+    if not parameters or parameters[-1].name != "m" or parameters[-1].default is inspect.Parameter.empty:
+        raise TypeError(f"{name}: a rule takes the op's arguments, then m=FLOATS, got {rule}")
+    kinds = [p.kind for p in parameters[:-1]]
+    if kinds == [inspect.Parameter.VAR_POSITIONAL]:
+        return None
+    if any(k is not inspect.Parameter.POSITIONAL_OR_KEYWORD for k in kinds):
+        raise TypeError(f"{name}: a rule's arguments are positional, or one *args")
+    return len(kinds)
 
 
-def _rpow(x: float, c: float) -> tuple[float, float, float]:
-    out, dc, dx = _pow(c, x)
-    return out, dx, dc
-
-
+# ---- the namespace on floats: math, and the pieces written once for all three kinds of numbers -----------
 def _sigmoid(x: float) -> float:
     if x >= 0:
         return 1.0 / (1.0 + math.exp(-x))
@@ -85,296 +123,180 @@ def _softplus(x: float) -> float:
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
-def _sigmoid_op(x: float) -> tuple[float, float]:
-    s = _sigmoid(x)
-    return s, s * (1.0 - s)
+def _power(x: float, y: float) -> float:
+    """x ** y as the op: a negative base needs an integer exponent (Python would give a complex)."""
+    if x < 0 and not float(y).is_integer():
+        raise ValueError("a negative base needs an integer exponent")
+    return float(x**y)
 
 
-def _tanh(x: float) -> tuple[float, float]:
-    t = math.tanh(x)
-    return t, 1.0 - t * t
+def _ieee_power(x: float, y: float) -> float:
+    """x ** y for a derivative: infinite (not an exception) where it blows up, as in IEEE arithmetic."""
+    try:
+        return float(x**y)
+    except (ZeroDivisionError, OverflowError):
+        odd = float(y).is_integer() and int(y) % 2 == 1
+        return -inf if (x < 0 and odd) else inf
 
 
-def _sqrt(x: float) -> tuple[float, float]:
-    out = math.sqrt(x)
-    return out, 0.5 / out if out else inf
+def _dot(ws: Any, xs: Any) -> Any:
+    return sum(map(operator.mul, ws, xs))
 
 
-def _exp(x: float) -> tuple[float, float]:
-    out = math.exp(x)
-    return out, out
+# fmt: off
+#: The elementary functions on floats: what a rule's ``m`` is when the engine builds a node.
+FLOATS = SimpleNamespace(
+    exp=math.exp, log=math.log, sqrt=math.sqrt, expm1=math.expm1,
+    sin=math.sin, cos=math.cos, tan=math.tan, atan=math.atan,
+    sinh=math.sinh, cosh=math.cosh, tanh=math.tanh,
+    sigmoid=_sigmoid, softplus=_softplus,
+    pow=_power, ieee_pow=_ieee_power,
+    reciprocal=lambda x: 1.0 / x if x else math.copysign(inf, x),
+    where=lambda c, a, b: a if c else b,
+    is_zero=lambda x: x == 0,
+    sign=lambda x: (x > 0) - (x < 0) + 0.0,
+    sum=sum, dot=_dot,
+)
+# fmt: on
 
 
-def _elu(x: float, alpha: float) -> tuple[float, float, float]:
-    if x > 0:
-        return x, 1.0, 0.0
-    e = math.expm1(x)
-    return alpha * e, alpha * math.exp(x), e
+@functools.cache
+def array_math(np: Any) -> SimpleNamespace:
+    """The elementary functions on NumPy arrays, element by element: ``m`` for compile()'s replay."""
+
+    def sigmoid(x: Any) -> Any:
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+    # fmt: off
+    return SimpleNamespace(
+        exp=np.exp, log=np.log, sqrt=np.sqrt, expm1=np.expm1,
+        sin=np.sin, cos=np.cos, tan=np.tan, atan=np.arctan,
+        sinh=np.sinh, cosh=np.cosh, tanh=np.tanh,
+        sigmoid=sigmoid, softplus=lambda x: np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))),
+        pow=np.power, ieee_pow=np.power, reciprocal=np.reciprocal,
+        where=np.where, is_zero=lambda x: x == 0, sign=np.sign,
+        sum=sum, dot=_dot,
+    )
+    # fmt: on
+
+
+# ---- rules longer than a line ------------------------------------------------------------------------------
+def _pow(x: Any, y: Any, m: Any = FLOATS) -> tuple[Any, ...]:
+    out = m.pow(x, y)
+    dx = m.where(m.is_zero(y), 0.0, y * m.ieee_pow(x, y - 1.0))  # d/dx x**0 is 0, even at x = 0
+    positive = x > 0  # out * log(x); at x = 0, 0 for y >= 0; NaN for a negative base
+    dy = m.where(positive, out * m.log(m.where(positive, x, 1.0)), m.where((x >= 0) & (y >= 0), 0.0, nan))
+    return out, dx, dy
+
+
+def _rpow(x: Any, c: Any, m: Any = FLOATS) -> tuple[Any, ...]:
+    out, dc, dx = _pow(c, x, m)
+    return out, dx, dc
+
+
+def _elu(x: Any, a: Any, m: Any = FLOATS) -> tuple[Any, ...]:
+    positive = x > 0
+    below = m.where(positive, 0.0, x)  # no exp of a large x
+    e = m.expm1(below)
+    return m.where(positive, x, a * e), m.where(positive, 1.0, a * m.exp(below)), m.where(positive, 0.0, e)
 
 
 SELU_ALPHA = 1.6732632423543772
 SELU_SCALE = 1.0507009873554805
 
 
-def _selu(x: float) -> tuple[float, float]:
-    if x > 0:
-        return SELU_SCALE * x, SELU_SCALE
-    e = math.exp(x)
-    return SELU_SCALE * SELU_ALPHA * (e - 1.0), SELU_SCALE * SELU_ALPHA * e
+def _selu(x: Any, m: Any = FLOATS) -> tuple[Any, ...]:
+    positive = x > 0
+    e = m.exp(m.where(positive, 0.0, x))
+    scaled = SELU_SCALE * SELU_ALPHA
+    return m.where(positive, SELU_SCALE * x, scaled * (e - 1.0)), m.where(positive, SELU_SCALE, scaled * e)
 
 
-def _swish(x: float, beta: float) -> tuple[float, float, float]:
-    s = _sigmoid(beta * x)
+def _swish(x: Any, beta: Any, m: Any = FLOATS) -> tuple[Any, ...]:
+    s = m.sigmoid(beta * x)
     ds = s * (1.0 - s)
     return x * s, s + beta * x * ds, x * x * ds
 
 
-def _mish(x: float) -> tuple[float, float]:
-    t = math.tanh(_softplus(x))
-    return x * t, t + x * (1.0 - t * t) * _sigmoid(x)
+def _mish(x: Any, m: Any = FLOATS) -> tuple[Any, ...]:
+    t = m.tanh(m.softplus(x))
+    return x * t, t + x * (1.0 - t * t) * m.sigmoid(x)
 
 
-def _sum(*xs: float) -> tuple[float, ...]:
-    return (sum(xs), *(1.0,) * len(xs))
+def _sum(*xs: Any, m: Any = FLOATS) -> tuple[Any, ...]:
+    return (m.sum(xs), *(1.0,) * len(xs))
 
 
-def _dot(*xs: float) -> tuple[float, ...]:
+def _dot_rule(*xs: Any, m: Any = FLOATS) -> tuple[Any, ...]:
     n = len(xs) // 2
     ws, vs = xs[:n], xs[n:]
-    return (sum(map(operator.mul, ws, vs)), *vs, *ws)
+    return (m.dot(ws, vs), *vs, *ws)
 
 
-# ---- on arrays, for the compiled replay: the same results as the float forms, element by element ----------
-# Where an element is outside the op's domain NumPy signals it (the replay makes that an error), and the
-# replay redoes that group with the float forms, which raise the engine's own message.
-def _pow_arrays(np: Any, x: Any, y: Any) -> tuple[Any, ...]:
-    out = x**y
-    dx = np.where(y == 0, 0.0, y * x ** (y - 1))
-    positive = x > 0
-    dy = np.where(positive, out * np.log(np.where(positive, x, 1.0)), np.where((x == 0) & (y >= 0), 0.0, nan))
-    return out, dx, dy
-
-
-def _rpow_arrays(np: Any, x: Any, c: Any) -> tuple[Any, ...]:
-    out, dc, dx = _pow_arrays(np, c, x)
-    return out, dx, dc
-
-
-def _sigmoid_arrays(np: Any, x: Any) -> Any:
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def _softplus_arrays(np: Any, x: Any) -> Any:
-    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
-
-
-def _sqrt_arrays(np: Any, x: Any) -> tuple[Any, ...]:
-    out = np.sqrt(x)
-    return out, np.divide(0.5, out, out=np.full_like(out, inf), where=out != 0)
-
-
-def _elu_arrays(np: Any, x: Any, alpha: Any) -> tuple[Any, ...]:
-    positive = x > 0
-    below = np.where(positive, 0.0, x)  # no expm1 of a large positive x
-    e = np.expm1(below)
-    return (
-        np.where(positive, x, alpha * e),
-        np.where(positive, 1.0, alpha * np.exp(below)),
-        np.where(positive, 0.0, e),
-    )
-
-
-def _selu_arrays(np: Any, x: Any) -> tuple[Any, ...]:
-    positive = x > 0
-    e = np.exp(np.where(positive, 0.0, x))
-    scaled = SELU_SCALE * SELU_ALPHA
-    return np.where(positive, SELU_SCALE * x, scaled * (e - 1.0)), np.where(positive, SELU_SCALE, scaled * e)
-
-
-def _swish_arrays(np: Any, x: Any, beta: Any) -> tuple[Any, ...]:
-    s = _sigmoid_arrays(np, beta * x)
-    ds = s * (1.0 - s)
-    return x * s, s + beta * x * ds, x * x * ds
-
-
-def _mish_arrays(np: Any, x: Any) -> tuple[Any, ...]:
-    t = np.tanh(_softplus_arrays(np, x))
-    return x * t, t + x * (1.0 - t * t) * _sigmoid_arrays(np, x)
-
-
-def _tanh_arrays(np: Any, x: Any) -> tuple[Any, ...]:
-    t = np.tanh(x)
-    return t, 1.0 - t * t
-
-
-def _sigmoid_op_arrays(np: Any, x: Any) -> tuple[Any, ...]:
-    s = _sigmoid_arrays(np, x)
-    return s, s * (1.0 - s)
-
-
-def _exp_arrays(np: Any, x: Any) -> tuple[Any, ...]:
-    out = np.exp(x)
-    return out, out
-
+_NONZERO = "a nonzero divisor"
+_POWER = "a positive base, or a negative one with an integer exponent; no 0 to a negative power"
 
 # fmt: off
-# ---- arithmetic ------------------------------------------------------------------------------------------
-#   name         forward on floats: (result, local derivatives...)            derivatives as Values, per argument
-ADD   = Op("+",   lambda x, y: (x + y, 1.0, 1.0),                          (lambda o, x, y: 1.0, lambda o, x, y: 1.0), vector=True)
-SUB   = Op("-",   lambda x, y: (x - y, 1.0, -1.0),                         (lambda o, x, y: 1.0, lambda o, x, y: -1.0), vector=True)
-RSUB  = Op("r-",  lambda x, c: (c - x, -1.0, 1.0),                         (lambda o, x, c: -1.0, lambda o, x, c: 1.0), vector=True)
-MUL   = Op("*",   lambda x, y: (x * y, y, x),                              (lambda o, x, y: y, lambda o, x, y: x), vector=True)
-DIV   = Op("/",   lambda x, y: (x / y, 1.0 / y, -(x / y) / y),             (lambda o, x, y: 1.0 / y, lambda o, x, y: -o / y),
-           domain="a nonzero divisor", vector=True)
-RDIV  = Op("r/",  lambda x, c: (c / x, -(c / x) / x, 1.0 / x),             (lambda o, x, c: -o / x, lambda o, x, c: 1.0 / x),
-           domain="a nonzero divisor", vector=True)
-NEG   = Op("neg", lambda x: (-x, -1.0),                                    (lambda o, x: -1.0,), vector=True)
-POW   = Op("**",  _pow,                                                    (lambda o, x, y: _value_pow_dx(x, y),
-                                                                            lambda o, x, y: _value_log_grad(o, x, y)),
-           domain="a positive base, or a negative one with an integer exponent; no 0 to a negative power",
-           vector=_pow_arrays)
-RPOW  = Op("r**", _rpow,                                                   (lambda o, x, c: _value_log_grad(o, c, x),
-                                                                            lambda o, x, c: x * c ** (x - 1)),
-           domain="a positive base, or a negative one with an integer exponent; no 0 to a negative power",
-           vector=_rpow_arrays)
-ABS   = Op("abs", lambda x: (abs(x), (x > 0) - (x < 0) + 0.0),             (lambda o, x: float((x > 0) - (x < 0)),),
-           vector=lambda np, x: (np.abs(x), (x > 0) * 1.0 - (x < 0)))
+# ---- arithmetic: Value's operators apply these ------------------------------------------------------------
+#                 name   rule: (result, d result/d each argument)
+ADD  = primitive("+",   lambda x, y, m=FLOATS: (x + y, 1.0, 1.0),              doc="x + y", shown="+ {}")
+SUB  = primitive("-",   lambda x, y, m=FLOATS: (x - y, 1.0, -1.0),             doc="x - y", shown=MINUS + " {}",
+                 symbol=MINUS)
+RSUB = primitive("r-",  lambda x, c, m=FLOATS: (c - x, -1.0, 1.0),             doc="c - x", shown="{} " + MINUS)
+MUL  = primitive("*",   lambda x, y, m=FLOATS: (x * y, y, x),                  doc="x * y", shown="* {}")
+DIV  = primitive("/",   lambda x, y, m=FLOATS: (x / y, 1.0 / y, -(x / y) / y), doc="x / y", shown="/ {}",
+                 domain=_NONZERO)
+RDIV = primitive("r/",  lambda x, c, m=FLOATS: (c / x, -(c / x) / x, 1.0 / x), doc="c / x", shown="{} /",
+                 domain=_NONZERO)
+NEG  = primitive("neg", lambda x, m=FLOATS: (-x, -1.0),                        doc="-x")
+POW  = primitive("**",  _pow,                                                  doc="x ** y", shown="** {}",
+                 domain=_POWER)
+RPOW = primitive("r**", _rpow,                                                 doc="c ** x", shown="{} **",
+                 domain=_POWER)
+ABS  = primitive("abs", lambda x, m=FLOATS: (abs(x), m.sign(x)),               doc="abs(x); slope 0 at 0")
 
-# ---- n-ary: one node for a whole sum or dot product -------------------------------------------------------
-SUM   = Op("sum", _sum,                                                    (lambda o, *xs: (1.0,) * len(xs),), variadic=True,
-           vector=True)
-DOT   = Op("dot", _dot,                                                    (lambda o, *a: a[len(a) // 2:] + a[:len(a) // 2],),
-           variadic=True, vector=True)
+# ---- n-ary: one node for a whole sum or dot product ---------------------------------------------------------
+SUM  = primitive("sum", _sum,                                                  doc="Value.sum(xs)",
+                 shown="sum + {}")
+DOT  = primitive("dot", _dot_rule,                                             doc="Value.dot(ws, xs)")
 
-# ---- elementary functions --------------------------------------------------------------------------------
-EXP   = Op("exp",  _exp,                                                   (lambda o, x: o,), domain="x <= 709.78", vector=_exp_arrays)
-LOG   = Op("log",  lambda x: (math.log(x), 1.0 / x),                       (lambda o, x: 1.0 / x,), domain="x > 0",
-           vector=lambda np, x: (np.log(x), 1.0 / x))
-SQRT  = Op("sqrt", _sqrt,                                                  (lambda o, x: 0.5 / o if float(o) else inf,), domain="x >= 0",
-           vector=_sqrt_arrays)
-SIN   = Op("sin",  lambda x: (math.sin(x), math.cos(x)),                   (lambda o, x: x.cos(),), vector=lambda np, x: (np.sin(x), np.cos(x)))
-COS   = Op("cos",  lambda x: (math.cos(x), -math.sin(x)),                  (lambda o, x: -x.sin(),), vector=lambda np, x: (np.cos(x), -np.sin(x)))
+# ---- elementary functions: Value methods of the same name ---------------------------------------------------
+EXP  = primitive("exp",  lambda x, m=FLOATS: (e := m.exp(x), e),               doc="e ** x", domain="x <= 709.78")
+LOG  = primitive("log",  lambda x, m=FLOATS: (m.log(x), 1.0 / x),              doc="natural logarithm",
+                 domain="x > 0")
+SQRT = primitive("sqrt", lambda x, m=FLOATS: (r := m.sqrt(x), 0.5 * m.reciprocal(r)),
+                 doc="square root; infinite slope at 0", domain="x >= 0")
+SIN  = primitive("sin",  lambda x, m=FLOATS: (m.sin(x), m.cos(x)),             doc="sine")
+COS  = primitive("cos",  lambda x, m=FLOATS: (m.cos(x), -m.sin(x)),            doc="cosine")
+TAN  = primitive("tan",  lambda x, m=FLOATS: (t := m.tan(x), 1.0 + t * t),     doc="tangent")
+ATAN = primitive("atan", lambda x, m=FLOATS: (m.atan(x), 1.0 / (1.0 + x * x)), doc="arctangent")
+SINH = primitive("sinh", lambda x, m=FLOATS: (m.sinh(x), m.cosh(x)),           doc="hyperbolic sine",
+                 domain="|x| <= 710.47")
+COSH = primitive("cosh", lambda x, m=FLOATS: (m.cosh(x), m.sinh(x)),           doc="hyperbolic cosine",
+                 domain="|x| <= 710.47")
 
-# ---- activations -----------------------------------------------------------------------------------------
-TANH       = Op("tanh",       _tanh,                                       (lambda o, x: 1.0 - o * o,), vector=_tanh_arrays)
-SIGMOID    = Op("sigmoid",    _sigmoid_op,                                 (lambda o, x: o * (1.0 - o),), vector=_sigmoid_op_arrays)
-RELU       = Op("relu",       lambda x: (0.0 if x <= 0 else x, float(x > 0)), (lambda o, x: float(x > 0),),
-                vector=lambda np, x: (np.where(x <= 0, 0.0, x), (x > 0) * 1.0))
-LEAKY_RELU = Op("leaky_relu", lambda x, a: (x, 1.0, 0.0) if x > 0 else (a * x, a, x),
-                                                                           (lambda o, x, a: 1.0 if x > 0 else a,
-                                                                            lambda o, x, a: 0.0 if x > 0 else x),
-                vector=lambda np, x, a: (np.where(x > 0, x, a * x), np.where(x > 0, 1.0, a), np.where(x > 0, 0.0, x)))
-ELU        = Op("elu",        _elu,                                        (lambda o, x, a: 1.0 if x > 0 else a * x.exp(),
-                                                                            lambda o, x, a: 0.0 if x > 0 else x.exp() - 1.0),
-                vector=_elu_arrays)
-SELU       = Op("selu",       _selu,                                       (lambda o, x: SELU_SCALE if x > 0 else SELU_SCALE * SELU_ALPHA * x.exp(),),
-                vector=_selu_arrays)
-SOFTPLUS   = Op("softplus",   lambda x: (_softplus(x), _sigmoid(x)),       (lambda o, x: x.sigmoid(),),
-                vector=lambda np, x: (_softplus_arrays(np, x), _sigmoid_arrays(np, x)))
-SWISH      = Op("swish",      _swish,                                      (lambda o, x, b: _swish_dx(x, b),
-                                                                            lambda o, x, b: x * x * _dsigmoid(b * x)),
-                vector=_swish_arrays)
-MISH       = Op("mish",       _mish,                                       (lambda o, x: _mish_dx(x),), vector=_mish_arrays)
+# ---- activations: Value methods, and nn's activations with their PyTorch modules ----------------------------
+SIGMOID    = primitive("sigmoid",    lambda x, m=FLOATS: (s := m.sigmoid(x), s * (1.0 - s)),
+                       doc="1 / (1 + exp(-x)), without overflow", activation=Activation("Sigmoid"))
+TANH       = primitive("tanh",       lambda x, m=FLOATS: (t := m.tanh(x), 1.0 - t * t),
+                       doc="hyperbolic tangent", activation=Activation("Tanh"))
+RELU       = primitive("relu",       lambda x, m=FLOATS: (m.where(x <= 0, 0.0, x), m.where(x > 0, 1.0, 0.0)),
+                       fast=lambda x: (0.0 if x <= 0 else x, float(x > 0)),  # half the rule's time
+                       doc="max(x, 0); slope 0 at 0, as in PyTorch", activation=Activation("ReLU"))
+LEAKY_RELU = primitive("leaky_relu", lambda x, a, m=FLOATS: (m.where(x > 0, x, a * x), m.where(x > 0, 1.0, a),
+                                                             m.where(x > 0, 0.0, x)),
+                       params=(("alpha", 0.01),), doc="x above 0, alpha * x below; a Value alpha is learned",
+                       activation=Activation("LeakyReLU", {"negative_slope": 0.01}))
+ELU        = primitive("elu",        _elu, params=(("alpha", 1.0),),
+                       doc="x above 0, alpha * (exp(x) - 1) below; a Value alpha is learned",
+                       activation=Activation("ELU", {"alpha": 1.0}))
+SELU       = primitive("selu",       _selu, doc="scale * elu(x, alpha), SELU's constants",
+                       activation=Activation("SELU"))
+SWISH      = primitive("swish",      _swish, params=(("beta", 1.0),),
+                       doc="x * sigmoid(beta * x); a Value beta is learned", activation=Activation("SiLU"))
+MISH       = primitive("mish",       _mish, doc="x * tanh(softplus(x))", activation=Activation("Mish"))
+SOFTPLUS   = primitive("softplus",   lambda x, m=FLOATS: (m.softplus(x), m.sigmoid(x)),
+                       doc="log(1 + exp(x)), without overflow",
+                       activation=Activation("Softplus", {"beta": 1.0, "threshold": 20.0}))
 # fmt: on
-
-
-def _value_pow_dx(x: Any, y: Any) -> Any:
-    """d(x ** y)/dx as a Value: y * x ** (y - 1); a constant (0 or infinite) at x = 0 with y < 1,
-    and 0 for the number 0 as exponent (not 0 * x ** -1, whose own derivative overflows for a tiny x).
-    """
-    if isinstance(y, float) and y == 0:
-        return 0.0
-    if float(x) == 0 and y < 1:  # float(): == on Values is identity
-        return 0.0 if y == 0 else float(y) * _pow_or_inf(0.0, float(y) - 1)
-    return y * x ** (y - 1)
-
-
-def _value_log_grad(out: Any, x: Any, y: Any) -> Any:
-    """d(x ** y)/dy as a Value: out * log(x), with the same conventions as the float form at x <= 0."""
-    if x > 0:
-        return out * (math.log(x) if isinstance(x, float) else x.log())
-    return _log_base_grad(1.0, float(x), float(y))
-
-
-def _dsigmoid(z: Any) -> Any:
-    s = z.sigmoid()
-    return s * (1.0 - s)
-
-
-def _swish_dx(x: Any, beta: Any) -> Any:
-    s = (beta * x).sigmoid()
-    return s + beta * x * s * (1.0 - s)
-
-
-def _mish_dx(x: Any) -> Any:
-    t = x.softplus().tanh()
-    return t + x * (1.0 - t * t) * x.sigmoid()
-
-
-# ---- user-defined ops: the same Op and the same engine.apply as the table above -------------------------
-def define_op(
-    name: str,
-    forward: Callable[..., tuple[float, ...]],
-    derivatives: Sequence[Callable[..., Any]] | None = None,
-    domain: str = "",
-) -> Callable[..., Any]:
-    """Declare a new primitive and get a function that applies it to Values and numbers.
-
-    ``forward`` and ``derivatives`` are as in the table above; without ``derivatives`` the op works
-    everywhere except ``backward(create_graph=True)``, which then says what is missing.
-    """
-    from .engine import apply  # engine imports this module, so apply exists by the time an op is defined
-
-    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
-        raise ValueError(f"define_op: the name must be a Python identifier, got {name!r}")
-    if not callable(forward):
-        raise TypeError(f"define_op({name!r}): forward must be callable, got {type(forward).__name__}")
-    arity = _arity(name, forward) if derivatives is None else len(derivatives)
-    if derivatives is None:
-        derivatives = (_missing_derivative(name),) * arity
-    elif arity == 0 or not all(callable(d) for d in derivatives):
-        raise TypeError(
-            f"define_op({name!r}): derivatives must be one callable per argument, got {derivatives!r}"
-        )
-    op = Op(name, _checked_forward(name, forward, arity), tuple(derivatives), domain)
-    return functools.partial(apply, op)
-
-
-def _arity(name: str, forward: Callable[..., Any]) -> int:
-    """How many arguments forward takes: its positional parameters (no *args: an op has a fixed arity)."""
-    try:
-        parameters = inspect.signature(forward).parameters.values()
-    except (TypeError, ValueError):
-        raise TypeError(f"define_op({name!r}): cannot read forward's parameters; pass derivatives=") from None
-    kinds = [p.kind for p in parameters]
-    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    if not kinds or any(k not in positional for k in kinds):
-        raise TypeError(f"define_op({name!r}): forward must take a fixed number of positional arguments")
-    return len(kinds)
-
-
-def _checked_forward(
-    name: str, forward: Callable[..., tuple[float, ...]], arity: int
-) -> Callable[..., tuple[float, ...]]:
-    """forward, with its result checked: a clear error if it is not (result, one derivative per argument)."""
-
-    def checked(*xs: float) -> tuple[float, ...]:
-        out = forward(*xs)
-        if not isinstance(out, tuple) or len(out) != arity + 1:
-            raise TypeError(
-                f"{name}'s forward must return (result, {arity} local derivative{'s' * (arity != 1)}), "
-                f"got {out!r}"
-            )
-        return tuple(map(float, out))
-
-    return checked
-
-
-def _missing_derivative(name: str) -> Callable[..., Any]:
-    def missing(*args: Any) -> Any:
-        raise NotImplementedError(
-            f"backward(create_graph=True) needs {name}'s derivatives as Values: pass derivatives= to define_op"
-        )
-
-    return missing

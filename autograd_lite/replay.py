@@ -17,7 +17,7 @@ from typing import Any, Literal, NamedTuple
 
 from . import engine
 from .engine import Value
-from .ops import Op
+from .ops import Op, array_math
 
 Backend = Literal["auto", "numpy", "python"]  #: How a compiled function replays: see compile().
 #: The shape of a call's inputs or outputs: None for a number or a Value; (list or tuple, (child shapes, ...))
@@ -216,7 +216,7 @@ def _groups(nodes: list[Node], first: int, n_backward: int, np: Any) -> tuple[li
     groups = []
     for part in parts:
         for (_, op, _, _), members in sorted(part.items(), key=lambda item: item[0][0]):
-            vector = op.forward if op.vector is True else partial(op.vector, np) if op.vector else None
+            vector = partial(op.vector, array_math(np)) if op.vector else None
             rows = [nodes[i - first] for i in members]
             args = np.array([r[1] for r in rows], dtype=np.intp).T.reshape(-1, len(members))
             columns = [np.array(column, dtype=float) for column in zip(*(r[2] for r in rows))]

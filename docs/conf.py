@@ -31,6 +31,7 @@ from sphinx.util.docutils import SphinxDirective
 
 import autograd_lite
 from autograd_lite import cli
+from autograd_lite.ops import TABLE
 
 project = "autograd-lite"
 author = "The autograd-lite developers"
@@ -46,7 +47,7 @@ nitpicky = True  # every cross-reference must resolve, those in signatures inclu
 # Without intersphinx (the build needs no network) names from the standard library and from other
 # packages cannot resolve; they are the only ones let through. Built-in types resolve by themselves.
 nitpick_ignore_regex = [
-    ("py:class", r"(argparse|collections\.abc|numbers|os|pathlib)\.\w+"),
+    ("py:class", r"(argparse|collections\.abc|numbers|os|pathlib|types)\.\w+"),
     ("py:class", r"(graphviz|hypothesis|matplotlib|numpy|torch)(\.\w+)+"),
 ]
 
@@ -184,8 +185,39 @@ class CommandHelp(SphinxDirective):
         return [nodes.literal_block(text, text, language="text")]
 
 
+class OpTable(SphinxDirective):
+    """``.. op-table::``: every op of ``autograd_lite.ops.TABLE``, read from the table itself, so that
+    the page lists what the code has."""
+
+    def run(self) -> list[nodes.Node]:
+        head = ("op", "call", "computes", "domain", "PyTorch module")
+        body = []
+        for op in TABLE:
+            params = ", ".join(f"{name}={default}" for name, default in op.params)
+            module = ""
+            if op.activation:
+                arguments = ", ".join(f"{k}={v!r}" for k, v in op.activation.arguments.items())
+                module = f"nn.{op.activation.torch}({arguments})"
+            call = f"x.{op.name}({params})" if op.method else ""
+            body.append((op.name, call, op.doc, op.domain, module))
+        group = nodes.tgroup("", *(nodes.colspec(colwidth=1) for _ in head), cols=len(head))
+        group += nodes.thead("", self.row(head, code=False))
+        group += nodes.tbody("", *(self.row(cells, code=True) for cells in body))
+        return [nodes.table("", group)]
+
+    @staticmethod
+    def row(cells: tuple[str, ...], *, code: bool) -> nodes.row:
+        """A table row; with ``code``, the op, its call and its PyTorch module in code font."""
+        line = nodes.row()
+        for i, cell in enumerate(cells):
+            text = nodes.literal(cell, cell) if code and cell and i in (0, 1, 4) else nodes.Text(cell)
+            line += nodes.entry("", nodes.paragraph("", "", text))
+        return line
+
+
 def setup(app: Sphinx) -> None:
     app.connect("object-description-transform", require_descriptions)
     app.connect("autodoc-process-docstring", require_module_docs)
     app.connect("env-check-consistency", require_exports_documented)
     app.add_directive("command-help", CommandHelp)
+    app.add_directive("op-table", OpTable)

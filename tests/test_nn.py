@@ -228,8 +228,8 @@ def test_inits_draw_from_their_published_distributions() -> None:
             "unknown init 'glorot'; choose one of: uniform, xavier, he, lecun",
         ),
         (
-            lambda: MLP(2, [3], activation="gelu"),  # no hidden layer uses it, but the name is still checked
-            "unknown activation 'gelu'; choose one of: linear, sigmoid",
+            lambda: MLP(2, [3], activation="prelu"),  # no hidden layer uses it, but the name is still checked
+            "unknown activation 'prelu'; choose one of: linear, sigmoid",
         ),
         (lambda: MLP(2, []), r"nouts must list at least one layer size, got \[\]"),
         (lambda: MLP(0, [1]), "nin must be a positive integer, got 0"),

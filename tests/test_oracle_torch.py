@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_lite import Value, detect_anomaly, grad, hessian
+from autograd_lite.ops import TABLE
 
 REL_TOL = 1e-12
 # An absolute floor: a result near 0 reached by cancellation (sin near pi, x - y with x ~ y, or 1 - t * t in
@@ -153,6 +154,10 @@ CASES: list[Case] = [
     op("sqrt", lambda x: x.sqrt(), torch.sqrt, args=[reals(1e-3, 100)]),
     op("sin", lambda x: x.sin(), torch.sin, args=[reals(-10, 10)]),
     op("cos", lambda x: x.cos(), torch.cos, args=[reals(-10, 10)]),
+    op("tan", lambda x: x.tan(), torch.tan, args=[reals(-1.5, 1.5)]),
+    op("atan", lambda x: x.atan(), torch.atan, args=[reals(-50, 50)]),
+    op("sinh", lambda x: x.sinh(), torch.sinh, args=[reals(-20, 20)]),
+    op("cosh", lambda x: x.cosh(), torch.cosh, args=[reals(-20, 20)]),
     # ---- smooth activations --------------------------------------------------------------------------
     op("tanh", lambda x: x.tanh(), torch.tanh, args=[reals(-20, 20)]),
     op("sigmoid", lambda x: x.sigmoid(), torch.sigmoid, args=[reals(-30, 30)]),
@@ -275,6 +280,25 @@ def draw_inputs(data: st.DataObject, case: Case) -> tuple[tuple[float, ...], tup
 
 
 # ---- the tests ------------------------------------------------------------------------------------------
+def ops_in(root: Value) -> set[str]:
+    """The names of the ops in root's graph."""
+    names, stack, seen = set(), [root], set()
+    while stack:
+        v = stack.pop()
+        if id(v) not in seen:
+            seen.add(id(v))
+            names.add(v.op)
+            stack += v.parents
+    return names - {""}
+
+
+def test_every_op_of_the_table_has_a_case_here() -> None:
+    covered = set()
+    for case in [*CASES, *KINKS]:
+        covered |= ops_in(case.ours(*[Value(0.5) for _ in case.args], *[0.5 for _ in case.consts]))
+    assert covered == {op.name for op in TABLE}
+
+
 @pytest.mark.parametrize("case", CASES, ids=str)
 @settings(max_examples=40, deadline=None)
 @given(data=st.data())

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 
 from autograd_lite import Value, compile, detect_anomaly, no_grad
 from autograd_lite.engine import apply
-from autograd_lite.ops import Op
+from autograd_lite.ops import TABLE, Op
 from autograd_lite.testing.graphs import Program
 from autograd_lite.testing.strategies import programs
 
@@ -90,7 +90,8 @@ def test_replay_reads_the_parameters_current_data_and_recomputes_relu_and_abs(ba
     assert len(c.tapes) == 1
 
 
-UNARY_AND_ACTIVATIONS: dict[str, Callable[[Value, Value], Value]] = {
+# Every op of the table, on a Value that the kinks' both sides (x * w, w = 1) and an argument a = 0.3.
+EVERY_OP: dict[str, Callable[[Value, Value], Value]] = {
     "abs": lambda v, a: abs(v),
     "relu": lambda v, a: v.relu(),
     "leaky_relu": lambda v, a: v.leaky_relu(a),
@@ -104,18 +105,42 @@ UNARY_AND_ACTIVATIONS: dict[str, Callable[[Value, Value], Value]] = {
     "exp": lambda v, a: v.exp(),
     "sin": lambda v, a: v.sin(),
     "cos": lambda v, a: v.cos(),
+    "tan": lambda v, a: (v * 0.05).tan(),
+    "atan": lambda v, a: v.atan(),
+    "sinh": lambda v, a: v.sinh(),
+    "cosh": lambda v, a: v.cosh(),
     "sqrt of square": lambda v, a: (v * v).sqrt(),
     "log of 1 + square": lambda v, a: (1 + v * v).log(),
     "power": lambda v, a: (v * v + 0.5) ** a,
     "number ** Value": lambda v, a: 2.0**v,
+    "differences and negation": lambda v, a: (a - v) - (1.5 - v) - (-v),
+    "quotients": lambda v, a: v / (a + 2.0) + 3.0 / (v * v + 1.0),
+    "dot": lambda v, a: Value.dot([v, a], [a, 2.0]),
 }
 
 
+def ops_in(root: Value) -> set[str]:
+    names, stack, seen = set(), [root], set()
+    while stack:
+        v = stack.pop()
+        if id(v) not in seen:
+            seen.add(id(v))
+            names.add(v.op)
+            stack += v.parents
+    return names - {""}
+
+
+def test_every_op_of_the_table_is_replayed_here() -> None:
+    w, a = Value(1.0), Value(0.3)
+    covered = set().union(*(ops_in(Value.sum([op(w * 0.5, a)])) for op in EVERY_OP.values()))
+    assert covered == {op.name for op in TABLE}
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("name", UNARY_AND_ACTIVATIONS)
+@pytest.mark.parametrize("name", EVERY_OP)
 def test_every_op_replays_as_it_runs_eagerly_on_both_sides_of_its_kinks(backend: str, name: str) -> None:
     w, a = Value(1.0), Value(0.3)  # a: leaky_relu's and elu's alpha, swish's beta, an exponent
-    op = UNARY_AND_ACTIVATIONS[name]
+    op = EVERY_OP[name]
     c = compile(lambda xs: Value.sum(op(w * x, a) for x in xs), backend=backend)
     xs = [-30.0, -3.0, -0.5, 0.0, 0.5, 3.0, 30.0]
     want = eager(lambda: Value.sum(op(w * x, a) for x in xs), [w, a])
@@ -217,7 +242,7 @@ def test_an_input_outside_an_ops_domain_raises_the_eager_engines_error(backend: 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_an_op_without_an_array_form_runs_node_by_node_with_the_same_results(backend: str) -> None:
-    cube = Op("cube", lambda x: (x**3, 3 * x * x), (lambda o, x: 3 * x * x,))  # no ``vector``
+    cube = Op("cube", lambda x: (x**3, 3 * x * x), lambda values, o, x: (3 * x * x,), 1)  # no ``vector``
     w = Value(1.5)
 
     def f(x: Value) -> Value:

@@ -162,7 +162,7 @@ def test_values_are_leaves_within_the_range(v: Value) -> None:
         ({"variables": ["x", "x"]}, ValueError, "variables must be distinct names"),
         ({"variables": ["tanh"]}, ValueError, "'tanh' cannot be a variable's name"),
         ({"variables": ["lambda"]}, ValueError, "'lambda' cannot be a variable's name"),  # the CLI refuses it
-        ({"ops": ["tan"]}, ValueError, "unknown op 'tan'; the built-in ops are +, -"),
+        ({"ops": ["erf"]}, ValueError, "unknown op 'erf'; the built-in ops are +, -"),
         ({"ops": [math.sin]}, TypeError, "an op is a built-in op's name or a function made by define_op"),
         ({"ops": []}, ValueError, "ops must name at least one op"),
         ({"max_depth": 0}, ValueError, "max_depth must be a positive integer, got 0"),

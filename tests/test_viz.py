@@ -425,7 +425,8 @@ def test_the_local_gradient_of_a_product_or_dot_names_the_other_factor(program: 
     for s in stepper.steps:
         if s.node.op in ("*", "dot"):
             local = stepper.equation(s).split(" += ")[1].split(" \u00d7 ")[0]
-            other = values[local.removesuffix(".data")].data if local.endswith(".data") else float(local)
+            number = local.replace("\u2212", "-")  # numbers are written with a minus sign
+            other = values[local.removesuffix(".data")].data if local.endswith(".data") else float(number)
             assert other == s.local
 
 

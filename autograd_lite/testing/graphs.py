@@ -30,6 +30,7 @@ import operator
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import methodcaller
 from typing import Any, Protocol, TypeVar
 
 from ..engine import Value
@@ -55,14 +56,14 @@ def _softplus(x: float) -> float:
 
 
 UNARY: dict[str, tuple[Callable[[Value], Value], Callable[[float], float]]] = {
-    "tanh": (Value.tanh, math.tanh),
-    "sigmoid": (Value.sigmoid, _sigmoid),
-    "sin": (Value.sin, math.sin),
-    "cos": (Value.cos, math.cos),
-    "exp": (Value.exp, math.exp),
-    "log": (Value.log, math.log),
-    "sqrt": (Value.sqrt, math.sqrt),
-    "softplus": (Value.softplus, _softplus),
+    "tanh": (methodcaller("tanh"), math.tanh),
+    "sigmoid": (methodcaller("sigmoid"), _sigmoid),
+    "sin": (methodcaller("sin"), math.sin),
+    "cos": (methodcaller("cos"), math.cos),
+    "exp": (methodcaller("exp"), math.exp),
+    "log": (methodcaller("log"), math.log),
+    "sqrt": (methodcaller("sqrt"), math.sqrt),
+    "softplus": (methodcaller("softplus"), _softplus),
     "neg": (operator.neg, operator.neg),
 }
 """The unary ops a step can apply: name -> (the op on a Value, the op on a float from its definition)."""

@@ -12,27 +12,14 @@ import graphviz
 
 from ..engine import Value
 from ..files import write_atomic
+from ..ops import TABLE
 from .render import Renderer, check_renderer, render
 
 DEFAULT_MAX_NODES = 300
 FONT = "Helvetica,Arial,sans-serif"
-MINUS = "\u2212"  # the typographic minus sign
-
-# How an op with one folded number shows it, ``{}`` standing for the number: ``x * 0.5`` is ``* 0.5``, and
-# the reflected ops, constant first in meaning, read as written: ``2 - x`` is ``2 -`` (with a minus sign).
-# Other ops show their name and numbers (``leaky_relu 0.01``).
-_WITH_CONSTANT = {
-    "+": "+ {}",
-    "-": MINUS + " {}",
-    "*": "* {}",
-    "/": "/ {}",
-    "**": "** {}",
-    "r-": "{} " + MINUS,
-    "r/": "{} /",
-    "r**": "{} **",
-    "sum": "sum + {}",
-}
-_SYMBOLS = {"-": MINUS}
+# How each op reads in a picture, from the op table: its symbol (a minus sign for ``-``) or name, and with
+# one folded number its ``shown`` form (``x * 0.5`` is ``* 0.5``; ``2 - x``, constant first, is ``2 -``).
+_BY_NAME = {op.name: op for op in TABLE}
 
 
 def _literal(text: str) -> str:
@@ -93,10 +80,11 @@ def check_options(rankdir: str, fmt: str) -> None:
 def op_text(node: Value, fmt: str) -> str:
     """How the op that made ``node`` reads in a picture, its folded numbers included (``* 0.5``)."""
     numbers = [format(c, fmt) for c in node.constants]
-    form = _WITH_CONSTANT.get(node.op)
-    if form and len(numbers) == 1:
-        return form.format(numbers[0])
-    return " ".join([_SYMBOLS.get(node.op, node.op), ", ".join(numbers)]).strip()
+    op = _BY_NAME.get(node.op)
+    if op and op.shown and len(numbers) == 1:
+        return op.shown.format(numbers[0])
+    symbol = op.symbol if op and op.symbol else node.op
+    return " ".join([symbol, ", ".join(numbers)]).strip()
 
 
 def node_ids(order: list[Value]) -> dict[Value, str]:

@@ -13,9 +13,9 @@ from typing import Any, Literal, NamedTuple
 
 from ..engine import Value, holds_nothing
 from ..files import write_atomic
+from .formula import TIMES, local_formulas
 from .graph import (
     DEFAULT_MAX_NODES,
-    MINUS,
     build,
     check_options,
     check_size,
@@ -24,8 +24,6 @@ from .graph import (
     topological_order,
 )
 from .render import Renderer, check_renderer, render
-
-TIMES = "\u00d7"  # the multiplication sign
 
 
 class Step(NamedTuple):
@@ -67,28 +65,6 @@ def _run(order: list[Value]) -> tuple[list[Step], dict[Value, tuple[Any, Any]]]:
     return steps, added
 
 
-def _local_text(step: Step, names: dict[Value, str], fmt: str) -> str:
-    """The local gradient d node / d parent, as a formula in the graph's names (``x1.data``) where simple."""
-    node, arg, op = step.node, step.arg, step.node.op
-    if op in ("+", "sum"):
-        return "1"
-    if op in ("r-", "neg") or (op == "-" and arg == 1):
-        return MINUS + "1"
-    if op == "-":
-        return "1"
-    if op in ("*", "dot"):
-        # The other factor, in the op's full argument list: Values first, then the numbers folded in
-        # (Value.dot puts its Values first, so the other factor of argument i is half the list away).
-        args = (*node.parents, *node.constants)
-        other = args[1 - arg] if op == "*" else args[(arg + len(args) // 2) % len(args)]
-        return f"{names[other]}.data" if isinstance(other, Value) else format(other, fmt)
-    if op == "tanh":
-        return f"(1 {MINUS} {names[node]}.data²)"
-    if op == "exp":
-        return f"{names[node]}.data"
-    return f"∂{names[node]}/∂{names[step.parent]}"
-
-
 class Stepper:
     """backward() from one root, recorded: ``.steps``, a text table, and a page to step through it."""
 
@@ -110,15 +86,22 @@ class Stepper:
         # Unlabeled values get names in graph order, so that every equation can be found in the picture.
         self._names = {v: v.label or f"v{i}" for i, v in enumerate(self._order)}
         self.steps, self._held = _run(self._order)
+        self._formulas: dict[Value, list[str | None]] = {}
 
     def _number(self, x: Any) -> str:
         return format(float(x), self._fmt)
 
     def equation(self, step: Step) -> str:
-        """The step as arithmetic: ``w1.grad += x1.data * n.grad = 2 * 0.5 = 1``, with a times sign."""
+        """The step as arithmetic: ``w1.grad += x1.data * n.grad = 2 * 0.5 = 1``, with a times sign.
+
+        The local gradient is written as its op's rule gives it, or as ``∂n/∂x`` where that is long.
+        """
         names, n, x = self._names, self._number, TIMES
+        if step.node not in self._formulas:
+            self._formulas[step.node] = local_formulas(step.node, names, self._fmt)
+        local = self._formulas[step.node][step.arg] or f"∂{names[step.node]}/∂{names[step.parent]}"
         return (
-            f"{names[step.parent]}.grad += {_local_text(step, names, self._fmt)} {x} {names[step.node]}.grad"
+            f"{names[step.parent]}.grad += {local} {x} {names[step.node]}.grad"
             f" = {n(step.local)} {x} {n(step.upstream)} = {n(step.contribution)}"
         )
 

@@ -1,0 +1,183 @@
+"""The op table is the one place an op is written: every consumer reads every entry, generated from TABLE.
+
+Each test here runs over the whole table, so an op added to it is checked by all of them at once: its
+hand-fused float forward (if any) against its rule, its Value method, its name in the expression language,
+the strategies, nn's activations and PyTorch modules, the pictures, the stepper, and the command line.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import sys
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd_lite import Value, compile, define_op
+from autograd_lite.expr import BUILTINS, parse
+from autograd_lite.nn import ACTIVATIONS, MLP, TORCH_ACTIVATIONS
+from autograd_lite.ops import FLOATS, TABLE, Op
+from autograd_lite.testing.strategies import ALL_OPS
+from autograd_lite.viz import draw, step_through
+
+NAMED = [op for op in TABLE if op.method]  # the ops with a Value method: tanh, leaky_relu, ...
+EDGES = [0.0, -0.0, 1e-300, -1e-300, 0.5, -0.5, 30.0, -30.0, 1e300, -1e300, math.inf, -math.inf, math.nan]
+
+
+def same(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+@pytest.mark.parametrize("op", [op for op in TABLE if op.forward is not op.rule], ids=repr)
+@settings(max_examples=200, deadline=None)
+@given(x=st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from(EDGES))
+def test_a_hand_fused_float_forward_is_its_rule_to_the_bit(op: Op, x: float) -> None:
+    assert op.rule is not None and op.arity == 1
+    fast, ruled = op.forward(x), op.rule(x, m=FLOATS)
+    assert all(map(same, fast, ruled)) and [math.copysign(1, v) for v in fast] == [
+        math.copysign(1, v) for v in ruled
+    ], (fast, ruled)
+
+
+def test_every_named_op_is_a_value_method_an_expression_name_and_a_strategy_op() -> None:
+    for op in NAMED:
+        method = getattr(Value, op.name)
+        assert op.name in method.__doc__ or op.doc in method.__doc__
+        assert op.name in BUILTINS and op.name in ALL_OPS
+    assert {op.name for op in TABLE if op.activation} <= set(ACTIVATIONS)
+    assert {op.name for op in TABLE if op.activation} == set(TORCH_ACTIVATIONS)
+
+
+@pytest.mark.parametrize("op", [op for op in NAMED if op.params], ids=repr)
+def test_a_methods_number_argument_has_its_name_and_default(op: Op) -> None:
+    ((name, default),) = op.params
+    x = Value(-0.5)
+    by_default, by_name = getattr(x, op.name)(), getattr(x, op.name)(**{name: 0.3})
+    by_position = getattr(x, op.name)(0.3)
+    assert by_default.constants == (default,)
+    assert by_name.data == by_position.data and by_name.constants == (0.3,)
+    with pytest.raises(TypeError, match=rf"{op.name}\(\): {name} must be a number or a Value, got 'a'"):
+        getattr(x, op.name)("a")
+
+
+@pytest.mark.parametrize("activation", sorted(TORCH_ACTIVATIONS))
+def test_every_activation_goes_to_torch_and_back_with_the_same_function(activation: str) -> None:
+    model = MLP(2, [3, 1], activation=activation, seed=1)
+    net = model.to_torch()
+    x = [0.7, -1.3]
+    assert net(torch.tensor(x, dtype=torch.float64)).item() == pytest.approx(model(x).data, rel=1e-12)
+    back = MLP.from_torch(net)
+    assert back.activation == activation and back(x).data == model(x).data
+
+
+def every_op() -> tuple[Value, list[Value]]:
+    """One graph with every op of the table in it, at a point inside every domain."""
+    x, y = Value(0.4, "x"), Value(-0.7, "y")
+    terms: list[Value] = [x + y, x - y, 1.5 - x, x * y, x / y, 2.0 / x, -x, x**y, 2.0**x, abs(y)]
+    terms += [Value.sum([x, y, 2.0]), Value.dot([x, y], [y, 3.0])]
+    for op in NAMED:
+        terms.append(getattr(x, op.name)(*[y for _ in op.params]))
+    return Value.sum(terms), [x, y]
+
+
+def test_the_every_op_graph_has_every_op_of_the_table() -> None:
+    root, _ = every_op()
+    shown = {v.op for v in _walk(root)}
+    assert shown - {""} == {op.name for op in TABLE}
+
+
+def _walk(root: Value) -> list[Value]:
+    out, stack, seen = [], [root], set()
+    while stack:
+        v = stack.pop()
+        if id(v) not in seen:
+            seen.add(id(v))
+            out.append(v)
+            stack += v.parents
+    return out
+
+
+def test_every_op_is_drawn_with_its_name_or_symbol_and_its_number() -> None:
+    root, _ = every_op()
+    source = draw(root, max_nodes=1000).source
+    for v in _walk(root):
+        op = next((op for op in TABLE if op.name == v.op), None)
+        if op is not None:
+            numbers = [format(c, ".4g") for c in v.constants]
+            text = op.shown.format(*numbers) if op.shown and len(numbers) == 1 else op.symbol or op.name
+            assert re.search(f'label="?{re.escape(text)}', source), (op, text)
+
+
+def test_the_stepper_writes_each_local_gradient_as_a_formula_or_a_partial_and_its_number_is_backwards() -> (
+    None
+):
+    root, leaves = every_op()
+    for i, v in enumerate(_walk(root)):
+        v.label = v.label or f"n{i}"
+    stepper = step_through(root, fmt="")
+    for step in stepper.steps:
+        assert step.local == step.node.local_grads[step.arg]
+        assert stepper.equation(step).endswith(f" = {step.contribution!r}")
+    formulas = [
+        stepper.equation(s).split(" += ")[1].split(f" \u00d7 {s.node.label}.grad = ")[0]
+        for s in stepper.steps
+    ]
+    expected = {
+        "tanh": "(1.0 \u2212 {n}.data\u00b2)",
+        "exp": "{n}.data",
+        "sigmoid": "{n}.data \u00d7 (1.0 \u2212 {n}.data)",
+    }
+    for step, formula in zip(stepper.steps, formulas):
+        if step.node.op in expected:
+            assert formula == expected[step.node.op].format(n=step.node.label)
+    got = [v.grad for v in leaves]
+    for v in leaves:
+        v.grad = 0.0
+    root.backward()
+    assert got == [v.grad for v in leaves]
+
+
+def test_a_rule_given_to_define_op_works_like_a_builtin_everywhere() -> None:
+    softsign = define_op("softsign", rule=lambda x, m=FLOATS: (x / (1.0 + abs(x)), 1.0 / (1.0 + abs(x)) ** 2))
+    x = Value(0.8)
+    y = softsign(x) * x
+    y.backward(create_graph=True)
+    first = x.grad
+    t = torch.tensor(0.8, dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(torch.nn.functional.softsign(t) * t, t, create_graph=True)
+    assert first.data == pytest.approx(g.item(), rel=1e-12)
+    x.grad = 0.0
+    first.backward()
+    assert x.grad == pytest.approx(torch.autograd.grad(g, t)[0].item(), rel=1e-12)
+    w = Value(1.0)
+    c = compile(lambda xs: Value.sum(softsign(w * v) for v in xs), backend="numpy")
+    assert c([0.5, -2.0]) == pytest.approx(softsign(0.5) + softsign(-2.0), rel=1e-15)
+    assert w.grad == pytest.approx(0.5 / 1.5**2 - 2.0 / 3.0**2, rel=1e-12)
+
+
+def test_define_op_refuses_a_builtin_ops_name() -> None:
+    with pytest.raises(ValueError, match=r"'tanh' is a built-in op's name; pick another"):
+        define_op("tanh", lambda x: (x, 1.0))
+
+
+@pytest.mark.e2e
+def test_the_command_line_differentiates_every_named_op_as_the_engine_does() -> None:
+    text = " + ".join(f"{op.name}(x)" for op in NAMED)
+    done = subprocess.run(
+        [sys.executable, "-m", "autograd_lite", "gradcheck", text, "--var", "x=0.4"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    e = parse(text, {"x": 0.4})
+    (x,) = e.inputs
+    out = e(x)
+    out.backward()
+    assert float(done.stdout.splitlines()[0].split(" = ")[1]) == pytest.approx(out.data, rel=1e-15)
+    analytic = next(line.split()[1] for line in done.stdout.splitlines() if line.split()[0] == "df/dx")
+    assert float(analytic) == pytest.approx(x.grad, rel=1e-7)
