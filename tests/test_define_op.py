@@ -6,7 +6,7 @@ import math
 
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from autograd_lite import Value, define_op, detect_anomaly, hessian
@@ -53,6 +53,8 @@ XS = st.floats(-3, 3)
 @settings(max_examples=50, deadline=None)
 @given(XS, XS)
 def test_user_ops_in_a_graph_match_torch_values_gradients_and_hessians(x: float, y: float) -> None:
+    assume(x != 0 or y != -2.5)  # hypot(0, 0) is outside its domain
+
     def f(a, b):
         return hypot(cube(a) * b, b + 2.5)
 
