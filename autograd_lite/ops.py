@@ -224,6 +224,16 @@ def _mish(x: Any, m: Any = FLOATS) -> tuple[Any, ...]:
     return x * t, t + x * (1.0 - t * t) * m.sigmoid(x)
 
 
+GELU_K = math.sqrt(2.0 / math.pi)  # gelu's tanh approximation, as PyTorch's approximate="tanh"
+
+
+def _gelu(x: Any, m: Any = FLOATS) -> tuple[Any, ...]:
+    t = m.tanh(GELU_K * (x + 0.044715 * x * x * x))
+    return 0.5 * x * (1.0 + t), 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * GELU_K * (
+        1.0 + 3 * 0.044715 * x * x
+    )
+
+
 def _sum(*xs: Any, m: Any = FLOATS) -> tuple[Any, ...]:
     return (m.sum(xs), *(1.0,) * len(xs))
 
@@ -299,4 +309,6 @@ MISH       = primitive("mish",       _mish, doc="x * tanh(softplus(x))", activat
 SOFTPLUS   = primitive("softplus",   lambda x, m=FLOATS: (m.softplus(x), m.sigmoid(x)),
                        doc="log(1 + exp(x)), without overflow",
                        activation=Activation("Softplus", {"beta": 1.0, "threshold": 20.0}))
+GELU       = primitive("gelu",       _gelu, doc="x * Phi(x) in tanh form, as PyTorch's approximate='tanh'",
+                       activation=Activation("GELU", {"approximate": "tanh"}))
 # fmt: on

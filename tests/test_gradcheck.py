@@ -48,6 +48,7 @@ DOMAINS: dict[str, tuple[st.SearchStrategy[float], ...]] = {
     "softplus": (st.floats(-30, 30),),
     "swish": (ANY, st.floats(-3, 3)),
     "mish": (st.floats(-15, 15),),
+    "gelu": (ANY,),
     "abs": (ANY,),
 }
 

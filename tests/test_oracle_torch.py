@@ -166,6 +166,7 @@ CASES: list[Case] = [
     op("swish()", lambda x: x.swish(), lambda x: x * torch.sigmoid(x)),
     op("swish(b)", lambda x, b: x.swish(b), lambda x, b: x * torch.sigmoid(b * x), args=[ANY, BETA]),
     op("mish", lambda x: x.mish(), F.mish, args=[reals(-15, 15)]),
+    op("gelu", lambda x: x.gelu(), lambda x: F.gelu(x, approximate="tanh"), args=[reals(-10, 10)]),
     # ---- activations with a kink at 0, one side at a time ---------------------------------------------
     *(at_x(case, "x>0", POSITIVE) for case in KINKED),
     *(at_x(case, "x<0", NEGATIVE) for case in KINKED),

@@ -99,6 +99,7 @@ EVERY_OP: dict[str, Callable[[Value, Value], Value]] = {
     "selu": lambda v, a: v.selu(),
     "swish": lambda v, a: v.swish(a),
     "mish": lambda v, a: v.mish(),
+    "gelu": lambda v, a: v.gelu(),
     "softplus": lambda v, a: v.softplus(),
     "sigmoid": lambda v, a: v.sigmoid(),
     "tanh": lambda v, a: v.tanh(),
