@@ -29,16 +29,18 @@ from .ops import Op
 Number = float | numbers.Real  # int, bool, numpy scalars, Fraction ...
 
 
-class _Mode(NamedTuple):
-    grad: bool
-    anomaly: bool
-    tracing: bool = False  # compile() is recording a graph: a Value's data must not be read as a number
+class Mode(NamedTuple):
+    """What ops and backward do here: set by no_grad, detect_anomaly and compile's recording."""
+
+    grad: bool  #: Ops record the graph (False inside ``no_grad``).
+    anomaly: bool  #: Ops and backward check for NaN and infinities (inside ``detect_anomaly``).
+    tracing: bool = False  #: compile() is recording: a Value's data must not be read as a number.
 
 
-_NORMAL = _Mode(grad=True, anomaly=False)
-_mode: ContextVar[_Mode] = ContextVar("autograd_lite_mode", default=_NORMAL)
+_NORMAL = Mode(grad=True, anomaly=False)
+_mode: ContextVar[Mode] = ContextVar("autograd_lite_mode", default=_NORMAL)
 _get_mode = _mode.get
-_MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
+MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
 _PROBLEMS: dict[type[Exception], str] = {
     ZeroDivisionError: "divides by zero",
     OverflowError: "overflows a float",
@@ -65,12 +67,28 @@ def detect_anomaly() -> Iterator[None]:
         _mode.reset(token)
 
 
+@contextmanager
+def tracing() -> Iterator[None]:
+    """compile() records a graph inside the block: reading a Value's data (``<``, ``float()``) is refused."""
+    token = _mode.set(_mode.get()._replace(tracing=True))
+    try:
+        yield
+    finally:
+        _mode.reset(token)
+
+
+def current_mode() -> Mode:
+    """The mode here: whether ops record a graph, check for anomalies, or are being recorded by compile()."""
+    return _mode.get()
+
+
 def is_grad_enabled() -> bool:
     """Whether ops record the graph here (False inside ``no_grad``)."""
     return _mode.get().grad
 
 
-def _as_float(x: object, what: str) -> float:
+def as_float(x: object, what: str) -> float:
+    """x as a float, if it is a real number; a TypeError naming ``what`` took it otherwise."""
     if type(x) is float:
         return x
     if isinstance(x, numbers.Real):
@@ -113,8 +131,8 @@ def _unary(op: Op) -> Callable[[Value], Value]:
             return _as_value(apply(op, a))
         try:
             out, da = forward(a.data)
-        except _MATH_ERRORS as e:
-            out, da = _failed(op, (a,), e)
+        except MATH_ERRORS as e:
+            out, da = math_error(op, (a,), e)
         node: Value = _new(Value)
         node.data = out
         node.grad = 0.0
@@ -140,8 +158,8 @@ def _binary(op: Op) -> Callable[[Value, Operand], Value]:
         if isinstance(b, Value):
             try:
                 out, da, db = forward(a.data, b.data)
-            except _MATH_ERRORS as e:
-                out, da, db = _failed(op, (a, b), e)
+            except MATH_ERRORS as e:
+                out, da, db = math_error(op, (a, b), e)
         else:
             if type(b) is not float:
                 if not isinstance(b, numbers.Real):
@@ -149,8 +167,8 @@ def _binary(op: Op) -> Callable[[Value, Operand], Value]:
                 b = float(b)
             try:
                 out, da, _ = forward(a.data, b)
-            except _MATH_ERRORS as e:
-                out, da, _ = _failed(op, (a, b), e)
+            except MATH_ERRORS as e:
+                out, da, _ = math_error(op, (a, b), e)
             db = None  # b is a number folded into the node
         node: Value = _new(Value)
         node.data = out
@@ -184,7 +202,7 @@ class Value:
     _more: tuple[Any, ...]  # any further arguments, each followed by its local gradient (or None)
 
     def __init__(self, data: Number, label: str = "") -> None:
-        self.data = _as_float(data, "Value()")
+        self.data = as_float(data, "Value()")
         self.grad = 0.0
         self.label = label
         self._fn = None
@@ -192,6 +210,11 @@ class Value:
         self._more = ()
 
     # ---- what the node records -----------------------------------------------------------------------
+    @property
+    def primitive(self) -> Op | None:
+        """The op that made this node, from the op table or ``define_op`` (None for a leaf)."""
+        return self._fn
+
     @property
     def op(self) -> str:
         """Name of the op that made this node ('' for a leaf)."""
@@ -280,7 +303,7 @@ class Value:
         """One node for the whole sum (not a chain of additions)."""
         items = list(values)
         nodes = [v for v in items if isinstance(v, Value)]
-        numbers_ = [_as_float(v, "Value.sum()") for v in items if not isinstance(v, Value)]
+        numbers_ = [as_float(v, "Value.sum()") for v in items if not isinstance(v, Value)]
         if not nodes:
             return Value(sum(numbers_))
         return _as_value(apply(ops.SUM, *nodes, *([sum(numbers_)] if numbers_ else [])))
@@ -304,39 +327,20 @@ class Value:
 
         With ``create_graph=True`` every grad is a Value whose own graph can be differentiated again.
         """
-        seed = _as_float(grad, "backward()")
-        order, leaves, held = _topological_order(self)  # every grad reached is now 0.0
-        if create_graph:
-            self.grad = Value(seed)
-            token = _mode.set(_mode.get()._replace(grad=True))
-            try:
-                _backward_graph(order)
-            finally:
-                _mode.reset(token)
-        else:
-            self.grad = seed
-            if _mode.get().anomaly:
-                _backward_checked(order)
-            else:
-                _backward_floats(order)
-        for leaf, before in zip(leaves, held):  # as in PyTorch, a leaf gets this pass's sum added once
-            if not holds_nothing(before):
-                leaf.grad = before + leaf.grad
+        run_backward(self, grad, create_graph=create_graph)
 
 
 Operand = Value | Number
 
 
 def _data(x: Operand) -> float:
-    return x.data if isinstance(x, Value) else _as_float(x, "a comparison with a Value")
+    return x.data if isinstance(x, Value) else as_float(x, "a comparison with a Value")
 
 
-def holds_nothing(grad: Any) -> bool:
-    """Whether a leaf's grad before a backward pass is the plain 0.0 that the pass's sum then replaces.
-
-    Otherwise the sum is added to it once (as in PyTorch, whose rounding this keeps), not edge by edge.
-    """
-    return type(grad) is float and grad == 0.0
+def add_pass(leaf: Value, before: Any, total: Any) -> None:
+    """The end of a backward pass for a leaf: its grad is ``before + total``, this pass's sum added once
+    (as in PyTorch, whose rounding this keeps), or just ``total`` if it held the plain 0.0 before."""
+    leaf.grad = total if type(before) is float and before == 0.0 else before + total
 
 
 def _concrete(v: Value, how: str) -> float:
@@ -404,8 +408,8 @@ def apply(op: Op, *args: Operand) -> Value | float:
     xs += args[k:]
     try:
         result = op.forward(*xs)
-    except _MATH_ERRORS as e:
-        result = _failed(op, args, e)
+    except MATH_ERRORS as e:
+        result = math_error(op, args, e)
     mode = _mode.get()
     if k == 0:
         return result[0]
@@ -420,7 +424,7 @@ def _values_first(op: Op, args: tuple[Any, ...]) -> tuple[Any, ...]:
     """Numbers as floats. Only numbers after the last Value fold into the node; earlier ones become leaves."""
     out: list[Any] = []
     for a in args:
-        out.append(a if isinstance(a, Value) else _as_float(a, f"{op.name}()"))
+        out.append(a if isinstance(a, Value) else as_float(a, f"{op.name}()"))
     last_value = max((i for i, a in enumerate(out) if isinstance(a, Value)), default=-1)
     return tuple(Value(a) if i < last_value and not isinstance(a, Value) else a for i, a in enumerate(out))
 
@@ -434,8 +438,9 @@ def _describe(args: Sequence[Any]) -> str:
     return ", ".join(one(a) for a in args)
 
 
-def _failed(op: Op, args: Sequence[Any], error: Exception) -> Any:
-    """A float error in an op: for finite inputs, an error naming the op; otherwise NaN, as in IEEE."""
+def math_error(op: Op, args: Sequence[Any], error: Exception) -> Any:
+    """What a float error in an op becomes: for finite inputs, an error naming the op and its arguments;
+    otherwise the op's results are NaN, as in IEEE arithmetic."""
     xs = [a.data if isinstance(a, Value) else a for a in args]
     if all(math.isfinite(x) for x in xs):
         where = f" (defined for {op.domain})" if op.domain else ""
@@ -450,7 +455,7 @@ def raise_as(error: Exception, message: str) -> NoReturn:
     The built-in class, not type(error): a subclass of the user's may not take a message alone. Its
     own message is kept as the cause.
     """
-    kind = next(k for k in _MATH_ERRORS if isinstance(error, k))
+    kind = next(k for k in MATH_ERRORS if isinstance(error, k))
     raise kind(message) from (None if type(error) is kind else error)
 
 
@@ -464,46 +469,120 @@ def _check_forward(op: Op, args: Sequence[Any], result: Sequence[float]) -> None
     )
 
 
-# ---- backward ---------------------------------------------------------------------------------------------
+# ---- the graph core: one walk, and one backward pass ------------------------------------------------------
 _DONE = object()  # stack marker: the node under it has all its parents in the order
 
 
-def _topological_order(root: Value) -> tuple[list[Value], list[Value], list[Any]]:
-    """The interior nodes reachable from root, parents before children (iterative depth-first
-    post-order); the leaves reachable from it; and the leaves' grads before this pass.
-
-    Every node reached gets as its grad a 0.0 float object made for this pass: the pass must start from
-    zero anyway, and ``grad is stamp`` then tells a node already seen, faster than a set would.
-    """
+def topological_order(root: Value) -> list[Value]:
+    """Every Value that root was computed from, root last and each after its parents (an iterative
+    depth-first post-order): the order ``backward()`` walks in reverse. The graph is not changed."""
+    if not isinstance(root, Value):
+        raise TypeError(
+            f"expected a Value, the root of a graph, got {type(root).__name__}: {reprlib.repr(root)}"
+        )
     order: list[Value] = []
-    leaves: list[Value] = []
-    held: list[Any] = []
-    stamp = float(len(order))  # a new float object, 0.0: no node's grad is this object yet (on CPython,
-    # where `is` compares objects; PyPy compares floats by value and would need a set here)
+    seen: set[Value] = set()
+    see = seen.add
     stack: list[Any] = [root]
-    pop, place = stack.pop, order.append
+    pop, push, place = stack.pop, stack.append, order.append
     while stack:
         node = pop()
         if node is _DONE:
             place(pop())
-        elif node.grad is not stamp:
+        elif node not in seen:
+            see(node)
             if node._fn is None:
-                leaves.append(node)
-                held.append(node.grad)
-                node.grad = stamp
+                place(node)
                 continue
-            node.grad = stamp
+            push(node)
+            push(_DONE)
             if node._db is None:  # one Value argument
-                stack += (node, _DONE, node._a)
-            elif not node._more:  # two
-                stack += (node, _DONE, node._a, node._b)
+                push(node._a)
+            elif not node._more:  # two (appends, not a tuple per node: no work for the garbage collector)
+                push(node._a)
+                push(node._b)
             else:
-                stack += (node, _DONE, *node.parents)
-    return order, leaves, held
+                stack += node.parents
+    return order
 
 
-def _backward_floats(order: list[Value]) -> None:
+class Step(NamedTuple):
+    """One chain-rule application: ``parent.grad += local * upstream``, where upstream is ``node.grad``."""
+
+    node: Value  #: The node whose gradient flows back.
+    arg: int  #: Which of node's parents (a node can use one parent twice, as in x * x).
+    parent: Value  #: The parent that it flows to.
+    local: Any  #: d node / d parent.
+    upstream: Any  #: node.grad: the gradient that has reached node.
+    contribution: Any  #: local * upstream.
+    #: parent.grad after this step (a leaf adds any grad from before at the end, as in backward).
+    grad: Any
+
+
+def run_backward(
+    root: Value,
+    grad: Number = 1.0,
+    *,
+    create_graph: bool = False,
+    on_step: Callable[[Step], None] | None = None,
+) -> list[tuple[Value, Any, Any]]:
+    """Backward from root, the one implementation: ``root.backward()`` and the stepper call it.
+
+    The rules, as in PyTorch: every grad under root starts from zero and root's is the seed ``grad``; in
+    reverse topological order each edge adds ``local * node.grad`` to its parent; at the end a leaf that
+    held a grad adds this pass's sum to it once. ``on_step`` sees each edge as it is applied. Returns the
+    leaves that held a grad: (leaf, that grad, this pass's sum).
+    """
+    seed = as_float(grad, "backward()")
+    order = topological_order(root)
+    held = []
+    for v in order:
+        if v._fn is None and not (type(v.grad) is float and v.grad == 0.0):
+            held.append((v, v.grad))
+        v.grad = 0.0
+    if create_graph:
+        root.grad = Value(seed)
+        token = _mode.set(_mode.get()._replace(grad=True))
+        try:
+            _accumulate(order, _derivatives_as_values, on_step)
+        finally:
+            _mode.reset(token)
+    else:
+        root.grad = seed
+        if on_step is not None or _mode.get().anomaly:
+            _accumulate(order, _local_grads, on_step if not _mode.get().anomaly else _checked(on_step))
+        else:
+            _accumulate_floats(order)
+    added = []
+    for leaf, before in held:
+        added.append((leaf, before, leaf.grad))
+        add_pass(leaf, before, leaf.grad)
+    return added
+
+
+def _accumulate(
+    order: list[Value], locals_of: Callable[[Value], Iterable[Any]], on_step: Callable[[Step], None] | None
+) -> None:
+    """The chain rule, edge by edge: parent.grad += local * node.grad, children before parents."""
     for node in reversed(order):
+        if node._fn is None:
+            continue
+        g = node.grad
+        for arg, (parent, local) in enumerate(zip(node.parents, locals_of(node))):
+            contribution = local * g
+            held = parent.grad
+            # a Value contribution replaces the plain 0.0 a pass starts from (no 0.0 + ... node)
+            replace = isinstance(contribution, Value) and type(held) is float and held == 0.0
+            parent.grad = contribution if replace else held + contribution
+            if on_step is not None:
+                on_step(Step(node, arg, parent, local, g, contribution, parent.grad))
+
+
+def _accumulate_floats(order: list[Value]) -> None:
+    """_accumulate on floats with no one watching, unrolled over the node's slots: the hot path."""
+    for node in reversed(order):
+        if node._fn is None:
+            continue
         g = node.grad
         node._a.grad += node._da * g
         db = node._db
@@ -516,32 +595,31 @@ def _backward_floats(order: list[Value]) -> None:
                         arg.grad += local * g
 
 
-def _backward_checked(order: list[Value]) -> None:
-    """The same pass as _backward_floats, stopping at the first non-finite gradient (detect_anomaly)."""
-    for node in reversed(order):
-        g = node.grad
-        for parent, local in zip(node.parents, node.local_grads):
-            parent.grad += local * g
-            if not math.isfinite(parent.grad):
-                raise FloatingPointError(
-                    f"detect_anomaly: backward through {node.op} made a non-finite gradient for its input "
-                    f"{_describe([parent])}: local gradient {local!r} * upstream gradient {g!r} "
-                    f"(node {_describe([node])})"
-                )
+def _local_grads(node: Value) -> tuple[float, ...]:
+    return node.local_grads
 
 
-def _backward_graph(order: list[Value]) -> None:
-    """Backward with each gradient built from Values, from the ops' derivatives as Values."""
-    for node in reversed(order):
-        fn = node._fn
-        assert fn is not None  # the order holds interior nodes only
-        g = node.grad
-        parents = node.parents
-        derivatives = fn.derivatives(VALUES, node, *parents, *node.constants)
-        for parent, derivative in zip(parents, derivatives):
-            contribution = derivative * g
-            held = parent.grad
-            parent.grad = contribution if type(held) is float and held == 0.0 else held + contribution
+def _derivatives_as_values(node: Value) -> tuple[Any, ...]:
+    """The node's local derivatives as Values, from its op's rule: what create_graph differentiates again."""
+    fn = node._fn
+    assert fn is not None  # only interior nodes have derivatives
+    return fn.derivatives(VALUES, node, *node.parents, *node.constants)
+
+
+def _checked(on_step: Callable[[Step], None] | None) -> Callable[[Step], None]:
+    """An on_step for detect_anomaly: stop at the first non-finite gradient, naming the op and the numbers."""
+
+    def check(step: Step) -> None:
+        if not math.isfinite(step.grad):
+            raise FloatingPointError(
+                f"detect_anomaly: backward through {step.node.op} made a non-finite gradient for its input "
+                f"{_describe([step.parent])}: local gradient {step.local!r} * upstream gradient "
+                f"{step.upstream!r} (node {_describe([step.node])})"
+            )
+        if on_step is not None:
+            on_step(step)
+
+    return check
 
 
 # ---- the rules' namespace on Values: each elementary function is its op, so derivatives are graphs ---------

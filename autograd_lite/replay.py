@@ -61,7 +61,7 @@ class Compiled:
     def __call__(self, *inputs: Any) -> Any:
         flat: list[float] = []
         shape = _flatten_inputs(inputs, flat)
-        mode = engine._get_mode()
+        mode = engine.current_mode()
         if mode.anomaly or not mode.grad:  # to check each op, or with no graph to record: run f eagerly
             _, outputs, out_shape = self._trace(flat, shape)
             if mode.grad:
@@ -69,11 +69,8 @@ class Compiled:
             return _unflatten(out_shape, iter([v.data for v in outputs]))
         tape = self.tapes.get(shape)
         if tape is None:
-            token = engine._mode.set(engine._mode.get()._replace(tracing=True))
-            try:
+            with engine.tracing():
                 inputs_, outputs, out_shape = self._trace(flat, shape)
-            finally:
-                engine._mode.reset(token)
             tape = self.tapes[shape] = Tape(inputs_, outputs, out_shape, self.np, self.min_numpy_nodes)
         return tape.run(flat)
 
@@ -117,7 +114,7 @@ class Tape:
         position = {id(v): i for i, v in enumerate([*inputs, *self.params, *order])}
         #: The interior nodes in topological order, each with its arguments' positions and its numbers.
         self.nodes: list[Node] = [
-            (node._fn, tuple(position[id(p)] for p in node.parents), node.constants)  # type: ignore[misc]
+            (node.primitive, tuple(position[id(p)] for p in node.parents), node.constants)  # type: ignore[misc]
             for node in order
         ]
         self.root = position[id(outputs[0])]
@@ -139,8 +136,7 @@ class Tape:
         params = [p.data for p in self.params]
         vals, grads = self._run_python(flat, params) if self.np is None else self._run_numpy(flat, params)
         for leaf, g in zip(self.params[: self.n_grads], grads[self.n_inputs : self.first]):
-            before = leaf.grad  # as in backward(): a leaf gets this pass's sum added once
-            leaf.grad = float(g) if engine.holds_nothing(before) else before + float(g)
+            engine.add_pass(leaf, leaf.grad, float(g))  # as in backward()
         return _unflatten(self.out_shape, iter([float(vals[i]) for i in self.outputs]))
 
     def _run_python(self, flat: list[float], params: list[float]) -> tuple[list[float], list[float]]:
@@ -150,8 +146,8 @@ class Tape:
             xs = [vals[j] for j in args]
             try:
                 result = op.forward(*xs, *consts)
-            except engine._MATH_ERRORS as e:
-                result = engine._failed(op, (*xs, *consts), e)
+            except engine.MATH_ERRORS as e:
+                result = engine.math_error(op, (*xs, *consts), e)
             vals[i] = result[0]
             locals_.append(result[1:])
         grads = [0.0] * (self.first + self.n_backward)
@@ -194,11 +190,9 @@ class Tape:
 
 
 def _eager_order(root: Value) -> tuple[list[Value], list[Value]]:
-    """The interior nodes and leaves under root, as backward() orders them; no grad is changed."""
-    order, leaves, held = engine._topological_order(root)
-    for leaf, before in zip(leaves, held):
-        leaf.grad = before
-    return order, leaves
+    """The interior nodes and the leaves under root, in backward()'s order."""
+    order = engine.topological_order(root)
+    return [v for v in order if v.parents], [v for v in order if not v.parents]
 
 
 def _unique(values: Iterable[Value]) -> list[Value]:
@@ -230,8 +224,8 @@ def _one_by_one(group: Group, rows: Any) -> list[list[float]]:
     for xs in zip(*(r.tolist() for r in rows), *(c.tolist() for c in group.consts)):
         try:
             results.append(group.op.forward(*xs))
-        except engine._MATH_ERRORS as e:
-            results.append(engine._failed(group.op, xs, e))
+        except engine.MATH_ERRORS as e:
+            results.append(engine.math_error(group.op, xs, e))
     return [list(column) for column in zip(*results)]
 
 
@@ -258,7 +252,7 @@ def _flatten_inputs(x: Any, flat: list[float]) -> Shape:
             f"a compiled function takes numbers where f takes Values, got {x!r}; "
             "Values f should learn are closed over by f, not passed to it"
         )
-    flat.append(engine._as_float(x, "a compiled function"))
+    flat.append(engine.as_float(x, "a compiled function"))
     return None
 
 

@@ -15,8 +15,12 @@ from typing import Any
 import micrograd.engine
 import pytest
 import torch
+from hypothesis import given, settings
 
 from autograd_lite import Value, detect_anomaly, grad, hessian, is_grad_enabled, no_grad, value_and_grad
+from autograd_lite.engine import topological_order
+from autograd_lite.testing.graphs import Program
+from autograd_lite.testing.strategies import programs
 
 NAN, INF = math.nan, math.inf
 
@@ -639,3 +643,19 @@ def test_value_dot_rejects_sequences_of_different_lengths_naming_both() -> None:
         Value.dot([Value(1.0)] * 3, [1.0, 2.0])
     with pytest.raises(ValueError, match=r"equal length, got 0 and 1"):
         Value.dot([], [Value(1.0)])
+
+
+@settings(max_examples=50, deadline=None)
+@given(programs())
+def test_the_graph_walk_orders_parents_first_reaches_everything_once_and_changes_nothing(
+    program: Program,
+) -> None:
+    root, _ = program.run([Value(x) for x in program.inputs])
+    root.backward()
+    before = {id(v): v.grad for v in topological_order(root)}
+    order = topological_order(root)
+    assert {id(v): v.grad for v in order} == before  # no grad was touched
+    assert order[-1] is root and len({id(v) for v in order}) == len(order)
+    place = {id(v): i for i, v in enumerate(order)}
+    for v in order:
+        assert all(place[id(p)] < place[id(v)] for p in v.parents)

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ..engine import _MATH_ERRORS, Value, no_grad, raise_as
+from ..engine import MATH_ERRORS, Value, no_grad, raise_as, topological_order
 
 EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3  # torch.autograd.gradcheck's defaults
 
@@ -184,7 +184,7 @@ class _Checker:
     def output(self, leaves: list[Value]) -> Value:
         try:
             out = self.f(*leaves)
-        except _MATH_ERRORS as e:
+        except MATH_ERRORS as e:
             here = ", ".join(f"{n}={v.data!r}" for n, v in zip(self.names, leaves))
             problem = "at the inputs" if here == self.at else f"near them (eps={self.eps:g}), at {here}"
             raise_as(e, f"f is not defined {problem}, so its derivative cannot be checked at {self.at}: {e}")
@@ -269,14 +269,8 @@ class _Checker:
 @contextmanager
 def _grads_kept(out: Value, inputs: list[Value]) -> Iterator[None]:
     """Give back their grads to the leaves f closes over (its parameters, say): backward adds to them."""
-    held, seen, stack = [], set(inputs), [out]
-    while stack:
-        v = stack.pop()
-        if v not in seen:
-            seen.add(v)
-            stack += v.parents
-            if not v.parents:
-                held.append((v, v.grad))
+    given = set(inputs)
+    held = [(v, v.grad) for v in topological_order(out) if not v.parents and v not in given]
     try:
         yield
     finally:

@@ -5,7 +5,8 @@ try:
 except ImportError as e:  # an optional dependency: say how to get it
     raise ImportError("autograd_lite.viz needs the graphviz package: pip install 'autograd-lite[viz]'") from e
 
+from ..engine import Step
 from .graph import GraphView, draw
-from .stepper import Step, Stepper, step_through
+from .stepper import Stepper, step_through
 
 __all__ = ["GraphView", "Step", "Stepper", "draw", "step_through"]

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import reprlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import graphviz
 
-from ..engine import Value
+from ..engine import Value, topological_order
 from ..files import write_atomic
 from ..ops import TABLE
 from .render import Renderer, check_renderer, render
@@ -26,34 +25,6 @@ def _literal(text: str) -> str:
     """A label that Graphviz shows as written: graphviz's escaping, and ``&`` too, since Graphviz
     reads entities such as ``&amp;`` in any label."""
     return str(graphviz.escape(text.replace("&", "&amp;")))
-
-
-def topological_order(root: Value) -> list[Value]:
-    """Every Value reachable from root, parents before children: the order ``backward()`` walks in reverse.
-
-    The same iterative depth-first post-order as the engine's, read through the public ``parents``.
-    """
-    if not isinstance(root, Value):
-        raise TypeError(
-            f"expected a Value, the root of a graph, got {type(root).__name__}: {reprlib.repr(root)}"
-        )
-    order: list[Value] = []
-    seen: set[Value] = set()
-    stack: list[Any] = [root]
-    done = object()  # marks the node under it as having all its parents in the order
-    while stack:
-        node = stack.pop()
-        if node is done:
-            order.append(stack.pop())
-        elif node not in seen:
-            seen.add(node)
-            parents = node.parents
-            if parents:
-                stack += (node, done)
-                stack += parents
-            else:
-                order.append(node)
-    return order
 
 
 def check_size(order: list[Value], max_nodes: int) -> None:

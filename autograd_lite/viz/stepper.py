@@ -9,9 +9,9 @@ import re
 from importlib.resources import files
 from pathlib import Path
 from string import Template
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
-from ..engine import Value, holds_nothing
+from ..engine import Step, Value, run_backward, topological_order
 from ..files import write_atomic
 from .formula import TIMES, local_formulas
 from .graph import (
@@ -21,48 +21,8 @@ from .graph import (
     check_size,
     edge_id,
     node_ids,
-    topological_order,
 )
 from .render import Renderer, check_renderer, render
-
-
-class Step(NamedTuple):
-    """One chain-rule application: ``parent.grad += local * upstream``, where upstream is ``node.grad``."""
-
-    node: Value  #: The node whose gradient flows back.
-    arg: int  #: Which of node's parents (a node can use one parent twice, as in x * x).
-    parent: Value  #: The parent that it flows to.
-    local: float  #: d node / d parent.
-    upstream: float  #: node.grad: the gradient that has reached node.
-    contribution: float  #: local * upstream.
-    #: parent.grad after this step (a leaf adds any grad from before at the end, as in backward).
-    grad: float
-
-
-def _run(order: list[Value]) -> tuple[list[Step], dict[Value, tuple[Any, Any]]]:
-    """backward() step by step: the same zeroing, seed, order and loop, recording each application.
-
-    Returns the steps and, for each leaf that held a grad before, that grad and this pass's sum, which
-    (as in backward) it adds once at the end.
-    """
-    root = order[-1]
-    held = {v: v.grad for v in order if not v.parents}
-    for v in order:
-        v.grad = 0.0
-    root.grad = 1.0
-    steps: list[Step] = []
-    for node in reversed(order):
-        g = node.grad
-        for arg, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
-            contribution = local * g
-            parent.grad += contribution
-            steps.append(Step(node, arg, parent, local, g, contribution, parent.grad))
-    added = {}
-    for leaf, before in held.items():
-        if not holds_nothing(before):
-            added[leaf] = (before, leaf.grad)
-            leaf.grad = before + leaf.grad
-    return steps, added
 
 
 class Stepper:
@@ -85,7 +45,11 @@ class Stepper:
         self._fmt = fmt
         # Unlabeled values get names in graph order, so that every equation can be found in the picture.
         self._names = {v: v.label or f"v{i}" for i, v in enumerate(self._order)}
-        self.steps, self._held = _run(self._order)
+        self.steps: list[Step] = []  #: Each chain-rule application, in backward's order.
+        # the leaves that held a grad before: (that grad, this pass's sum), which backward adds at the end
+        self._held = {
+            leaf: (before, now) for leaf, before, now in run_backward(root, on_step=self.steps.append)
+        }
         self._formulas: dict[Value, list[str | None]] = {}
 
     def _number(self, x: Any) -> str:

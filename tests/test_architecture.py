@@ -1,0 +1,68 @@
+"""The package's structure: no module reaches into another's private names (underscored: its own business).
+
+Read from the source with ``ast``: a module may import and use another module's public names only, and an
+attribute with a leading underscore (``node._fn``) only where the module that owns it (defines it, in a
+class body, ``__slots__`` or an assignment) is the one reading it.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "autograd_lite"
+MODULES = sorted(PACKAGE.rglob("*.py"))
+NAMEDTUPLE_API = {"_replace", "_asdict", "_fields", "_make"}
+
+
+def private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def owned(tree: ast.Module) -> set[str]:
+    """The private names a module defines: functions, classes, slots, and attributes it assigns."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            names.add(node.attr)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names.add(node.value)  # __slots__ entries
+    return {n for n in names if private(n)}
+
+
+def violations(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(), str(path))
+    own = owned(tree)
+    found = []
+    for node in ast.walk(tree):
+        where = f"{path.name}:{getattr(node, 'lineno', 0)}"
+        if isinstance(node, ast.ImportFrom) and (
+            node.level or (node.module or "").startswith("autograd_lite")
+        ):
+            found += [f"{where} imports {a.name}" for a in node.names if private(a.name)]
+        elif isinstance(node, ast.Attribute) and private(node.attr) and node.attr not in NAMEDTUPLE_API:
+            base = node.value
+            if isinstance(base, ast.Name) and base.id in ("self", "cls"):
+                continue
+            if node.attr not in own:
+                found.append(f"{where} reads {ast.unparse(node)}")
+    return found
+
+
+def test_the_check_sees_a_private_import_and_a_private_attribute_of_another_module(tmp_path: Path) -> None:
+    bad = tmp_path / "probe.py"
+    bad.write_text("from .engine import _DONE\nfrom . import engine\nx = engine._mode\ny = object()._fn\n")
+    assert [v.split(" ", 1)[1] for v in violations(bad)] == [
+        "imports _DONE",
+        "reads engine._mode",
+        "reads object()._fn",
+    ]
+
+
+def test_no_module_uses_another_modules_private_names() -> None:
+    found = [v for path in MODULES for v in violations(path)]
+    assert found == [], "\n".join(found)
