@@ -37,6 +37,7 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo --no-cache
 
 # Built afresh, so that a warning shows on every run (not only on the run that first met it) and no page of
 # an older build lingers. The source is the repository, configured by docs/conf.py: see there.

@@ -1,8 +1,8 @@
 """autograd-lite: a scalar reverse-mode automatic differentiation engine."""
 
-from .engine import Value, define_op, detect_anomaly, is_grad_enabled, no_grad
-from .functional import grad, hessian, value_and_grad
-from .replay import compile
+from .core.compile import compile
+from .core.engine import Value, define_op, detect_anomaly, is_grad_enabled, no_grad
+from .core.functional import grad, hessian, value_and_grad
 
 __all__ = [
     "Value",

@@ -30,11 +30,11 @@ from micrograd.nn import MLP as MicrogradMLP  # type: ignore[import-untyped]
 
 import autograd_lite
 from autograd_lite import Value as LiteValue
+from autograd_lite.core.compile import Backend
 from autograd_lite.data import make_moons
 from autograd_lite.losses import hinge, l2_penalty
 from autograd_lite.nn import MLP as LiteMLP
 from autograd_lite.optim import SGD
-from autograd_lite.replay import Backend
 from autograd_lite.testing.graphs import random_program
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -30,8 +30,8 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 import autograd_lite
-from autograd_lite import cli
-from autograd_lite.ops import TABLE
+from autograd_lite.core.ops import TABLE
+from autograd_lite.tools import cli
 
 project = "autograd-lite"
 author = "The autograd-lite developers"
@@ -186,7 +186,7 @@ class CommandHelp(SphinxDirective):
 
 
 class OpTable(SphinxDirective):
-    """``.. op-table::``: every op of ``autograd_lite.ops.TABLE``, read from the table itself, so that
+    """``.. op-table::``: every op of ``autograd_lite.core.ops.TABLE``, read from the table itself, so that
     the page lists what the code has."""
 
     def run(self) -> list[nodes.Node]:

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import settings
 
 if TYPE_CHECKING:
-    from autograd_lite.viz.render import Renderer
+    from autograd_lite.tools.viz.render import Renderer
 
 Need = Callable[[bool, str], None]
 
@@ -50,7 +50,7 @@ def need() -> Need:
 def need_renderer(need: Need) -> Callable[[Renderer], Literal["system", "wasm"]]:
     """need_renderer(kind): the Graphviz renderer that kind ('auto', 'system' or 'wasm') draws with;
     without one, need() says what to install."""
-    from autograd_lite.viz.render import resolve
+    from autograd_lite.tools.viz.render import resolve
 
     def check(kind: Renderer) -> Literal["system", "wasm"]:
         try:

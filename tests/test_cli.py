@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from autograd_lite.viz.graph import DEFAULT_MAX_NODES
+from autograd_lite.tools.viz.graph import DEFAULT_MAX_NODES
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 SCRIPT = Path(sys.executable).parent / "autograd-lite"  # the console script installed beside this python
@@ -342,7 +342,7 @@ def test_an_expression_undefined_at_the_point_exits_2_with_one_line(
 def test_without_graphviz_draw_and_steps_say_how_to_install_it(command: str, tmp_path: Path) -> None:
     code = (
         "import sys; sys.modules['graphviz'] = None\n"
-        "from autograd_lite.cli import main\n"
+        "from autograd_lite.tools.cli import main\n"
         f"sys.exit(main(['{command}', 'x * 2', '--var', 'x=1', '-o', 'out.html']))"
     )
     done = subprocess.run(

@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_lite import Value, detect_anomaly, grad, hessian
-from autograd_lite.ops import TABLE
+from autograd_lite.core.ops import TABLE
 
 REL_TOL = 1e-12
 # An absolute floor: a result near 0 reached by cancellation (sin near pi, x - y with x ~ y, or 1 - t * t in

@@ -63,7 +63,7 @@ def test_wheel_metadata_gives_the_licence_the_pythons_and_the_project_urls(dist:
     for name, url in project["urls"].items():
         assert f"Project-URL: {name}, {url}" in metadata
     # Package data that a Python-files-only wheel would drop.
-    assert {"autograd_lite/py.typed", "autograd_lite/viz/stepper.html"} <= set(names)
+    assert {"autograd_lite/py.typed", "autograd_lite/tools/viz/stepper.html"} <= set(names)
 
 
 SMOKE = """

@@ -19,8 +19,8 @@ import pytest
 from hypothesis import given, settings
 
 from autograd_lite import Value, compile, detect_anomaly, no_grad
-from autograd_lite.engine import apply
-from autograd_lite.ops import TABLE, Op
+from autograd_lite.core.engine import apply
+from autograd_lite.core.ops import TABLE, Op
 from autograd_lite.testing.graphs import Program
 from autograd_lite.testing.strategies import programs
 

@@ -18,7 +18,7 @@ import torch
 from hypothesis import given, settings
 
 from autograd_lite import Value, detect_anomaly, grad, hessian, is_grad_enabled, no_grad, value_and_grad
-from autograd_lite.engine import topological_order
+from autograd_lite.core.engine import topological_order
 from autograd_lite.testing.graphs import Program
 from autograd_lite.testing.strategies import programs
 

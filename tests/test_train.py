@@ -13,12 +13,14 @@ from xml.etree import ElementTree
 
 import pytest
 
-from autograd_lite import Value, cli, train
+from autograd_lite import Value
 from autograd_lite.data import make_moons
+from autograd_lite.learning import train
 from autograd_lite.losses import cross_entropy, hinge, l2_penalty, mse
 from autograd_lite.nn import MLP, Layer
 from autograd_lite.optim import SGD, Adam
 from autograd_lite.plots import decision_boundary
+from autograd_lite.tools import cli
 from autograd_lite.train import argmax_accuracy, fit, sign_accuracy, threshold_accuracy
 
 X, LABELS = make_moons(24, noise=0.1, seed=2)

@@ -26,9 +26,9 @@ from autograd_lite import Value
 from autograd_lite.nn import Neuron
 from autograd_lite.testing.graphs import Program
 from autograd_lite.testing.strategies import programs
+from autograd_lite.tools.viz.graph import topological_order
+from autograd_lite.tools.viz.render import Renderer
 from autograd_lite.viz import Step, draw, step_through
-from autograd_lite.viz.graph import topological_order
-from autograd_lite.viz.render import Renderer
 
 SVG = "{http://www.w3.org/2000/svg}"
 CHROMIUM_ARGS = [

@@ -1,6 +1,4 @@
-"""Tools for testing gradients: gradcheck, gradgradcheck, random graphs (``graphs``), and (with hypothesis)
-``strategies``."""
+"""Checks of derivatives against finite differences: the public path of ``autograd_lite.tools.testing``."""
 
-from .checks import GradcheckError, gradcheck, gradgradcheck, gradient_report
-
-__all__ = ["GradcheckError", "gradcheck", "gradgradcheck", "gradient_report"]
+from ..tools.testing import *  # noqa: F403
+from ..tools.testing import __all__ as __all__

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ..engine import MATH_ERRORS, Value, no_grad, raise_as, topological_order
+from ...core.engine import MATH_ERRORS, Value, no_grad, raise_as, topological_order
 
 EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3  # torch.autograd.gradcheck's defaults
 

@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import ops as table
-from .engine import Value, apply
-from .ops import Op
+from ..core import ops as table
+from ..core.engine import Value, apply
+from ..core.ops import Op
 
 MAX_LENGTH = 2_000  #: The longest expression that parse() reads, in characters.
 MAX_DEPTH = 100  #: How deep brackets, and the operations of the parsed tree, may nest.

@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 from types import SimpleNamespace
 from typing import Any
 
-from ..engine import Value
-from ..ops import FLOATS, MINUS, TABLE, Op
+from ...core.engine import Value
+from ...core.ops import FLOATS, MINUS, TABLE, Op
 
 TIMES = "\u00d7"  # the multiplication sign
 MAX_LENGTH = 40  #: A longer formula is shown as ∂node/∂parent instead: the numbers are what it means.

@@ -11,8 +11,8 @@ from pathlib import Path
 from string import Template
 from typing import Any, Literal
 
-from ..engine import Step, Value, run_backward, topological_order
-from ..files import write_atomic
+from ...core.engine import Step, Value, run_backward, topological_order
+from ...core.files import write_atomic
 from .formula import TIMES, local_formulas
 from .graph import (
     DEFAULT_MAX_NODES,

@@ -5,7 +5,7 @@ try:
 except ImportError as e:  # an optional dependency: say how to get it
     raise ImportError("autograd_lite.viz needs the graphviz package: pip install 'autograd-lite[viz]'") from e
 
-from ..engine import Step
+from ...core.engine import Step
 from .graph import GraphView, draw
 from .stepper import Stepper, step_through
 

@@ -9,16 +9,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .data import make_moons
-from .engine import Value, detect_anomaly
-from .expr import BUILTINS, MAX_LENGTH, Expression, parse, usable_name
-from .losses import hinge, l2_penalty
-from .nn import MLP
-from .optim import SGD
-from .plots import decision_boundary, require_matplotlib
+from .. import __version__
+from ..core.engine import Value, detect_anomaly
+from ..learning.data import make_moons
+from ..learning.losses import hinge, l2_penalty
+from ..learning.nn import MLP
+from ..learning.optim import SGD
+from ..learning.plots import decision_boundary, require_matplotlib
+from ..learning.train import fit, sign_accuracy
+from .expressions import BUILTINS, MAX_LENGTH, Expression, parse, usable_name
 from .testing import gradient_report
-from .train import fit, sign_accuracy
 
 #: The exit statuses: all is well; a gradient check (or the demo) failed; the input was refused.
 OK, CHECK_FAILED, BAD_INPUT = 0, 1, 2

@@ -9,9 +9,9 @@ from typing import Literal
 
 import graphviz
 
-from ..engine import Value, topological_order
-from ..files import write_atomic
-from ..ops import TABLE
+from ...core.engine import Value, topological_order
+from ...core.files import write_atomic
+from ...core.ops import TABLE
 from .render import Renderer, check_renderer, render
 
 DEFAULT_MAX_NODES = 300

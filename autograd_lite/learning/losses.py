@@ -1,0 +1,139 @@
+"""Loss functions on Values, averaged over a batch as torch.nn.functional does (reduction='mean').
+
+Predictions and targets are a number or Value, or (nested) sequences of them, flattened alike: a
+model's outputs for a batch (one Value per sample, or a list per sample) go in as they come.
+``cross_entropy`` instead takes one row of logits per sample and a class index for each.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ..core.engine import Operand, Value
+
+__all__ = [
+    "Nested",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "hinge",
+    "l2_penalty",
+    "mse",
+    "sse",
+]
+
+Nested = Operand | Sequence[Any]  #: A number or Value, or sequences of them, to any depth.
+
+
+def _flatten(loss: str, x: Nested) -> list[Operand]:
+    if isinstance(x, (Value, float, numbers.Real)):
+        return [x]
+    if isinstance(x, Sequence) and not isinstance(x, (str, bytes)):
+        return [leaf for item in x for leaf in _flatten(loss, item)]
+    raise TypeError(f"{loss}() takes numbers, Values, or sequences of them; got {type(x).__name__}: {x!r}")
+
+
+def _pairs(loss: str, predictions: Nested, targets: Nested) -> tuple[list[Value], list[Operand]]:
+    """Predictions (as Values) and targets, flattened and checked to match."""
+    ps, ts = _flatten(loss, predictions), _flatten(loss, targets)
+    if len(ps) != len(ts) or not ps:
+        raise ValueError(
+            f"{loss}() needs as many targets as predictions (at least one), got {len(ps)} and {len(ts)}"
+        )
+    return [p if isinstance(p, Value) else Value(p) for p in ps], ts
+
+
+def mse(predictions: Nested, targets: Nested) -> Value:
+    """Mean squared error: mean((p - t)^2)."""
+    ps, ts = _pairs("mse", predictions, targets)
+    d = [p - t for p, t in zip(ps, ts)]
+    return Value.dot(d, d) / len(d)
+
+
+def sse(predictions: Nested, targets: Nested) -> Value:
+    """Sum of squared errors, the tutorials' loss: sum((p - t)^2)."""
+    ps, ts = _pairs("sse", predictions, targets)
+    d = [p - t for p, t in zip(ps, ts)]
+    return Value.dot(d, d)
+
+
+def binary_cross_entropy(probabilities: Nested, targets: Nested) -> Value:
+    """mean(-(t log p + (1 - t) log(1 - p))) for p in [0, 1]; a term with a zero weight is left out."""
+    ps, ts = _pairs("binary_cross_entropy", probabilities, targets)
+    terms = []
+    for p, t in zip(ps, ts):
+        t = float(t)
+        if not (0.0 <= p.data <= 1.0 and 0.0 <= t <= 1.0):
+            raise ValueError(
+                f"binary_cross_entropy() takes probabilities and targets in [0, 1], got {p.data!r} and {t!r}"
+            )
+        if (p.data == 0.0 and t > 0.0) or (p.data == 1.0 and t < 1.0):
+            raise ValueError(
+                f"binary_cross_entropy(): probability {p.data!r} for target {t!r} gives an infinite loss; "
+                "binary_cross_entropy_with_logits takes the scores before the sigmoid and stays finite"
+            )
+        if t == 1.0:
+            terms.append(p.log())
+        elif t == 0.0:
+            terms.append((1.0 - p).log())
+        else:
+            terms.append(t * p.log() + (1.0 - t) * (1.0 - p).log())
+    return -Value.sum(terms) / len(terms)
+
+
+def binary_cross_entropy_with_logits(logits: Nested, targets: Nested) -> Value:
+    """binary_cross_entropy(sigmoid(x), t) computed stably as mean(softplus(x) - t x)."""
+    xs, ts = _pairs("binary_cross_entropy_with_logits", logits, targets)
+    return Value.sum([x.softplus() - x * t for x, t in zip(xs, ts)]) / len(xs)
+
+
+def cross_entropy(logits: Sequence[Any], target: int | Sequence[int]) -> Value:
+    """-log softmax(logits)[target], stable (shifted by the max); for a batch (rows, indices), the mean."""
+    rows: list[Any] = [logits]
+    targets: list[Any] = [target]
+    if isinstance(target, Sequence):
+        rows, targets = list(logits), list(target)
+        if len(rows) != len(targets) or not rows:
+            raise ValueError(
+                "cross_entropy() needs one target per row of logits (at least one), "
+                f"got {len(rows)} and {len(targets)}"
+            )
+    elif len(logits) > 0 and isinstance(logits[0], Sequence):
+        raise ValueError(
+            "cross_entropy(): a batch of rows needs one class index per row (a list), "
+            f"got {len(logits)} rows and the one index {target!r}"
+        )
+    losses = []
+    for row, t in zip(rows, targets):
+        if not isinstance(row, Sequence) or not row:
+            raise ValueError(f"cross_entropy() takes a sequence of logits per sample, got {row!r}")
+        if isinstance(t, Value):
+            raise TypeError(
+                "cross_entropy() picks each sample's logit by its class index, so the graph depends on the "
+                f"target's value and the target cannot be a Value (as compile() records it), got {t!r}"
+            )
+        if not isinstance(t, numbers.Integral) or isinstance(t, bool) or not 0 <= int(t) < len(row):
+            raise ValueError(f"cross_entropy() target must be a class index in [0, {len(row)}), got {t!r}")
+        zs = [z if isinstance(z, Value) else Value(z) for z in row]
+        top = max(z.data for z in zs)
+        log_sum_exp = Value.sum([(z - top).exp() for z in zs]).log() + top
+        losses.append(log_sum_exp - zs[int(t)])
+    return Value.sum(losses) / len(losses)
+
+
+def hinge(scores: Nested, targets: Nested) -> Value:
+    """micrograd's max-margin loss for targets -1 or 1: mean(relu(1 - t s))."""
+    ss, ts = _pairs("hinge", scores, targets)
+    for t in ts:
+        x = t.data if isinstance(t, Value) else t  # a Value is a target compile() records: its batch's
+        if x != 1 and x != -1:
+            raise ValueError(f"hinge() takes targets -1 or 1, got {x!r}")
+    return Value.sum([(1.0 - s * t).relu() for s, t in zip(ss, ts)]) / len(ss)
+
+
+def l2_penalty(parameters: Iterable[Value], alpha: float) -> Value:
+    """alpha * sum(p^2), the weight penalty micrograd's demo adds to its loss (with alpha = 1e-4)."""
+    ps = list(parameters)
+    return alpha * Value.dot(ps, ps)

@@ -1,0 +1,4 @@
+"""See backprop, drawn and stepped through: the public path of ``autograd_lite.tools.viz``."""
+
+from .tools.viz import *  # noqa: F403
+from .tools.viz import __all__ as __all__
