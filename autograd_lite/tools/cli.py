@@ -11,92 +11,13 @@ from typing import Any
 
 from .. import __version__
 from ..core.engine import Value, detect_anomaly
-from ..learning.data import make_moons
-from ..learning.losses import hinge, l2_penalty
-from ..learning.nn import MLP
-from ..learning.optim import SGD
-from ..learning.plots import decision_boundary, require_matplotlib
-from ..learning.train import fit, sign_accuracy
+from .demo import demo, neuron
 from .expressions import BUILTINS, MAX_LENGTH, Expression, parse, usable_name
 from .testing import gradient_report
 
 #: The exit statuses: all is well; a gradient check (or the demo) failed; the input was refused.
 OK, CHECK_FAILED, BAD_INPUT = 0, 1, 2
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError, FloatingPointError)
-
-
-def demo(out: Path) -> None:
-    """Train micrograd's demo network on the moons; write its loss curves, its decision boundary, the
-    graph of one of its neurons, and a page that steps through backprop on a neuron.
-    """
-    require_matplotlib("autograd-lite demo")  # fail before training, not after
-    from . import viz  # the [viz] extra, likewise
-
-    X, labels = make_moons(100, noise=0.1, seed=1)
-    y = [2 * t - 1 for t in labels]  # the hinge loss takes classes -1 and 1
-    model = MLP(2, [16, 16, 1], seed=1337)
-    print(f"Training {model} on {len(X)} moons points: hinge loss + 1e-4 * L2, SGD with momentum")
-    history = fit(
-        model,
-        X,
-        y,
-        loss=lambda outputs, targets: hinge(outputs, targets) + l2_penalty(model.parameters(), 1e-4),
-        optimizer=SGD(model.parameters(), lr=0.1, momentum=0.9),
-        epochs=100,
-        accuracy=sign_accuracy,
-        compile=True,  # recorded once, replayed each epoch: the same steps as eager, faster
-    )
-    print(
-        f"After {len(history.loss)} epochs: loss {history.loss[-1]:.4f}, accuracy {history.accuracy[-1]:.0%}"
-    )
-    out.mkdir(parents=True, exist_ok=True)
-    pictures = {
-        "loss.png": (history.plot(), "loss, accuracy and gradient norm per layer, by epoch"),
-        "decision_boundary.png": (decision_boundary(model, X, y), "the trained network's decision boundary"),
-    }
-    for name, (fig, what) in pictures.items():
-        fig.savefig(out / name, dpi=100)
-        print(f"wrote {out / name}: {what}")
-    first = model.layers[0].neurons[0]
-    model.zero_grad()  # the picture shows this one backward pass's grads, not the last step's
-    for i, w in enumerate(first.w):
-        w.label = f"w{i}"
-    if first.b is not None:
-        first.b.label = "b"
-    x = next((x for x in X if first(x).data > 0), X[0])  # a point where the neuron passes gradient back
-    output = first([Value(v, f"x{i}") for i, v in enumerate(x)])
-    output.label = "out"
-    output.backward()
-    viz.draw(output).save(out / "graph.svg")
-    at = ", ".join(f"{v:.3f}" for v in x)
-    print(f"wrote {out / 'graph.svg'}: the trained network's first hidden neuron at ({at}), after backward")
-    viz.step_through(_tanh_neuron()[-1]).save(out / "backprop.html")
-    print(f"wrote {out / 'backprop.html'}: backprop through o = tanh(w1*x1 + w2*x2 + b), one step at a time")
-
-
-def _tanh_neuron() -> list[Value]:
-    """The worked neuron: x1, x2, w1, w2, b, then n = w1*x1 + w2*x2 + b and o = tanh(n), labelled."""
-    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
-    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
-    b = Value(6.8813735870195432, "b")
-    n = Value.dot([w1, w2], [x1, x2]) + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return [x1, x2, w1, w2, b, n, o]
-
-
-def neuron() -> None:
-    """A worked example: a neuron's forward pass, then its gradients by backpropagation."""
-    x1, x2, w1, w2, b, n, o = _tanh_neuron()
-    print("A neuron: o = tanh(w1*x1 + w2*x2 + b)")
-    print(f"  forward:  n = {n.data:.6f}   o = {o.data:.6f}")
-    o.backward()
-    print("  backward: d o / d each input (chain rule through tanh, then the dot product)")
-    for v in (x1, x2, w1, w2, b):
-        print(f"    {v.label:>2}.grad = {v.grad: .6f}")
-    dn = 1 - o.data**2
-    print(f"  by hand: do/dn = 1 - o**2 = {dn:.6f}; do/dw1 = x1 * do/dn = {x1.data * dn:.6f}")
 
 
 class BadInput(Exception):
