@@ -1,4 +1,9 @@
-"""Neurons, layers and MLPs, in micrograd's spellings: the public path of ``autograd_lite.learning.nn``."""
+"""Neurons, layers and MLPs, their files and PyTorch conversion: the public path of the learning
+layer's ``models``, ``checkpoints`` and ``torch_interop``."""
 
-from .learning.nn import *  # noqa: F403
-from .learning.nn import __all__ as __all__
+from .learning import checkpoints, models
+from .learning.checkpoints import *  # noqa: F403
+from .learning.models import *  # noqa: F403
+from .learning.torch_interop import TORCH_ACTIVATIONS
+
+__all__ = [*models.__all__, *checkpoints.__all__, "TORCH_ACTIVATIONS"]

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..core.engine import no_grad
-from .nn import MLP
+from .models import MLP
 
 __all__ = ["decision_boundary", "require_matplotlib"]
 

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from ..core.compile import compile as compile_step
 from ..core.engine import Value
-from .nn import MLP
+from .models import MLP
 from .optim import Optimizer
 from .plots import require_matplotlib
 

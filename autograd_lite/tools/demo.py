@@ -7,7 +7,7 @@ from pathlib import Path
 from ..core.engine import Value
 from ..learning.data import make_moons
 from ..learning.losses import hinge, l2_penalty
-from ..learning.nn import MLP
+from ..learning.models import MLP
 from ..learning.optim import SGD
 from ..learning.plots import decision_boundary, require_matplotlib
 from ..learning.train import fit, sign_accuracy

@@ -2,37 +2,25 @@
 
 A neuron is one dot-product node, plus its bias, through its activation. Parameters come out in
 micrograd's order (layer by layer, neuron by neuron, weights then bias) under stable dotted names,
-and a model's weights go to and from JSON files and PyTorch modules without losing a bit.
+and a model's weights go to and from JSON files (``checkpoints``) and PyTorch modules
+(``torch_interop``) without losing a bit.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import math
 import os
 import random
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..core.engine import Operand, Value
-from ..core.files import write_atomic
-from ..core.ops import TABLE, Activation
+from ..core.ops import TABLE
+from . import checkpoints, torch_interop
 
-__all__ = [
-    "ACTIVATIONS",
-    "FILE_FORMAT",
-    "FILE_VERSION",
-    "INITS",
-    "MLP",
-    "TORCH_ACTIVATIONS",
-    "Layer",
-    "Module",
-    "Neuron",
-    "Sampler",
-]
+__all__ = ["ACTIVATIONS", "INITS", "MLP", "Layer", "Module", "Neuron", "Sampler"]
 
 if TYPE_CHECKING:
     import torch
@@ -74,9 +62,6 @@ INITS: dict[str, Callable[[Sampler, int, int], float]] = {
     "lecun": lambda rng, nin, nout: rng.gauss(0.0, math.sqrt(1.0 / nin)),  # for SELU
 }
 
-FILE_FORMAT = "autograd-lite state_dict"  #: The tag that ``Module.save()`` writes and ``load()`` checks.
-FILE_VERSION = 1  #: The version of that file format that this autograd-lite writes and reads.
-
 
 def _choice(kind: str, name: str, table: Mapping[str, Any]) -> str:
     if name not in table:
@@ -117,92 +102,24 @@ class Module:
     def load_state_dict(self, state: Mapping[str, object]) -> None:
         """Set every parameter from ``state``; on any mismatch raise and change nothing."""
         named = self.named_parameters()
-        problems = _mismatch(dict(named), state)
+        problems = checkpoints.mismatch(dict(named), state)
         if problems:
             raise ValueError(f"state does not fit {type(self).__name__}: {problems}")
-        values = [float(state[name]) for name, _ in named]  # type: ignore[arg-type]  # checked by _mismatch
+        values = [float(state[name]) for name, _ in named]  # type: ignore[arg-type]  # checked by mismatch
         for (_, p), x in zip(named, values):
             p.data = x
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the parameters to ``path`` as JSON, atomically: the file is whole or untouched."""
-        text = json.dumps({"format": FILE_FORMAT, "version": FILE_VERSION, "parameters": self.state_dict()})
-        write_atomic(Path(path), (text + "\n").encode())
+        checkpoints.save(self.state_dict(), path)
 
     def load(self, path: str | os.PathLike[str]) -> None:
         """Set the parameters from a file written by ``save``; on any problem raise and change nothing."""
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise FileNotFoundError(f"no saved model at {str(path)!r}") from None
-        except UnicodeDecodeError:
-            raise ValueError(f"{str(path)!r} is not a saved model: not UTF-8 text") from None
-        try:
-            saved = json.loads(text)
-        except ValueError as e:
-            raise ValueError(f"{str(path)!r} is not a saved model: not valid JSON ({e})") from None
-        except RecursionError:
-            raise ValueError(
-                f"{str(path)!r} is not a saved model: not valid JSON (nested too deeply)"
-            ) from None
-        if not (isinstance(saved, dict) and saved.get("format") == FILE_FORMAT):
-            raise ValueError(f"{str(path)!r} is not a saved model: no {FILE_FORMAT!r} format tag")
-        if saved.get("version") != FILE_VERSION:
-            raise ValueError(
-                f"{str(path)!r} has format version {saved.get('version')!r}; this autograd-lite reads "
-                f"version {FILE_VERSION}"
-            )
-        state = saved.get("parameters")
-        if not isinstance(state, dict):
-            raise ValueError(f"{str(path)!r} is not a saved model: 'parameters' is not an object")
+        state = checkpoints.read(path)
         try:
             self.load_state_dict(state)
         except ValueError as e:
-            raise ValueError(f"{str(path)!r}: {e}") from None
-
-
-def _mismatch(params: Mapping[str, Value], state: Mapping[str, object]) -> str:
-    """What keeps ``state`` from loading into ``params`` ('' if nothing): missing, unexpected, non-numbers."""
-
-    def some(names: list[str]) -> str:
-        shown = ", ".join(names[:5])
-        return shown + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-
-    missing = [n for n in params if n not in state]
-    unexpected = [n for n in state if n not in params]
-    bad = [n for n in params if n in state and not _is_number(state[n])]
-    huge = {n: x for n, x in state.items() if n in params and _too_large(x)}
-    problems = []
-    if missing or unexpected:
-        problems.append(f"it has {len(state)} parameters, the model {len(params)}")
-    if missing:
-        problems.append(f"missing {some(missing)}")
-    if unexpected:
-        problems.append(f"unexpected {some(unexpected)}")
-    if bad:
-        problems.append("not a number: " + some([f"{n}={state[n]!r}" for n in bad]))
-    if huge:
-        shown = some(
-            [f"{n}\u2248{'-' if x < 0 else ''}10**{math.floor(math.log10(abs(x)))}" for n, x in huge.items()]
-        )
-        problems.append(f"not a usable number, too large for a float: {shown}")
-    return "; ".join(problems)
-
-
-def _is_number(x: object) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
-def _too_large(x: object) -> TypeGuard[int]:
-    """Whether x is an integer too large for a float: JSON may hold an integer of any size."""
-    if not isinstance(x, int):
-        return False
-    try:
-        float(x)
-    except OverflowError:
-        return True
-    return False
+            raise ValueError(f"{str(Path(path))!r}: {e}") from None
 
 
 class Neuron(Module):
@@ -377,108 +294,39 @@ class MLP(Module):
     # ---- to and from PyTorch ---------------------------------------------------------------------------
     def to_torch(self) -> torch.nn.Sequential:
         """An equivalent float64 ``torch.nn.Sequential`` (Linear, activation, ...) with the same weights."""
-        _require_torch("to_torch()")
-        import torch
-
-        modules: list[torch.nn.Module] = []
-        for layer in self.layers:
-            neurons = layer.neurons
-            # skip_init: no random initialisation, which would draw from torch's generator
-            linear: torch.nn.Linear = torch.nn.utils.skip_init(  # type: ignore[no-untyped-call]
-                torch.nn.Linear,
-                len(neurons[0].w),
-                len(neurons),
-                bias=neurons[0].b is not None,
-                dtype=torch.float64,
-            )
-            with torch.no_grad():
-                linear.weight.copy_(
-                    torch.tensor([[w.data for w in n.w] for n in neurons], dtype=torch.float64)
+        return torch_interop.to_torch(
+            [
+                torch_interop.Dense(
+                    [[w.data for w in n.w] for n in layer.neurons],
+                    [n.b.data for n in layer.neurons if n.b is not None] if layer.neurons[0].b else None,
+                    layer.activation,
                 )
-                if linear.bias is not None:
-                    biases = [n.b.data for n in neurons if n.b is not None]
-                    linear.bias.copy_(torch.tensor(biases, dtype=torch.float64))
-            modules.append(linear)
-            if layer.activation != "linear":
-                modules.append(_torch_activation(torch, layer.activation))
-        return torch.nn.Sequential(*modules)
+                for layer in self.layers
+            ]
+        )
 
     @classmethod
     def from_torch(cls, module: torch.nn.Module) -> MLP:
         """The MLP equal to a ``torch.nn.Sequential`` of Linear layers and activations (as to_torch gives)."""
-        _require_torch("from_torch()")
-        import torch
-
-        names = {type(_torch_activation(torch, name)): name for name in TORCH_ACTIVATIONS}
-        linears: list[torch.nn.Linear] = []
-        acts: list[str] = []
-        for i, m in enumerate(module.children() if isinstance(module, torch.nn.Sequential) else [module]):
-            if isinstance(m, torch.nn.Linear):
-                linears.append(m)
-                acts.append("linear")
-            elif type(m) in names and linears and acts[-1] == "linear" and _torch_defaults(torch, m):
-                acts[-1] = names[type(m)]
-            else:
-                raise ValueError(
-                    f"from_torch() reads a Sequential of Linear layers, each followed by at most one of "
-                    f"{', '.join(t.__name__ for t in names)} (default arguments); module {i} is {m!r}"
-                )
-        if not linears:
-            raise ValueError(f"from_torch() found no Linear layer in {module!r}")
-        for i in range(1, len(linears)):
-            if linears[i].in_features != linears[i - 1].out_features:
-                raise ValueError(
-                    f"Linear layer {i} takes {linears[i].in_features} inputs, "
-                    f"but the layer before gives {linears[i - 1].out_features}"
-                )
-        hidden = set(acts[:-1])
+        layers = torch_interop.from_torch(module)
+        hidden = {layer.activation for layer in layers[:-1]}
         if len(hidden) > 1:
             raise ValueError(f"an MLP has one hidden activation; this module has {sorted(hidden)}")
-        biases = {m.bias is not None for m in linears}
+        biases = {layer.bias is not None for layer in layers}
         if len(biases) > 1:
             raise ValueError("an MLP has biases in every layer or in none; this module mixes them")
         model = cls(
-            linears[0].in_features,
-            [m.out_features for m in linears],
-            activation=acts[0] if len(acts) > 1 else "relu",
-            output_activation=acts[-1],
+            len(layers[0].weights[0]),
+            [len(layer.weights) for layer in layers],
+            activation=layers[0].activation if len(layers) > 1 else "relu",
+            output_activation=layers[-1].activation,
             bias=biases.pop(),
             seed=0,  # any: the weights are overwritten, and the global random is left alone
         )
-        for layer, linear in zip(model.layers, linears):
-            weights = linear.weight.detach().double().tolist()
-            bias = linear.bias.detach().double().tolist() if linear.bias is not None else None
+        for layer, dense in zip(model.layers, layers):
             for j, neuron in enumerate(layer.neurons):
-                for w, value in zip(neuron.w, weights[j]):
+                for w, value in zip(neuron.w, dense.weights[j]):
                     w.data = value
-                if neuron.b is not None and bias is not None:
-                    neuron.b.data = bias[j]
+                if neuron.b is not None and dense.bias is not None:
+                    neuron.b.data = dense.bias[j]
         return model
-
-
-#: The activations that PyTorch has as modules with the same definition, with those modules and their
-#: arguments (swish with beta 1 is SiLU), for ``MLP.to_torch()`` and ``MLP.from_torch()``.
-#:
-#: :meta hide-value:
-TORCH_ACTIVATIONS: dict[str, Activation] = {op.name: op.activation for op in TABLE if op.activation}
-
-
-def _require_torch(what: str) -> None:
-    if importlib.util.find_spec("torch") is None:
-        raise ImportError(
-            f"{what} needs PyTorch, which is not installed: pip install torch "
-            "(https://pytorch.org/get-started/locally/ shows the CPU-only build)"
-        )
-
-
-def _torch_activation(torch: Any, name: str) -> Any:
-    if name not in TORCH_ACTIVATIONS:
-        raise ValueError(f"to_torch() has no PyTorch module for activation {name!r}")
-    module, arguments = TORCH_ACTIVATIONS[name]
-    return getattr(torch.nn, module)(**arguments)
-
-
-def _torch_defaults(torch: Any, m: Any) -> bool:
-    """Whether a torch activation module has the arguments that make it our activation of the same kind."""
-    ((_, arguments),) = [a for a in TORCH_ACTIVATIONS.values() if type(m) is getattr(torch.nn, a.torch)]
-    return all(getattr(m, k) == v for k, v in arguments.items())
