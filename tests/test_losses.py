@@ -191,17 +191,19 @@ def test_bad_input_gets_an_error_naming_it(call: Callable[[], Any], message: str
         call()
 
 
-def test_hinge_refuses_targets_other_than_minus_one_and_one_under_compile_too() -> None:
+def test_a_compiled_loss_gets_its_targets_as_numbers_and_checks_them_on_every_call() -> None:
     w = Value(0.5)
-    loss = compile(lambda xs, ts: hinge([w * x for x in xs], ts))  # the targets come in as Values
+    loss = compile(lambda xs, ts: hinge([w * x for x in xs], ts), static_argnums=1)
     loss([1.0, 3.0], [1.0, -1.0])
     tw = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
     F.relu(
         1 - torch.tensor([1.0, -1.0], dtype=torch.float64) * tw * torch.tensor([1.0, 3.0])
     ).mean().backward()
     assert w.grad == pytest.approx(tw.grad.item(), rel=1e-15)  # type: ignore[union-attr]
+    loss([2.0, 1.0], [1.0, -1.0])  # the same targets: replayed
+    assert len(loss.tapes) == 1
     with pytest.raises(ValueError, match=r"^hinge\(\) takes targets -1 or 1, got 0\.0$"):
-        compile(lambda xs, ts: hinge([w * x for x in xs], ts))([1.0, 3.0], [1.0, 0.0])
+        loss([1.0, 3.0], [1.0, 0.0])  # new targets: recorded again, so checked
 
 
 def test_a_target_that_is_not_a_number_is_named() -> None:

@@ -329,3 +329,48 @@ def test_the_numpy_backend_without_numpy_says_how_to_install_it(monkeypatch: pyt
     with pytest.raises(ImportError, match=r"^compile\(backend='numpy'\) needs NumPy: pip install"):
         compile(lambda x: x, backend="numpy")
     assert compile(lambda x: x * 2).backend == "python"  # "auto" falls back to the pure-Python replay
+
+
+# ---- static arguments: numbers as they are, a tape per value --------------------------------------------
+def test_static_arguments_reach_f_as_numbers_and_each_new_value_records_a_tape() -> None:
+    w = [Value(0.3), Value(-0.2)]
+    seen = []
+
+    def f(x: Value, k: int) -> Value:
+        seen.append(k)
+        assert isinstance(k, int)  # as given: the graph may depend on it (it picks a weight)
+        return w[k] * x * x
+
+    c = compile(f, static_argnums=1)
+    for x, k in [(1.5, 0), (2.0, 0), (1.5, 1), (-1.0, 1), (3.0, 0)]:
+        for v in w:
+            v.grad = 0.0
+        got = c(x, k)
+        assert got == w[k].data * x * x and w[k].grad == x * x and w[1 - k].grad == 0.0
+    assert seen == [0, 1] and len(c.tapes) == 2  # recorded once per value of k
+
+
+@pytest.mark.parametrize(
+    ("static_argnums", "args", "error", "message"),
+    [
+        (2, (1.0, 2.0), TypeError, r"static_argnums \[2\] is out of range for 2 arguments"),
+        ("1", (1.0, 2.0), TypeError, r"static_argnums must be an int or a sequence of ints, got '1'"),
+        (
+            1,
+            (1.0, Value(2.0)),
+            TypeError,
+            r"a static argument of a compiled function is a number, not a Value",
+        ),
+        (
+            1,
+            (1.0, {1.0}),
+            TypeError,
+            r"a static argument of a compiled function must be hashable, got \{1.0\}",
+        ),
+    ],
+)
+def test_bad_static_arguments_are_refused_with_what_is_wrong(
+    static_argnums: Any, args: tuple[Any, ...], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        compile(lambda x, y: Value(1.0) * x, static_argnums=static_argnums)(*args)

@@ -74,7 +74,7 @@ def test_fit_takes_the_same_steps_as_the_textbook_loop(batch_size: int | None) -
 def test_fit_compiled_takes_the_eager_runs_steps_and_diagnostics(batch_size: int | None) -> None:
     """The replay adds gradient contributions in another order: equal to 1e-12, not to the bit."""
     runs = []
-    for compile in (False, True):
+    for compiled in (False, True):
         model = MLP(2, [6, 6, 1], seed=0)
         history = fit(
             model,
@@ -87,7 +87,7 @@ def test_fit_compiled_takes_the_eager_runs_steps_and_diagnostics(batch_size: int
             accuracy=sign_accuracy,
             seed=11,
             progress=False,
-            compile=compile,
+            compiled=compiled,
         )
         runs.append((history, list(model.state_dict().values())))
     (eager, eager_weights), (compiled, compiled_weights) = runs
@@ -100,10 +100,27 @@ def test_fit_compiled_takes_the_eager_runs_steps_and_diagnostics(batch_size: int
         assert got == pytest.approx(want, rel=1e-12, abs=1e-15)
 
 
-def test_fit_compiled_refuses_a_loss_whose_graph_depends_on_the_targets() -> None:
-    model = MLP(2, [4, 2], seed=0)
-    with pytest.raises(TypeError, match=r"^cross_entropy\(\) picks each sample's logit by its class index"):
-        fit(model, X, LABELS, loss=cross_entropy, optimizer=SGD(model.parameters()), epochs=1, compile=True)
+@pytest.mark.parametrize("batch_size", [None, 4], ids=["full-batch", "mini-batch"])
+def test_fit_compiled_takes_targets_as_numbers_so_cross_entropy_compiles_too(batch_size: int | None) -> None:
+    """cross_entropy picks a logit by its class index: with static targets, each set of them has a tape."""
+    runs = []
+    for compiled in (False, True):
+        model = MLP(2, [4, 2], seed=0)
+        history = fit(
+            model,
+            X,
+            LABELS,
+            loss=cross_entropy,
+            optimizer=SGD(model.parameters(), lr=0.1),
+            epochs=3,
+            batch_size=batch_size,
+            seed=2,
+            progress=False,
+            compiled=compiled,
+        )
+        runs.append((history.loss, list(model.state_dict().values())))
+    (eager_loss, eager_weights), (loss, weights) = runs
+    assert loss == pytest.approx(eager_loss, rel=1e-12) and weights == pytest.approx(eager_weights, rel=1e-12)
 
 
 def test_mini_batches_are_shuffled_by_the_seed() -> None:

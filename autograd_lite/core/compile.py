@@ -11,7 +11,7 @@ one to rounding (it adds up the gradient contributions in another order).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from typing import Any, Literal, NamedTuple
 
@@ -33,53 +33,97 @@ _CHECKED = {"over": "raise", "divide": "raise", "invalid": "raise", "under": "ig
 AUTO_NUMPY_NODES = 400
 
 
-def compile(f: Callable[..., Any], *, backend: Backend = "auto") -> Compiled:
+def compile(
+    f: Callable[..., Any], *, backend: Backend = "auto", static_argnums: int | Sequence[int] = ()
+) -> Compiled:
     """f, compiled: call it with numbers (or nested lists of numbers) where f takes Values.
 
     A call returns f's outputs as floats and, as ``backward()`` on f's first output would, adds that
     output's gradient to the ``.grad`` of every Value leaf it depends on (the parameters f closes over).
-    ``backend``: ``"numpy"`` (vectorized), ``"python"``, or ``"auto"``: NumPy, if it is installed, for
-    graphs of at least ``AUTO_NUMPY_NODES`` nodes, where it pays off; the pure-Python replay otherwise.
+    ``static_argnums``: the positions of arguments that f gets as they are, numbers and not Values (such
+    as targets, or a class index): as JAX's static arguments, f is recorded again for each new value of
+    them, so it may branch on them and check them on every call. ``backend``: ``"numpy"`` (vectorized),
+    ``"python"``, or ``"auto"``: NumPy, if it is installed, for graphs of at least ``AUTO_NUMPY_NODES``
+    nodes, where it pays off; the pure-Python replay otherwise.
     """
-    return Compiled(f, backend)
+    return Compiled(f, backend, static_argnums)
 
 
 class Compiled:
-    """A function of Values, recorded once per shape of its inputs and replayed on new numbers."""
+    """A function of Values, recorded once per shape of its inputs (and value of its static arguments)
+    and replayed on new numbers."""
 
-    def __init__(self, f: Callable[..., Any], backend: Backend = "auto") -> None:
+    def __init__(
+        self, f: Callable[..., Any], backend: Backend = "auto", static_argnums: int | Sequence[int] = ()
+    ) -> None:
         self.f = f
         self.np = _numpy(backend)
         self.min_numpy_nodes = AUTO_NUMPY_NODES if backend == "auto" else 0
-        self.tapes: dict[Shape, Tape] = {}  #: The recorded tapes, one per shape of the inputs seen so far.
+        self.static = _positions(static_argnums)
+        #: The recorded tapes, one per shape of the inputs and value of the static arguments seen so far.
+        self.tapes: dict[Any, Tape] = {}
 
     @property
     def backend(self) -> str:
         """The replay for a large enough graph: 'numpy' or 'python' (each tape has its own ``backend``)."""
         return "python" if self.np is None else "numpy"
 
-    def __call__(self, *inputs: Any) -> Any:
+    def __call__(self, *args: Any) -> Any:
+        static = {i if i >= 0 else len(args) + i for i in self.static}
+        if any(not 0 <= i < len(args) for i in static):
+            raise TypeError(f"static_argnums {sorted(self.static)} is out of range for {len(args)} arguments")
+        given = {i: a for i, a in enumerate(args) if i in static}
         flat: list[float] = []
-        shape = _flatten_inputs(inputs, flat)
+        shape = _flatten_inputs(tuple(a for i, a in enumerate(args) if i not in static), flat)
         mode = engine.current_mode()
         if mode.anomaly or not mode.grad:  # to check each op, or with no graph to record: run f eagerly
-            _, outputs, out_shape = self._trace(flat, shape)
+            _, outputs, out_shape = self._trace(flat, shape, given)
             if mode.grad:
                 outputs[0].backward()
             return _unflatten(out_shape, iter([v.data for v in outputs]))
-        tape = self.tapes.get(shape)
+        key = (shape, _frozen(given))
+        tape = self.tapes.get(key)
         if tape is None:
             with engine.tracing():
-                inputs_, outputs, out_shape = self._trace(flat, shape)
-            tape = self.tapes[shape] = Tape(inputs_, outputs, out_shape, self.np, self.min_numpy_nodes)
+                inputs_, outputs, out_shape = self._trace(flat, shape, given)
+            tape = self.tapes[key] = Tape(inputs_, outputs, out_shape, self.np, self.min_numpy_nodes)
         return tape.run(flat)
 
-    def _trace(self, flat: list[float], shape: Shape) -> tuple[list[Value], list[Value], Shape]:
-        """Call f on new leaves holding the inputs; f's inputs, its outputs flattened, and their shape."""
+    def _trace(
+        self, flat: list[float], shape: Shape, static: dict[int, Any]
+    ) -> tuple[list[Value], list[Value], Shape]:
+        """Call f on new leaves holding the inputs, and the static arguments as they are; f's inputs, its
+        outputs flattened, and their shape."""
         inputs = [Value(x) for x in flat]
-        out = self.f(*_unflatten(shape, iter(inputs)))
+        dynamic = iter(_unflatten(shape, iter(inputs)))
+        args = [static[i] if i in static else next(dynamic) for i in range(len(static) + len(shape[1]))]
+        out = self.f(*args)
         outputs: list[Value] = []
         return inputs, outputs, _flatten_outputs(out, outputs)
+
+
+def _positions(static_argnums: int | Sequence[int]) -> frozenset[int]:
+    numbers = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in numbers):
+        raise TypeError(
+            f"compile(): static_argnums must be an int or a sequence of ints, got {static_argnums!r}"
+        )
+    return frozenset(numbers)
+
+
+def _frozen(x: Any) -> Any:
+    """x as a dictionary key: lists and dicts as tuples, all the way down; an error if it cannot be one."""
+    if isinstance(x, dict):
+        return tuple((k, _frozen(v)) for k, v in sorted(x.items()))
+    if type(x) in (list, tuple):
+        return tuple(_frozen(item) for item in x)
+    if isinstance(x, Value):
+        raise TypeError(f"a static argument of a compiled function is a number, not a Value: got {x!r}")
+    try:
+        hash(x)
+    except TypeError:
+        raise TypeError(f"a static argument of a compiled function must be hashable, got {x!r}") from None
+    return x
 
 
 class Group(NamedTuple):

@@ -109,11 +109,6 @@ def cross_entropy(logits: Sequence[Any], target: int | Sequence[int]) -> Value:
     for row, t in zip(rows, targets):
         if not isinstance(row, Sequence) or not row:
             raise ValueError(f"cross_entropy() takes a sequence of logits per sample, got {row!r}")
-        if isinstance(t, Value):
-            raise TypeError(
-                "cross_entropy() picks each sample's logit by its class index, so the graph depends on the "
-                f"target's value and the target cannot be a Value (as compile() records it), got {t!r}"
-            )
         if not isinstance(t, numbers.Integral) or isinstance(t, bool) or not 0 <= int(t) < len(row):
             raise ValueError(f"cross_entropy() target must be a class index in [0, {len(row)}), got {t!r}")
         zs = [z if isinstance(z, Value) else Value(z) for z in row]
@@ -127,9 +122,8 @@ def hinge(scores: Nested, targets: Nested) -> Value:
     """micrograd's max-margin loss for targets -1 or 1: mean(relu(1 - t s))."""
     ss, ts = _pairs("hinge", scores, targets)
     for t in ts:
-        x = t.data if isinstance(t, Value) else t  # a Value is a target compile() records: its batch's
-        if x != 1 and x != -1:
-            raise ValueError(f"hinge() takes targets -1 or 1, got {x!r}")
+        if float(t) not in (1.0, -1.0):
+            raise ValueError(f"hinge() takes targets -1 or 1, got {t!r}")
     return Value.sum([(1.0 - s * t).relu() for s, t in zip(ss, ts)]) / len(ss)
 
 

@@ -116,15 +116,17 @@ def fit(
     accuracy: Accuracy | None = None,
     seed: int | None = None,
     progress: bool = True,
-    compile: bool = False,
+    compiled: bool = False,
 ) -> History:
     """Train ``model`` on (X, y) for ``epochs`` passes and return its History.
 
     ``batch_size=None`` takes one step per epoch on the whole set; any size takes one step per batch,
     the samples shuffled each epoch by ``random.Random(seed)`` (``batch_size=1`` is online training).
-    The progress bar shows on a terminal or in a notebook, unless ``progress=False``. ``compile=True``
-    records the step's graph once per batch size and replays it (see ``autograd_lite.compile``): the
-    same steps, faster, for a loss whose graph does not depend on the targets' values.
+    The progress bar shows on a terminal or in a notebook, unless ``progress=False``. ``compiled=True``
+    records the step's graph and replays it (see ``autograd_lite.compile``), the targets as static
+    arguments: once per batch size and set of targets (a batch's samples are taken in the order of
+    their targets, so that batches of classes share few sets). The same steps, faster, when targets
+    repeat: full batches, or classes; for real-valued targets in shuffled mini-batches, stay eager.
     """
     if not isinstance(model, MLP):
         raise TypeError(f"fit() trains an MLP (its diagnostics are per layer), got {type(model).__name__}")
@@ -147,7 +149,7 @@ def fit(
             raise TypeError(f"the loss function must return a Value, got {type(value).__name__}")
         return value, traces
 
-    compiled = compile_step(forward) if compile else None
+    step = compile_step(forward, static_argnums=1) if compiled else None
     bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not (progress and _interactive()))
     for _ in bar:
         if batch_size is not None:
@@ -158,15 +160,17 @@ def fit(
         alive = [[False] * len(layer.neurons) for layer in model.layers]
         for start in range(0, len(order), size):
             batch = order[start : start + size]
+            if step is not None:
+                batch = _by_target(batch, y)
             targets = [y[i] for i in batch]
             optimizer.zero_grad()
-            if compiled is None:
+            if step is None:
                 root, graph = forward([X[i] for i in batch], targets)
                 root.backward()
                 value = root.data
                 traces = [[[o.data for o in layer] for layer in trace] for trace in graph]
             else:  # forward and backward replayed: the loss and every layer's outputs come back as floats
-                value, traces = compiled([list(X[i]) for i in batch], targets)
+                value, traces = step([list(X[i]) for i in batch], targets)
             outputs = [_output(trace) for trace in traces]
             for i, layer in enumerate(model.layers):
                 norms[i] += math.hypot(*(float(p.grad) for p in layer.parameters()))  # no overflow in squares
@@ -189,6 +193,14 @@ def fit(
         bar.set_postfix(postfix, refresh=False)
     bar.close()
     return history
+
+
+def _by_target(batch: list[int], y: Sequence[Any]) -> list[int]:
+    """The batch in the order of its targets (as it was, if they do not compare): the same samples."""
+    try:
+        return sorted(batch, key=lambda i: y[i])
+    except TypeError:
+        return batch
 
 
 def _output(trace: Sequence[Any]) -> Any:

@@ -32,7 +32,7 @@ def demo(out: Path) -> None:
         optimizer=SGD(model.parameters(), lr=0.1, momentum=0.9),
         epochs=100,
         accuracy=sign_accuracy,
-        compile=True,  # recorded once, replayed each epoch: the same steps as eager, faster
+        compiled=True,  # recorded once, replayed each epoch: the same steps as eager, faster
     )
     print(
         f"After {len(history.loss)} epochs: loss {history.loss[-1]:.4f}, accuracy {history.accuracy[-1]:.0%}"
