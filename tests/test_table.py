@@ -21,7 +21,8 @@ from autograd_lite import Value, compile, define_op
 from autograd_lite.core.ops import FLOATS, TABLE, Op
 from autograd_lite.nn import ACTIVATIONS, MLP, TORCH_ACTIVATIONS
 from autograd_lite.testing.strategies import ALL_OPS
-from autograd_lite.tools.expressions import BUILTINS, parse
+from autograd_lite.tools.expressions import BUILTINS
+from autograd_lite.tools.language import parse
 from autograd_lite.viz import draw, step_through
 
 NAMED = [op for op in TABLE if op.method]  # the ops with a Value method: tanh, leaky_relu, ...

@@ -12,7 +12,8 @@ from typing import Any
 from .. import __version__
 from ..core.engine import Value, detect_anomaly
 from .demo import demo, neuron
-from .expressions import BUILTINS, MAX_LENGTH, Expression, parse, usable_name
+from .expressions import BUILTINS, Expression, usable_name
+from .language import MAX_LENGTH, parse
 from .testing import gradient_report
 
 #: The exit statuses: all is well; a gradient check (or the demo) failed; the input was refused.

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from autograd_lite import Value, define_op
 from autograd_lite.testing.strategies import expressions
-from autograd_lite.tools.expressions import MAX_DEPTH, MAX_LENGTH, ExpressionError, parse
+from autograd_lite.tools.language import MAX_DEPTH, MAX_LENGTH, ExpressionError, parse
 
 NEURON = {"w1": -3.0, "x1": 2.0, "w2": 1.0, "x2": 0.0, "b": 6.8813735870195432}
 
