@@ -69,8 +69,8 @@ def bench_memory() -> Section:
     s.checks.append(
         Check(
             "memory per op",
-            lite <= 200,
-            f"autograd-lite {lite:,.0f} bytes per `v * 0.999` node (target: <= 200)",
+            lite <= 150,
+            f"autograd-lite {lite:,.0f} bytes per `v * 0.999` node (target: <= 150)",
         )
     )
 

@@ -72,8 +72,8 @@ def bench_training_step() -> Section:
     s.checks.append(
         Check(
             "training step speed",
-            ratio >= 10.0,
-            f"micrograd / autograd-lite training step = {ratio:.2f}x (target: at least 10x)",
+            ratio >= 13.0,
+            f"micrograd / autograd-lite training step = {ratio:.2f}x (target: at least 13x)",
         )
     )
     agree = same_start and math.isclose(lite_loss, micro_loss, rel_tol=1e-12)
