@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_lite import Value, detect_anomaly, grad, hessian
+from autograd_lite.core.engine import topological_order
 from autograd_lite.core.ops import TABLE
 
 REL_TOL = 1e-12
@@ -283,14 +284,7 @@ def draw_inputs(data: st.DataObject, case: Case) -> tuple[tuple[float, ...], tup
 # ---- the tests ------------------------------------------------------------------------------------------
 def ops_in(root: Value) -> set[str]:
     """The names of the ops in root's graph."""
-    names, stack, seen = set(), [root], set()
-    while stack:
-        v = stack.pop()
-        if id(v) not in seen:
-            seen.add(id(v))
-            names.add(v.op)
-            stack += v.parents
-    return names - {""}
+    return {v.op for v in topological_order(root)} - {""}
 
 
 def test_every_op_of_the_table_has_a_case_here() -> None:

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 
 from autograd_lite import Value, compile, detect_anomaly, no_grad
-from autograd_lite.core.engine import apply
+from autograd_lite.core.engine import apply, topological_order
 from autograd_lite.core.ops import TABLE, Op
 from autograd_lite.testing.graphs import Program
 from autograd_lite.testing.strategies import programs
@@ -121,14 +121,8 @@ EVERY_OP: dict[str, Callable[[Value, Value], Value]] = {
 
 
 def ops_in(root: Value) -> set[str]:
-    names, stack, seen = set(), [root], set()
-    while stack:
-        v = stack.pop()
-        if id(v) not in seen:
-            seen.add(id(v))
-            names.add(v.op)
-            stack += v.parents
-    return names - {""}
+    """The names of the ops in root's graph."""
+    return {v.op for v in topological_order(root)} - {""}
 
 
 def test_every_op_of_the_table_is_replayed_here() -> None:

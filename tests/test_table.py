@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_lite import Value, compile, define_op
+from autograd_lite.core.engine import topological_order
 from autograd_lite.core.ops import FLOATS, TABLE, Op
 from autograd_lite.nn import ACTIVATIONS, MLP, TORCH_ACTIVATIONS
 from autograd_lite.testing.strategies import ALL_OPS
@@ -87,25 +88,14 @@ def every_op() -> tuple[Value, list[Value]]:
 
 def test_the_every_op_graph_has_every_op_of_the_table() -> None:
     root, _ = every_op()
-    shown = {v.op for v in _walk(root)}
+    shown = {v.op for v in topological_order(root)}
     assert shown - {""} == {op.name for op in TABLE}
-
-
-def _walk(root: Value) -> list[Value]:
-    out, stack, seen = [], [root], set()
-    while stack:
-        v = stack.pop()
-        if id(v) not in seen:
-            seen.add(id(v))
-            out.append(v)
-            stack += v.parents
-    return out
 
 
 def test_every_op_is_drawn_with_its_name_or_symbol_and_its_number() -> None:
     root, _ = every_op()
     source = draw(root, max_nodes=1000).source
-    for v in _walk(root):
+    for v in topological_order(root):
         op = next((op for op in TABLE if op.name == v.op), None)
         if op is not None:
             numbers = [format(c, ".4g") for c in v.constants]
@@ -117,7 +107,7 @@ def test_the_stepper_writes_each_local_gradient_as_a_formula_or_a_partial_and_it
     None
 ):
     root, leaves = every_op()
-    for i, v in enumerate(_walk(root)):
+    for i, v in enumerate(topological_order(root)):
         v.label = v.label or f"n{i}"
     stepper = step_through(root, fmt="")
     for step in stepper.steps:

@@ -18,7 +18,7 @@ import numbers
 import operator
 import reprlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
@@ -48,33 +48,28 @@ _PROBLEMS: dict[type[Exception], str] = {
 
 
 @contextmanager
-def no_grad() -> Iterator[None]:
+def _changed(**changes: bool) -> Iterator[None]:
+    """The mode with these changes inside the block, as it was after it."""
+    token = _mode.set(_mode.get()._replace(**changes))
+    try:
+        yield
+    finally:
+        _mode.reset(token)
+
+
+def no_grad() -> AbstractContextManager[None]:
     """Record no graph inside the block: results are constants. Per thread and per async task."""
-    token = _mode.set(_mode.get()._replace(grad=False))
-    try:
-        yield
-    finally:
-        _mode.reset(token)
+    return _changed(grad=False)
 
 
-@contextmanager
-def detect_anomaly() -> Iterator[None]:
+def detect_anomaly() -> AbstractContextManager[None]:
     """Raise FloatingPointError at the first op or backward step that makes a NaN or an infinity."""
-    token = _mode.set(_mode.get()._replace(anomaly=True))
-    try:
-        yield
-    finally:
-        _mode.reset(token)
+    return _changed(anomaly=True)
 
 
-@contextmanager
-def tracing() -> Iterator[None]:
+def tracing() -> AbstractContextManager[None]:
     """compile() records a graph inside the block: reading a Value's data (``<``, ``float()``) is refused."""
-    token = _mode.set(_mode.get()._replace(tracing=True))
-    try:
-        yield
-    finally:
-        _mode.reset(token)
+    return _changed(tracing=True)
 
 
 def current_mode() -> Mode:
@@ -542,11 +537,8 @@ def run_backward(
         v.grad = 0.0
     if create_graph:
         root.grad = Value(seed)
-        token = _mode.set(_mode.get()._replace(grad=True))
-        try:
+        with _changed(grad=True):
             _accumulate(order, _derivatives_as_values, on_step)
-        finally:
-            _mode.reset(token)
     else:
         root.grad = seed
         if on_step is not None or _mode.get().anomaly:
