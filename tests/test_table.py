@@ -172,3 +172,13 @@ def test_the_command_line_differentiates_every_named_op_as_the_engine_does() -> 
     assert float(done.stdout.splitlines()[0].split(" = ")[1]) == pytest.approx(out.data, rel=1e-15)
     analytic = next(line.split()[1] for line in done.stdout.splitlines() if line.split()[0] == "df/dx")
     assert float(analytic) == pytest.approx(x.grad, rel=1e-7)
+
+
+def test_the_three_namespaces_a_rule_runs_on_offer_the_same_functions() -> None:
+    import numpy
+
+    from autograd_lite.core.engine import VALUES
+    from autograd_lite.core.ops import array_math
+
+    names = set(vars(FLOATS))
+    assert names == set(vars(array_math(numpy))) and names <= set(vars(VALUES))
