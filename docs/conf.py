@@ -47,7 +47,7 @@ nitpicky = True  # every cross-reference must resolve, those in signatures inclu
 # Without intersphinx (the build needs no network) names from the standard library and from other
 # packages cannot resolve; they are the only ones let through. Built-in types resolve by themselves.
 nitpick_ignore_regex = [
-    ("py:class", r"(argparse|collections\.abc|numbers|os|pathlib|types)\.\w+"),
+    ("py:class", r"(argparse|collections\.abc|contextlib|numbers|os|pathlib|types)\.\w+"),
     ("py:class", r"(graphviz|hypothesis|matplotlib|numpy|torch)(\.\w+)+"),
 ]
 
