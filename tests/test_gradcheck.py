@@ -120,9 +120,9 @@ def test_unlabelled_inputs_are_named_by_position() -> None:
 def test_gradgradcheck_catches_a_wrong_derivative_given_as_values() -> None:
     # the float derivative is right, so gradcheck passes; the Value one (used by create_graph) is 2x^2
     half_wrong = define_op("half_wrong", lambda x: (x**3, 3 * x**2), [lambda out, x: 2 * x**2])
-    assert gradcheck(half_wrong, [Value(1.5, "x")])
+    assert gradcheck(half_wrong, [Value(1.5, label="x")])
     with pytest.raises(GradcheckError) as caught:
-        gradgradcheck(half_wrong, [Value(1.5, "x")])
+        gradgradcheck(half_wrong, [Value(1.5, label="x")])
     table = rows(str(caught.value))
     assert table["df/dx"][:2] == ["4.5", "6.75"]  # create_graph's first derivative 2x^2 vs 3x^2
     assert table["d2f/dx"][:3] == ["dx", "6", "9"]  # d/dx 2x^2 = 4x vs 6x
@@ -248,7 +248,7 @@ def test_the_readme_shows_the_failure_table_gradcheck_prints() -> None:
     shown = readme.split("raises\n`GradcheckError`", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
     bad_cube = define_op("bad_cube", lambda x: (x**3, 2 * x**2))
     with pytest.raises(GradcheckError) as caught:
-        gradcheck(lambda x, y: bad_cube(x) * y.exp(), [Value(1.5, "x"), Value(-0.5, "y")])
+        gradcheck(lambda x, y: bad_cube(x) * y.exp(), [Value(1.5, label="x"), Value(-0.5, label="y")])
     printed = str(caught.value).splitlines()
     assert len(printed) == len(shown.splitlines())
     for got, want in zip(printed, shown.splitlines()):  # the error columns vary in their last bits with libm

@@ -78,7 +78,7 @@ def test_every_activation_goes_to_torch_and_back_with_the_same_function(activati
 
 def every_op() -> tuple[Value, list[Value]]:
     """One graph with every op of the table in it, at a point inside every domain."""
-    x, y = Value(0.4, "x"), Value(-0.7, "y")
+    x, y = Value(0.4, label="x"), Value(-0.7, label="y")
     terms: list[Value] = [x + y, x - y, 1.5 - x, x * y, x / y, 2.0 / x, -x, x**y, 2.0**x, abs(y)]
     terms += [Value.sum([x, y, 2.0]), Value.dot([x, y], [y, 3.0])]
     for op in NAMED:

@@ -50,7 +50,7 @@ def renderer(request: pytest.FixtureRequest, need_renderer: Callable[[Renderer],
 
 def karpathy() -> dict[str, Value]:
     """The worked example of micrograd's lecture: L = (a * b + c) * f, every value and grad an integer."""
-    a, b, c, f = Value(2.0, "a"), Value(-3.0, "b"), Value(10.0, "c"), Value(-2.0, "f")
+    a, b, c, f = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c"), Value(-2.0, label="f")
     e = a * b
     e.label = "e"
     d = e + c
@@ -88,7 +88,7 @@ def test_svg_from_each_renderer_parses_and_shows_every_label_data_and_grad(rende
 
 
 def test_labels_show_markup_characters_literally_in_svg_from_each_renderer(renderer: Renderer) -> None:
-    x = Value(1.5, NASTY)
+    x = Value(1.5, label=NASTY)
     y = x * 2.0
     y.label = "a < b && c > \"d\" 'e' \\n"
     texts = node_texts(draw(y, renderer=renderer).to_svg())
@@ -162,7 +162,7 @@ def test_a_graph_over_the_node_limit_is_refused_at_once_with_its_size_and_the_wa
 def test_the_stepper_records_and_prints_any_size_and_refuses_only_to_draw_past_max_nodes(
     tmp_path: Path,
 ) -> None:
-    stepper = step_through(Value(1.0, "x") * 2 + 3, max_nodes=2)  # 3 values
+    stepper = step_through(Value(1.0, label="x") * 2 + 3, max_nodes=2)  # 3 values
     assert len(stepper.steps) == 2
     assert str(stepper).splitlines()[0] == "backward from v2: v2.grad = 1, then 2 steps"
     for show in (stepper.to_html, lambda: stepper.save(tmp_path / "b.html"), stepper._repr_html_):
@@ -188,7 +188,7 @@ def test_save_writes_svg_and_dot_whole_and_refuses_other_suffixes(tmp_path: Path
 def test_a_saved_picture_is_on_disk_before_it_replaces_the_old_one_which_a_failure_leaves_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = draw(Value(1.0, "old") * 2).save(tmp_path / "g.dot")
+    path = draw(Value(1.0, label="old") * 2).save(tmp_path / "g.dot")
     before = path.read_bytes()
     calls: list[str] = []
     fsync = os.fsync
@@ -327,7 +327,7 @@ def test_stepper_records_every_number_of_the_hand_worked_example() -> None:
 
 
 def test_a_reused_node_gets_one_step_per_use_summing_to_its_grad() -> None:
-    x = Value(3.0, "x")
+    x = Value(3.0, label="x")
     y = x * x + x  # dy/dx = 2x + 1 = 7: three uses of x
     stepper = step_through(y)
     into_x = [s for s in stepper.steps if s.parent is x]
@@ -400,7 +400,7 @@ def test_stepper_grads_equal_backward_on_random_graphs(program: Program) -> None
 
 
 def test_a_dot_of_values_and_numbers_shows_each_weights_own_input_as_its_local_gradient() -> None:
-    w1, w2, x1 = Value(-3.0, "w1"), Value(1.0, "w2"), Value(2.0, "x1")
+    w1, w2, x1 = Value(-3.0, label="w1"), Value(1.0, label="w2"), Value(2.0, label="x1")
     neuron = Neuron(2, activation="linear", bias=False)
     neuron.w = [w1, w2]
     for o in (Value.dot([w1, w2], [x1, 0.5]), Value.dot([x1, 0.5], [w1, w2]), neuron([x1, 0.5])):
@@ -441,14 +441,14 @@ def test_stepper_accumulates_into_leaves_as_a_second_backward_would() -> None:
 
 
 def test_stepping_a_leaf_seeds_its_grad_and_has_no_steps() -> None:
-    x = Value(2.0, "x")
+    x = Value(2.0, label="x")
     stepper = step_through(x)
     assert stepper.steps == [] and x.grad == 1.0
 
 
 # ---- the stepper's page -----------------------------------------------------------------------------
 def test_page_is_self_contained_and_its_data_cannot_close_the_script(renderer: Renderer) -> None:
-    x = Value(2.0, NASTY)
+    x = Value(2.0, label=NASTY)
     page = step_through(x * x, renderer=renderer).to_html()
     urls = re.findall(r"https?://[^\s\"']+", page)
     assert all(u.startswith("http://www.w3.org/") for u in urls)  # only SVG's namespace names
@@ -558,7 +558,7 @@ def test_browser_steps_through_the_hand_worked_example(
 def test_browser_runs_no_script_from_a_label_and_shows_it_as_text(
     browser: Any, tmp_path: Path, renderer: Renderer
 ) -> None:
-    x = Value(2.0, NASTY)
+    x = Value(2.0, label=NASTY)
     y = x * 3.0
     y.label = "y"
     page = browser.new_page()
@@ -587,7 +587,7 @@ def test_jupyter_shows_the_page_in_a_frame_that_steps(browser: Any, tmp_path: Pa
 
 
 def test_unlabeled_values_are_named_by_their_place_in_the_graph() -> None:
-    x = Value(math.inf, "x")
+    x = Value(math.inf, label="x")
     y = x * 0.0  # inf * 0 is nan, as in IEEE arithmetic
     stepper = step_through(y)
     assert stepper.equation(stepper.steps[0]) == "x.grad += 0 \u00d7 v1.grad = 0 \u00d7 1 = 0"

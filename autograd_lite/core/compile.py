@@ -158,7 +158,7 @@ class Tape:
         position = {id(v): i for i, v in enumerate([*inputs, *self.params, *order])}
         #: The interior nodes in topological order, each with its arguments' positions and its numbers.
         self.nodes: list[Node] = [
-            (node.primitive, tuple(position[id(p)] for p in node.parents), node.constants)  # type: ignore[misc]
+            (_replayable(node), tuple(position[id(p)] for p in node.parents), node.constants)
             for node in order
         ]
         self.root = position[id(outputs[0])]
@@ -237,6 +237,18 @@ def _eager_order(root: Value) -> tuple[list[Value], list[Value]]:
     """The interior nodes and the leaves under root, in backward()'s order."""
     order = engine.topological_order(root)
     return [v for v in order if v.parents], [v for v in order if not v.parents]
+
+
+def _replayable(node: Value) -> Op:
+    """The op of a node, which the tape replays; a clear error for a node made by hand (no op to replay)."""
+    op = node.primitive
+    if not isinstance(op, Op):
+        raise TypeError(
+            f"compile() cannot replay {node!r}, made by hand (Value(data, children, {node.op!r}) with a "
+            "_backward closure): its forward is not recorded anywhere; declare its op with define_op, or "
+            "do not compile this function"
+        )
+    return op
 
 
 def _unique(values: Iterable[Value]) -> list[Value]:

@@ -181,6 +181,25 @@ def _binary(op: Op) -> Callable[[Value, Operand], Value]:
     return method
 
 
+class HandMade:
+    """What records a node made by hand, micrograd's way: ``Value(data, children, op)``, then
+    ``out._backward = closure``. backward() calls the closure at the node's turn."""
+
+    __slots__ = ("backward", "children", "name")
+
+    def __init__(self, name: str, children: tuple[Value, ...]) -> None:
+        self.name = name  #: The op's name, as given.
+        self.children = children  #: The Values it was made from.
+        self.backward: Callable[[], None] = _nothing  #: The closure that adds to the children's grads.
+
+
+def _nothing() -> None:
+    """micrograd's default _backward: a node made by hand passes nothing back until given a closure."""
+
+
+_HAND = object()  # in a node made by hand, the local gradient of a child: unknown (the closure knows)
+
+
 class Value:
     """A scalar in a computation graph: its data, its gradient, and how it was computed."""
 
@@ -189,31 +208,57 @@ class Value:
     data: float  #: The number this node holds.
     grad: Any  #: d(root)/d(this node) after ``root.backward()``: a float; a Value with ``create_graph=True``.
     label: str  #: A name for pictures, step tables and error messages ('' for none).
-    _fn: Op | None  # None for a leaf
+    _fn: Op | HandMade | None  # None for a leaf
     _a: Any  # the op's first argument (a Value) and d(self)/d(_a)
     _da: Any
     _b: Any  # its second argument (a Value or a number; None if there is none) and d(self)/d(_b) or None
     _db: Any
     _more: tuple[Any, ...]  # any further arguments, each followed by its local gradient (or None)
 
-    def __init__(self, data: Number, label: str = "") -> None:
+    def __init__(self, data: Number, _children: Iterable[Value] = (), _op: str = "", label: str = "") -> None:
         self.data = as_float(data, "Value()")
         self.grad = 0.0
+        if not isinstance(label, str):
+            raise TypeError(f"Value(): label must be a str, got {type(label).__name__}: {label!r}")
         self.label = label
         self._fn = None
         self._a = self._da = self._b = self._db = None
         self._more = ()
+        if _children != ():
+            self._made_by_hand(_children, _op)
+
+    def _made_by_hand(self, children: Iterable[Value], name: str) -> None:
+        """Record micrograd's ``Value(data, children, op)``: the children, each with an unknown local."""
+        if isinstance(children, str) or not isinstance(children, Iterable):
+            raise TypeError(
+                f"Value(): _children must be Values (micrograd's argument), got {children!r}; "
+                f"for a label, pass label={children!r}"
+            )
+        kids = tuple(children)
+        for kid in kids:
+            if not isinstance(kid, Value):
+                raise TypeError(f"Value(): _children must be Values, got {type(kid).__name__}: {kid!r}")
+        if not isinstance(name, str):
+            raise TypeError(f"Value(): _op must be a str, got {type(name).__name__}: {name!r}")
+        if not kids:
+            return
+        self._fn = HandMade(name, kids)
+        self._a = kids[0]
+        if len(kids) > 1:
+            self._b, self._db = kids[1], _HAND
+            self._more = tuple(x for kid in kids[2:] for x in (kid, _HAND))
 
     # ---- what the node records -----------------------------------------------------------------------
     @property
-    def primitive(self) -> Op | None:
-        """The op that made this node, from the op table or ``define_op`` (None for a leaf)."""
+    def primitive(self) -> Op | HandMade | None:
+        """The op that made this node, from the op table or ``define_op``; what recorded a node made by
+        hand (``Value(data, children, op)``); None for a leaf."""
         return self._fn
 
     @property
     def op(self) -> str:
         """Name of the op that made this node ('' for a leaf)."""
-        return self._fn.name if self._fn else ""
+        return self._fn.name if self._fn is not None else ""
 
     def _arguments(self) -> tuple[Any, ...]:
         """(argument, local gradient or None, argument, ...) for every argument of the op."""
@@ -237,14 +282,43 @@ class Value:
 
     @property
     def local_grads(self) -> tuple[float, ...]:
-        """d(self)/d(parent) for each parent, computed when the node was built."""
+        """d(self)/d(parent) for each parent, computed when the node was built (none for a node made by
+        hand: its closure knows them)."""
+        if type(self._fn) is HandMade:
+            return ()
         return tuple(local for local in self._arguments()[1::2] if local is not None)
 
     @property
     def constants(self) -> tuple[float, ...]:
         """The numbers the op was given, folded into the node (they follow the parents as arguments)."""
+        if type(self._fn) is HandMade:
+            return ()
         e = self._arguments()
         return tuple(arg for arg, local in zip(e[::2], e[1::2]) if local is None)
+
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """micrograd's per-node step: add each parent's ``local * self.grad`` to its grad, once (as the
+        lecture runs backprop by hand); for a node made by hand, the closure it was given."""
+        if type(self._fn) is HandMade:
+            return self._fn.backward
+        return self._apply_local_grads
+
+    @_backward.setter
+    def _backward(self, closure: Callable[[], None]) -> None:
+        if type(self._fn) is not HandMade:
+            raise TypeError(
+                f"{self!r} was made by an op, whose local gradients it keeps: only a node made by hand, "
+                "Value(data, children, op), takes a _backward closure"
+            )
+        if not callable(closure):
+            raise TypeError(f"_backward must be callable, got {type(closure).__name__}")
+        self._fn.backward = closure
+
+    def _apply_local_grads(self) -> None:
+        g = self.grad
+        for parent, local in zip(self.parents, self.local_grads):
+            parent.grad += local * g
 
     @property
     def _op(self) -> str:  # micrograd's name, read by its draw_dot
@@ -314,7 +388,7 @@ class Value:
 
     def detach(self) -> Value:
         """A new leaf with the same data, cut off from this graph."""
-        return Value(self.data, self.label)
+        return Value(self.data, label=self.label)
 
     # ---- reverse mode ---------------------------------------------------------------------------------
     def backward(self, grad: Number = 1.0, *, create_graph: bool = False) -> None:
@@ -530,6 +604,14 @@ def run_backward(
     """
     seed = as_float(grad, "backward()")
     order = topological_order(root)
+    if create_graph:  # refused before any grad changes
+        hand = next((v for v in order if type(v._fn) is HandMade), None)
+        if hand is not None:
+            raise TypeError(
+                f"backward(create_graph=True) cannot differentiate the node {_describe([hand])}, made by "
+                f"hand (Value(data, children, {hand.op!r}) with a _backward closure): declare its op with "
+                "define_op, which takes its derivatives as Values"
+            )
     held = []
     for v in order:
         if v._fn is None and not (type(v.grad) is float and v.grad == 0.0):
@@ -560,6 +642,9 @@ def _accumulate(
         if node._fn is None:
             continue
         g = node.grad
+        if type(node._fn) is HandMade:
+            _run_closure(node, node._fn, on_step)
+            continue
         for arg, (parent, local) in enumerate(zip(node.parents, locals_of(node))):
             contribution = local * g
             held = parent.grad
@@ -570,13 +655,32 @@ def _accumulate(
                 on_step(Step(node, arg, parent, local, g, contribution, parent.grad))
 
 
+def _run_closure(node: Value, hand: HandMade, on_step: Callable[[Step], None] | None) -> None:
+    """A node made by hand: its closure, and a step per child for what it added (local = added / upstream)."""
+    before = [kid.grad for kid in hand.children]
+    hand.backward()
+    if on_step is None:
+        return
+    g = node.grad
+    done: set[int] = set()
+    for arg, (kid, old) in enumerate(zip(hand.children, before)):
+        if id(kid) in done:  # a child twice: what the closure added to it shows at its first place
+            continue
+        done.add(id(kid))
+        added = kid.grad - old
+        on_step(Step(node, arg, kid, added / g if g else math.nan, g, added, kid.grad))
+
+
 def _accumulate_floats(order: list[Value]) -> None:
     """_accumulate on floats with no one watching, unrolled over the node's slots: the hot path."""
     for node in reversed(order):
-        if node._fn is None:
+        da = node._da
+        if da is None:  # a leaf, or a node made by hand: its closure
+            if node._fn is not None:
+                node._fn.backward()  # type: ignore[union-attr]
             continue
         g = node.grad
-        node._a.grad += node._da * g
+        node._a.grad += da * g
         db = node._db
         if db is not None:
             node._b.grad += db * g
@@ -594,7 +698,7 @@ def _local_grads(node: Value) -> tuple[float, ...]:
 def _derivatives_as_values(node: Value) -> tuple[Any, ...]:
     """The node's local derivatives as Values, from its op's rule: what create_graph differentiates again."""
     fn = node._fn
-    assert fn is not None  # only interior nodes have derivatives
+    assert isinstance(fn, Op)  # interior nodes made by ops: run_backward refuses nodes made by hand first
     return fn.derivatives(VALUES, node, *node.parents, *node.constants)
 
 

@@ -9,9 +9,10 @@ and a model's weights go to and from JSON files (``checkpoints``) and PyTorch mo
 from __future__ import annotations
 
 import math
+import operator
 import os
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -70,9 +71,23 @@ def _choice(kind: str, name: str, table: Mapping[str, Any]) -> str:
 
 
 def _count(what: str, n: object) -> int:
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+    """n as a size: any integral type (numpy's too), at least 1."""
+    try:
+        k = operator.index(n)  # type: ignore[arg-type]
+    except TypeError:
+        k = None
+    if k is None or isinstance(n, bool) or k < 1:
         raise ValueError(f"{what} must be a positive integer, got {n!r}")
-    return n
+    return k
+
+
+def _inputs(x: Iterable[Operand]) -> Sequence[Operand]:
+    """A model's input as a sequence: a list or tuple as it is, any other iterable (a generator) read once."""
+    if isinstance(x, (list, tuple)):
+        return x
+    if isinstance(x, (str, bytes)) or not isinstance(x, Iterable):
+        raise TypeError(f"a model takes an iterable of numbers or Values, got {type(x).__name__}: {x!r}")
+    return list(x)
 
 
 class Module:
@@ -159,7 +174,8 @@ class Neuron(Module):
         """micrograd's flag: whether the neuron has an activation at all."""
         return self.activation != "linear"
 
-    def __call__(self, x: Sequence[Operand]) -> Value:
+    def __call__(self, x: Iterable[Operand]) -> Value:
+        x = _inputs(x)
         if len(x) != len(self.w):
             raise ValueError(f"a neuron with {len(self.w)} inputs got {len(x)}: {x!r}")
         out = Value.dot(self.w, x)
@@ -203,11 +219,12 @@ class Layer(Module):
         """The activation of the layer's neurons, by name."""
         return self.neurons[0].activation
 
-    def forward(self, x: Sequence[Operand]) -> list[Value]:
+    def forward(self, x: Iterable[Operand]) -> list[Value]:
         """Every neuron's output, always as a list."""
+        x = _inputs(x)
         return [n(x) for n in self.neurons]
 
-    def __call__(self, x: Sequence[Operand]) -> Value | list[Value]:
+    def __call__(self, x: Iterable[Operand]) -> Value | list[Value]:
         out = self.forward(x)
         return out[0] if len(out) == 1 else out
 
@@ -261,7 +278,7 @@ class MLP(Module):
             for i in range(len(nouts))
         ]
 
-    def layer_outputs(self, x: Sequence[Operand]) -> list[list[Value]]:
+    def layer_outputs(self, x: Iterable[Operand]) -> list[list[Value]]:
         """Each layer's outputs for input x, first layer first (the last is the model's output)."""
         outs = []
         for layer in self.layers:
@@ -269,7 +286,7 @@ class MLP(Module):
             outs.append(x)
         return outs
 
-    def __call__(self, x: Sequence[Operand]) -> Value | list[Value]:
+    def __call__(self, x: Iterable[Operand]) -> Value | list[Value]:
         out = self.layer_outputs(x)[-1]
         return out[0] if len(out) == 1 else out
 

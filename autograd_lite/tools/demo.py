@@ -52,7 +52,7 @@ def demo(out: Path) -> None:
     if first.b is not None:
         first.b.label = "b"
     x = next((x for x in X if first(x).data > 0), X[0])  # a point where the neuron passes gradient back
-    output = first([Value(v, f"x{i}") for i, v in enumerate(x)])
+    output = first([Value(v, label=f"x{i}") for i, v in enumerate(x)])
     output.label = "out"
     output.backward()
     viz.draw(output).save(out / "graph.svg")
@@ -64,9 +64,9 @@ def demo(out: Path) -> None:
 
 def _tanh_neuron() -> list[Value]:
     """The worked neuron: x1, x2, w1, w2, b, then n = w1*x1 + w2*x2 + b and o = tanh(n), labelled."""
-    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
-    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
-    b = Value(6.8813735870195432, "b")
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
     n = Value.dot([w1, w2], [x1, x2]) + b
     n.label = "n"
     o = n.tanh()

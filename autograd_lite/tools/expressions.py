@@ -128,7 +128,7 @@ class Expression:
     @property
     def inputs(self) -> tuple[Value, ...]:
         """New leaves at the point, labelled with the variables' names."""
-        return tuple(Value(x, name) for name, x in zip(self.variables, self.point))
+        return tuple(Value(x, label=name) for name, x in zip(self.variables, self.point))
 
     def __str__(self) -> str:
         return written(self.root)

@@ -14,11 +14,10 @@ from types import SimpleNamespace
 from typing import Any
 
 from ...core.engine import Value
-from ...core.ops import FLOATS, MINUS, TABLE, Op
+from ...core.ops import FLOATS, MINUS, Op
 
 TIMES = "\u00d7"  # the multiplication sign
 MAX_LENGTH = 40  #: A longer formula is shown as ∂node/∂parent instead: the numbers are what it means.
-_BY_NAME = {op.name: op for op in TABLE}
 _ATOM, _POWER, _UNARY, _PRODUCT, _SUM = 9, 8, 7, 6, 5  # binding strengths, for brackets
 
 
@@ -147,8 +146,8 @@ def _namespace(op: Op, node: Value, args: tuple[Number, ...], name: str, fmt: st
 def local_formulas(node: Value, names: Mapping[Value, str], fmt: str) -> list[str | None]:
     """Each parent's local gradient d node/d parent as a formula, or None where there is no short one."""
     parents = node.parents
-    op = _BY_NAME.get(node.op)
-    if op is None or op.rule is None:  # a user-defined op: no rule to read
+    op = node.primitive
+    if not isinstance(op, Op) or op.rule is None:  # made by hand, or by define_op without a rule
         return [None] * len(parents)
     args: tuple[Number, ...] = (*(Term(p.data, f"{names[p]}.data", fmt) for p in parents), *node.constants)
     try:
