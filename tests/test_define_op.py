@@ -115,7 +115,8 @@ def test_create_graph_needs_derivatives_as_values_and_says_so() -> None:
 def test_a_forward_raising_a_math_error_gives_the_engines_domain_error() -> None:
     safe_log = define_op("safe_log", lambda x: (math.log(x), 1 / x), domain="x > 0")
     with pytest.raises(
-        ValueError, match=r"^safe_log\(a=-1.0\) is outside the op's domain \(defined for x > 0\)$"
+        ValueError,
+        match=r"^safe_log\(a=-1.0\) is outside the op's domain \(defined for x > 0\): math domain error$",
     ):
         safe_log(Value(-1.0, label="a"))
 
@@ -123,7 +124,8 @@ def test_a_forward_raising_a_math_error_gives_the_engines_domain_error() -> None
 def test_a_forward_returning_the_wrong_shape_is_a_clear_error() -> None:
     no_derivative = define_op("no_derivative", lambda x: x * 2)
     with pytest.raises(
-        TypeError, match=r"no_derivative's forward must return \(result, 1 local derivative\), got 2.0"
+        TypeError,
+        match=r"no_derivative's forward must return \(result, 1 local derivative\) as real numbers, got 2.0",
     ):
         no_derivative(Value(1.0))
     too_few = define_op("too_few", lambda x, y: (x * y, y))
@@ -201,5 +203,37 @@ def test_a_users_own_error_class_from_forward_becomes_the_engines_message_with_i
     with pytest.raises(ValueError) as caught:
         capped(Value(2.0))
     assert type(caught.value) is ValueError
-    assert str(caught.value) == "capped(2.0) is outside the op's domain (defined for x <= 1)"
+    assert (
+        str(caught.value)
+        == "capped(2.0) is outside the op's domain (defined for x <= 1): x out of range: 2.0"
+    )
     assert isinstance(caught.value.__cause__, OutOfRange)
+
+
+def test_an_error_from_the_users_forward_keeps_its_message_and_is_the_cause() -> None:
+    def forward(x: float) -> tuple[float, float]:
+        if x > 1:
+            raise ValueError(f"my_op needs x <= 1, got {x}")
+        return x, 1.0
+
+    my_op = define_op("my_op", forward)
+    with pytest.raises(
+        ValueError, match=r"^my_op\(a=2\.0\) is outside the op's domain: my_op needs x <= 1, got 2\.0$"
+    ) as e:
+        my_op(Value(2.0, label="a"))
+    assert (
+        isinstance(e.value.__cause__, ValueError) and str(e.value.__cause__) == "my_op needs x <= 1, got 2.0"
+    )
+
+
+@pytest.mark.parametrize(
+    "result", [("oops", 1.0), ("1.5", "2"), (complex(1, 2), 1.0), (True, 1.0), [1.0, 2.0]]
+)
+def test_a_forward_returning_anything_but_real_numbers_is_an_error_naming_the_op_and_what_it_gave(
+    result: object,
+) -> None:
+    bad = define_op("bad", lambda x: result)  # type: ignore[arg-type,return-value]
+    with pytest.raises(
+        TypeError, match=r"^bad's forward must return \(result, 1 local derivative\) as real numbers, got "
+    ):
+        bad(Value(1.0))

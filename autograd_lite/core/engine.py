@@ -514,7 +514,11 @@ def math_error(op: Op, args: Sequence[Any], error: Exception) -> Any:
     if all(math.isfinite(x) for x in xs):
         where = f" (defined for {op.domain})" if op.domain else ""
         problem = _PROBLEMS.get(type(error), "is outside the op's domain")
-        raise_as(error, f"{op.name}({_describe(args)}) {problem}{where}")
+        message = f"{op.name}({_describe(args)}) {problem}{where}"
+        if not any(op is entry for entry in ops.TABLE):  # a user's op: its own message too, and the cause
+            kind = next(k for k in MATH_ERRORS if isinstance(error, k))
+            raise kind(f"{message}: {error}") from error
+        raise_as(error, message)
     return (math.nan,) * (len(xs) + 1)
 
 
@@ -699,7 +703,19 @@ def _derivatives_as_values(node: Value) -> tuple[Any, ...]:
     """The node's local derivatives as Values, from its op's rule: what create_graph differentiates again."""
     fn = node._fn
     assert isinstance(fn, Op)  # interior nodes made by ops: run_backward refuses nodes made by hand first
-    return fn.derivatives(VALUES, node, *node.parents, *node.constants)
+    parents = node.parents
+    # The rule gives derivatives for its number arguments too, which nothing uses: built unchecked, and
+    # only the parents' derivatives are checked under detect_anomaly.
+    with _changed(anomaly=False):
+        derivatives = fn.derivatives(VALUES, node, *parents, *node.constants)[: len(parents)]
+    if _mode.get().anomaly:
+        for parent, d in zip(parents, derivatives):
+            if not math.isfinite(d.data if isinstance(d, Value) else d):
+                raise FloatingPointError(
+                    f"detect_anomaly: the derivative of {_describe([node])} ({fn.name}) for its input "
+                    f"{_describe([parent])} is not finite: {d!r}"
+                )
+    return derivatives
 
 
 def _checked(on_step: Callable[[Step], None] | None) -> Callable[[Step], None]:
@@ -807,10 +823,13 @@ def _checked_forward(
 
     def checked(*xs: float) -> tuple[float, ...]:
         out = forward(*xs)
-        if not isinstance(out, tuple) or len(out) != arity + 1:
+        real = isinstance(out, tuple) and all(
+            isinstance(v, numbers.Real) and not isinstance(v, bool) for v in out
+        )
+        if not real or len(out) != arity + 1:
             raise TypeError(
-                f"{name}'s forward must return (result, {arity} local derivative{'s' * (arity != 1)}), "
-                f"got {out!r}"
+                f"{name}'s forward must return (result, {arity} local derivative{'s' * (arity != 1)}) as "
+                f"real numbers, got {out!r}"
             )
         return tuple(map(float, out))
 
