@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bench_chains import bench_chains
 from bench_compiled_step import bench_compiled_training_step
+from bench_gradcheck import bench_gradcheck
 from bench_memory import bench_memory
 from bench_random_graph import bench_random_graph
 from bench_training_step import bench_training_step
@@ -30,6 +31,7 @@ BENCHMARKS: list[Callable[[], Section]] = [
     bench_chains,
     bench_training_step,
     bench_compiled_training_step,
+    bench_gradcheck,
 ]
 
 

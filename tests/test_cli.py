@@ -371,3 +371,11 @@ def test_a_failing_system_dot_exits_2_with_one_line_and_writes_nothing(
 def test_an_unknown_command_is_a_usage_error() -> None:
     done = run("frobnicate")
     assert done.returncode == 2 and "invalid choice: 'frobnicate'" in done.stderr
+
+
+@pytest.mark.e2e
+def test_gradcheck_exits_1_where_f_is_too_steep_to_check_and_0_for_a_large_input() -> None:
+    steep = run("gradcheck", "tanh(100000000*x)", "--var", "x=0")
+    assert steep.returncode == 1 and "failed, cannot check: df/dx" in steep.stdout
+    large = run("gradcheck", "x*x", "--var", "x=1e10")
+    assert large.returncode == 0 and table(large.stdout)["df/dx"][:2] == ["2e+10", "2e+10"]
