@@ -592,3 +592,15 @@ def test_unlabeled_values_are_named_by_their_place_in_the_graph() -> None:
     stepper = step_through(y)
     assert stepper.equation(stepper.steps[0]) == "x.grad += 0 \u00d7 v1.grad = 0 \u00d7 1 = 0"
     assert 'label="data nan' in draw(y).source
+
+
+def test_control_characters_in_a_label_are_escaped_in_dot_svg_and_the_page(renderer: Renderer) -> None:
+    x = Value(1.0, label="a\x00b\nc\x1b")
+    y = x * 2
+    shown = "a\\x00b\\x0ac\\x1b"
+    view = draw(y, renderer=renderer)
+    assert "\x00" not in view.source and "\x1b" not in view.source
+    svg = view.to_svg()
+    assert shown in "".join(ET.fromstring(svg).itertext())
+    page = step_through(y, renderer=renderer).to_html()
+    assert "\x00" not in page and "\x1b" not in page and shown.replace("\\", "\\\\") in page

@@ -130,7 +130,7 @@ class Module:
 
     def load(self, path: str | os.PathLike[str]) -> None:
         """Set the parameters from a file written by ``save``; on any problem raise and change nothing."""
-        state = checkpoints.read(path)
+        state = checkpoints.read(path, checkpoints.max_size([name for name, _ in self.named_parameters()]))
         try:
             self.load_state_dict(state)
         except ValueError as e:

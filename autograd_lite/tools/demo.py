@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from ..core.engine import Value
+from ..core.files import write_atomic
 from ..learning.data import make_moons
 from ..learning.losses import hinge, l2_penalty
 from ..learning.models import MLP
@@ -43,7 +45,11 @@ def demo(out: Path) -> None:
         "decision_boundary.png": (decision_boundary(model, X, y), "the trained network's decision boundary"),
     }
     for name, (fig, what) in pictures.items():
-        fig.savefig(out / name, dpi=100)
+        png = io.BytesIO()
+        fig.savefig(png, format="png", dpi=100)
+        write_atomic(
+            out / name, png.getvalue()
+        )  # as every file the package writes: whole, not through a link
         print(f"wrote {out / name}: {what}")
     first = model.layers[0].neurons[0]
     model.zero_grad()  # the picture shows this one backward pass's grads, not the last step's

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Literal
@@ -19,6 +20,14 @@ FONT = "Helvetica,Arial,sans-serif"
 # How each op reads in a picture, from the op table: its symbol (a minus sign for ``-``) or name, and with
 # one folded number its ``shown`` form (``x * 0.5`` is ``* 0.5``; ``2 - x``, constant first, is ``2 -``).
 _BY_NAME = {op.name: op for op in TABLE}
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def shown_label(label: str) -> str:
+    """A label as pictures and pages show it: control characters (a NUL, a newline) as ``\\x00`` escapes."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", label)
 
 
 def _literal(text: str) -> str:
@@ -157,6 +166,6 @@ def draw(
     renderer = check_renderer(renderer)
     order = topological_order(root)
     check_size(order, max_nodes)
-    names = {v: v.label for v in order}
+    names = {v: shown_label(v.label) for v in order}
     dot = build(order, names, rankdir=rankdir, fmt=fmt, show_grad=show_grad, highlight=highlight)
     return GraphView(dot, renderer)

@@ -21,6 +21,7 @@ from .graph import (
     check_size,
     edge_id,
     node_ids,
+    shown_label,
 )
 from .render import Renderer, check_renderer, render
 
@@ -44,7 +45,7 @@ class Stepper:
         self._rankdir = rankdir
         self._fmt = fmt
         # Unlabeled values get names in graph order, so that every equation can be found in the picture.
-        self._names = {v: v.label or f"v{i}" for i, v in enumerate(self._order)}
+        self._names = {v: shown_label(v.label) or f"v{i}" for i, v in enumerate(self._order)}
         self.steps: list[Step] = []  #: Each chain-rule application, in backward's order.
         # the leaves that held a grad before: (that grad, this pass's sum), which backward adds at the end
         self._held = {
