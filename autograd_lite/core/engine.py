@@ -10,6 +10,7 @@ Nothing here names a specific op: they all live in ``ops.py``.
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import keyword
@@ -332,6 +333,61 @@ class Value:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickling and copying: a leaf as its numbers; an interior node with its whole graph, laid out
+        flat in topological order (no recursion, so a million-op chain copies), its ops by table name."""
+        if self._fn is None:
+            return (_leaf, (self.data, self.grad, self.label))
+        order = topological_order(self)
+        position = {id(v): k for k, v in enumerate(order)}
+        table = set(map(id, ops.TABLE))
+        records: list[Any] = []
+        for v in order:
+            fn = v._fn
+            if fn is None:
+                records.append(v)  # pickled on its own (and shared, through pickle's memo)
+                continue
+            if id(fn) not in table:
+                how = "made by hand" if type(fn) is HandMade else "made by define_op"
+                raise TypeError(
+                    f"cannot pickle or copy {v!r}: its op {v.op!r} was {how}, and its functions cannot be "
+                    "saved; pickle the leaves and build the graph again"
+                )
+            e = v._arguments()  # (argument, local, ...): a Value as its position, a number as it is
+            arguments = tuple(
+                position[id(a)] if local is not None else a for a, local in zip(e[::2], e[1::2])
+            )
+            records.append((fn.name, arguments, e[1::2], v.data, v.grad, v.label))
+        return (_graph, (records,))
+
+    def __copy__(self) -> Value:
+        """A new node with this one's data, grad, label, op and parents (the parents are shared)."""
+        new: Value = _new(Value)
+        for name in Value.__slots__:
+            setattr(new, name, getattr(self, name))
+        return new
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        """The graph under this node copied, walked in topological order (no recursion); leaves copied
+        once each, through ``memo``, as ``copy.deepcopy`` shares them."""
+        for v in topological_order(self):
+            if id(v) in memo:
+                continue
+            if v._fn is None:
+                memo[id(v)] = _leaf(v.data, copy.deepcopy(v.grad, memo), v.label)
+                continue
+            fn = v._fn
+            if not isinstance(fn, Op):
+                raise TypeError(
+                    f"cannot copy {v!r}: it was made by hand, and its closure refers to the old graph"
+                )
+            e = v._arguments()
+            args = [memo[id(a)] if local is not None else a for a, local in zip(e[::2], e[1::2])]
+            node = _node(v.data, fn, args, [local for local in e[1::2] if local is not None])
+            node.grad, node.label = copy.deepcopy(v.grad, memo), v.label
+            memo[id(v)] = node
+        return memo[id(self)]  # type: ignore[no-any-return]
+
     # ---- orderings compare data; == and hash stay identity, as in micrograd, so lists and sets behave ---
     def __lt__(self, other: Operand) -> bool:
         return _concrete(self, "<") < _data(other)
@@ -400,6 +456,29 @@ class Value:
 
 
 Operand = Value | Number
+
+
+def _leaf(data: float, grad: Any, label: str) -> Value:
+    """A leaf again, from what ``Value.__reduce__`` saved."""
+    v = Value(data, label=label)
+    v.grad = grad
+    return v
+
+
+def _graph(records: list[Any]) -> Value:
+    """A graph again, from what ``Value.__reduce__`` saved: its last node (the one pickled)."""
+    by_name = {op.name: op for op in ops.TABLE}
+    nodes: list[Value] = []
+    for record in records:
+        if isinstance(record, Value):
+            nodes.append(record)
+            continue
+        name, arguments, locals_, data, grad, label = record
+        args = [nodes[a] if local is not None else a for a, local in zip(arguments, locals_)]
+        node = _node(data, by_name[name], args, [local for local in locals_ if local is not None])
+        node.grad, node.label = grad, label
+        nodes.append(node)
+    return nodes[-1]
 
 
 def _data(x: Operand) -> float:

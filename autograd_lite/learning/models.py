@@ -166,8 +166,20 @@ class Neuron(Module):
         self.w = [Value(sample(draw, nin, fan_out)) for _ in range(nin)]
         self.b = Value(0.0) if bias else None
         self.beta = Value(1.0) if activation == "swish_beta" else None
-        act = ACTIVATIONS[activation]
-        self._act = partial(_swish, beta=self.beta) if self.beta is not None else act
+        self._act = self._activation_function()
+
+    def _activation_function(self) -> Callable[[Value], Value]:
+        return partial(_swish, beta=self.beta) if self.beta is not None else ACTIVATIONS[self.activation]
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The neuron without its activation function, which is looked up again by name on unpickling."""
+        state = dict(vars(self))
+        del state["_act"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        vars(self).update(state)
+        self._act = self._activation_function()
 
     @property
     def nonlin(self) -> bool:
