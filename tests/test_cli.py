@@ -55,7 +55,10 @@ def test_help_lists_the_commands_and_exit_codes(how: str) -> None:
     done = subprocess.run([*command, "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "{demo,neuron,gradcheck,draw,steps}" in done.stdout
-    assert "Exit status: 0 ok, 1 a gradient check (or the demo) failed, 2 bad input." in done.stdout
+    epilog = " ".join(done.stdout.split("Exit status:")[1].split())
+    assert (
+        epilog == "0 ok, 1 a gradient check failed or could not check, 2 bad input or a missing dependency."
+    )
 
 
 @pytest.mark.e2e
@@ -348,8 +351,72 @@ def test_without_graphviz_draw_and_steps_say_how_to_install_it(command: str, tmp
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path
     )
-    assert_refused(done, "autograd_lite.viz needs the graphviz package: pip install 'autograd-lite[viz]'")
+    assert_refused(done, "drawing needs the graphviz package: pip install 'autograd-lite[viz]'")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.e2e
+def test_steps_prints_its_table_without_graphviz(tmp_path: Path) -> None:
+    code = (
+        "import sys; sys.modules['graphviz'] = None\n"
+        "from autograd_lite.tools.cli import main\n"
+        "sys.exit(main(['steps', 'x * 2', '--var', 'x=1']))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert done.returncode == 0 and done.stderr == "" and done.stdout.startswith("backward from v1: ")
+
+
+@pytest.mark.e2e
+def test_a_closed_stdout_is_quiet() -> None:
+    # `true` exits at once: every write to the pipe after that fails
+    command = f"{shlex.quote(sys.executable)} -m autograd_lite steps 'x * 2' --var x=1 | true"
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=60)
+    assert done.stderr == ""
+
+
+@pytest.mark.e2e
+def test_the_demo_names_every_missing_piece_at_once_and_exits_2_before_training(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    code = (
+        "import sys\n"
+        "sys.modules['matplotlib'] = sys.modules['matplotlib.figure'] = sys.modules['graphviz'] = None\n"
+        "from autograd_lite.tools.cli import main\n"
+        f"sys.exit(main(['demo', '--out', {str(blocker / 'out')!r}]))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stdout == ""  # nothing trained
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("autograd-lite demo: cannot run: the demo draws with matplotlib")
+    assert "drawing needs the graphviz package" in line and "the output folder" in line
+
+
+@pytest.mark.e2e
+def test_bytes_that_are_not_utf8_say_so() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "autograd_lite", "gradcheck", b"x \xff 2", "--var", "x=1"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and "is not UTF-8 text" in done.stderr
+
+
+@pytest.mark.e2e
+def test_input_past_the_limit_is_refused_never_cut() -> None:
+    done = run("gradcheck", "-", "--var", "x=1", stdin="x" + "\n" * 2_000 + " + garbage(")
+    assert done.returncode == 2 and "longer than 2,000 characters" in done.stderr
+
+
+def test_help_shows_no_rest_markup(capsys: pytest.CaptureFixture[str]) -> None:
+    from autograd_lite.tools.cli import main
+
+    for args in (["--help"], ["demo", "--help"], ["neuron", "--help"], ["steps", "--help"]):
+        with pytest.raises(SystemExit):
+            main(args)
+        shown = capsys.readouterr().out
+        assert shown.startswith("usage: autograd-lite") and "``" not in shown, shown
 
 
 @pytest.mark.e2e

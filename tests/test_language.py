@@ -144,7 +144,21 @@ def test_hostile_or_bad_text_is_refused_quickly_with_the_position(
 
 def test_positions_count_characters_on_the_line_of_the_error() -> None:
     with pytest.raises(ExpressionError, match=r"^2:7: unknown name 'y'"):
-        parse("(x +\n  ä + y)", {"x": 1.0, "ä": 2.0})
+        parse("(x +\n  z + y)", {"x": 1.0, "z": 2.0})
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [("\uff58 * 2", "1:1: '\uff58' (U+FF58)"), ("x +\n  \U0001d465 + 1", "2:3: '\U0001d465' (U+1D465)")],
+)
+def test_names_are_ascii_so_a_lookalike_is_refused_where_it_stands(text: str, where: str) -> None:
+    # Python's parser would read the fullwidth x and the mathematical italic x as x, silently
+    with pytest.raises(
+        ExpressionError, match=rf"^{re.escape(where)} is not ASCII: names are ASCII identifiers$"
+    ):
+        parse(text, {"x": 1.0})
+    with pytest.raises(ValueError, match=r"cannot be a variable's name: it must be an ASCII identifier"):
+        parse("1", {"\uff58": 1.0})
 
 
 def test_the_limits_are_where_the_documentation_says() -> None:

@@ -265,11 +265,16 @@ def test_a_failing_system_dot_is_a_runtime_error_with_what_it_said_and_writes_no
 
 
 @pytest.mark.e2e
-def test_without_the_graphviz_package_the_import_says_how_to_get_it() -> None:
-    hide = "import sys; sys.modules['graphviz'] = None; import autograd_lite.viz"
+def test_without_the_graphviz_package_drawing_says_how_to_get_it_and_the_stepper_still_steps() -> None:
+    hide = (
+        "import sys; sys.modules['graphviz'] = None\n"
+        "from autograd_lite import Value\nfrom autograd_lite.viz import draw, step_through\n"
+        "print(len(step_through(Value(2.0) * 3).steps))\ndraw(Value(1.0) * 2)"
+    )
     run = subprocess.run([sys.executable, "-c", hide], capture_output=True, text=True, timeout=60)
+    assert run.stdout == "1\n"
     assert run.stderr.strip().splitlines()[-1] == (
-        "ImportError: autograd_lite.viz needs the graphviz package: pip install 'autograd-lite[viz]'"
+        "ImportError: drawing needs the graphviz package: pip install 'autograd-lite[viz]'"
     )
 
 

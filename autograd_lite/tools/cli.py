@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -11,12 +13,12 @@ from typing import Any
 
 from .. import __version__
 from ..core.engine import Value, detect_anomaly
-from .demo import demo, neuron
+from .demo import CannotRun, demo, neuron
 from .expressions import BUILTINS, Expression, usable_name
 from .language import MAX_LENGTH, parse
 from .testing import gradient_report
 
-#: The exit statuses: all is well; a gradient check (or the demo) failed; the input was refused.
+#: The exit statuses: all is well; a gradient check failed; bad input, or a dependency missing.
 OK, CHECK_FAILED, BAD_INPUT = 0, 1, 2
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError, FloatingPointError)
 
@@ -39,7 +41,7 @@ def gradcheck(expression: Expression, args: argparse.Namespace) -> int:
 
 def draw(expression: Expression, args: argparse.Namespace) -> int:
     """Write a picture of the expression's graph after backward: every value's data and grad, every op."""
-    viz = _viz()
+    viz = _viz(drawing=True)
     root = _evaluate(expression)
     _write(lambda: viz.draw(root, **_limit(args)).save(args.output), args.output)
     return OK
@@ -47,7 +49,7 @@ def draw(expression: Expression, args: argparse.Namespace) -> int:
 
 def steps(expression: Expression, args: argparse.Namespace) -> int:
     """Print backward's chain-rule steps as a table, or write the page that steps through them (-o)."""
-    viz = _viz()
+    viz = _viz(drawing=args.output is not None)  # the table needs no graphviz
     _evaluate(expression)  # checks the point; the stepper runs backward on a graph of its own
     stepper = viz.step_through(expression(*expression.inputs), **_limit(args))
     if args.output is None:  # a table: any size
@@ -73,12 +75,16 @@ def _positive_int(text: str) -> int:
     return n
 
 
-def _viz() -> Any:
-    """autograd_lite.viz, imported only by the commands that draw: it needs the [viz] extra."""
-    try:
-        from . import viz
-    except ImportError as e:
-        raise BadInput(str(e)) from None
+def _viz(drawing: bool) -> Any:
+    """autograd_lite.viz; to draw, with the graphviz package (the [viz] extra), or bad input saying so."""
+    from . import viz
+    from .viz.render import require_graphviz
+
+    if drawing:
+        try:
+            require_graphviz()
+        except ImportError as e:
+            raise BadInput(str(e)) from None
     return viz
 
 
@@ -114,7 +120,9 @@ def _variables(specs: Sequence[str]) -> dict[str, float]:
         if not equals:
             raise BadInput(f"--var {spec!r}: write NAME=VALUE, as in --var x=1.5")
         if not usable_name(name):
-            raise BadInput(f"--var {spec!r}: {name!r} is not a usable name (an identifier, not an op's name)")
+            raise BadInput(
+                f"--var {spec!r}: {name!r} is not a usable name (an ASCII identifier, not an op's name)"
+            )
         if name in variables:
             raise BadInput(f"--var {spec!r}: {name} is given twice")
         try:
@@ -131,21 +139,33 @@ def _expression(args: argparse.Namespace) -> Expression:
     text: str = args.expression
     if text == "-":
         try:
-            text = sys.stdin.read(MAX_LENGTH + 1).rstrip("\n")
+            text = sys.stdin.read(_STDIN_LIMIT + 1)
         except UnicodeDecodeError as e:
             raise BadInput(f"the expression on standard input is not UTF-8 text: {e.reason}") from None
+        if len(text) > _STDIN_LIMIT:
+            raise BadInput(f"1:1: the expression is longer than {MAX_LENGTH:,} characters")
+        text = text.removesuffix("\n")  # the line end of echo or a file; the language checks the length
+    try:
+        text.encode()
+    except UnicodeEncodeError as e:  # bytes that are not UTF-8, as the command line passed them
+        raise BadInput(
+            f"the expression is not UTF-8 text: a byte that is not, at column {e.start + 1}"
+        ) from None
     try:
         return parse(text, _variables(args.var))
     except ValueError as e:
         raise BadInput(str(e)) from None
 
 
+_STDIN_LIMIT = 1 << 20  # read no more than this from standard input: the language refuses past MAX_LENGTH
 _LANGUAGE = (
     "EXPR is Python arithmetic: numbers, the variables given with --var, + - * / **, unary minus, and the "
     f"ops {', '.join(name for name, fn in BUILTINS.items() if not fn.precedence)} called with positional "
     "arguments."
 )
-_EXIT = "Exit status: 0 ok, 1 a gradient check (or the demo) failed, 2 bad input."
+_EXIT = (
+    "Exit status: 0 ok, 1 a gradient check failed or could not check, 2 bad input or a missing dependency."
+)
 #: A command that takes an expression: given it and the parsed arguments, it returns the exit status.
 Command = Callable[[Expression, argparse.Namespace], int]
 _COMMANDS: dict[str, tuple[Command, str, str | None]] = {
@@ -158,17 +178,36 @@ _COMMANDS: dict[str, tuple[Command, str, str | None]] = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command on ``argv`` (by default the process's arguments) and return its exit status."""
-    parser = argparse.ArgumentParser(prog="autograd-lite", description=__doc__, epilog=_EXIT)
+    try:
+        status = _run(argv)
+        sys.stdout.flush()  # here, where a closed pipe can be caught, not at exit
+        return status
+    except BrokenPipeError:  # the reader closed our stdout (``| head``): stop, quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit flush is quiet too
+        return OK
+
+
+def _plain(text: str | None) -> str:
+    """A docstring as --help shows it: without reST's ``double backquotes``."""
+    return re.sub(r"``(.+?)``", r"\1", text or "")
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    parser = argparse.ArgumentParser(prog="autograd-lite", description=_plain(__doc__), epilog=_EXIT)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    demo_parser = commands.add_parser("demo", help="train a network and draw it", description=demo.__doc__)
+    demo_parser = commands.add_parser(
+        "demo", help="train a network and draw it", description=_plain(demo.__doc__)
+    )
     demo_parser.add_argument(
         "--out", type=Path, default=Path("demo-output"), help="where to write the pictures"
     )
-    commands.add_parser("neuron", help="a neuron's backpropagation, by hand", description=neuron.__doc__)
+    commands.add_parser(
+        "neuron", help="a neuron's backpropagation, by hand", description=_plain(neuron.__doc__)
+    )
     for name, (function, summary, output) in _COMMANDS.items():
         command = commands.add_parser(
-            name, help=summary, description=f"{function.__doc__} {_LANGUAGE}", epilog=_EXIT
+            name, help=summary, description=f"{_plain(function.__doc__)} {_LANGUAGE}", epilog=_EXIT
         )
         command.add_argument(
             "expression",
@@ -197,12 +236,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         try:
             demo(args.out)
-        except (
-            ImportError,
-            OSError,
-            RuntimeError,
-        ) as e:  # matplotlib, graphviz or a renderer missing; a bad --out
-            parser.exit(1, f"autograd-lite demo: {e}\n")
+        except CannotRun as e:  # found before training: every missing piece at once
+            print(f"autograd-lite demo: cannot run: {e}", file=sys.stderr)
+            return BAD_INPUT
+        except (OSError, RuntimeError) as e:  # a picture that cannot be written or rendered
+            print(f"autograd-lite demo: {e}", file=sys.stderr)
+            return BAD_INPUT
         return OK
     try:
         return _COMMANDS[args.command][0](_expression(args), args)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 from ..core.engine import Value
@@ -15,12 +16,41 @@ from ..learning.plots import decision_boundary, require_matplotlib
 from ..learning.train import fit, sign_accuracy
 
 
+class CannotRun(Exception):
+    """What the demo needs and does not have: every missing piece, in one message."""
+
+
+def check(out: Path) -> None:
+    """Raise CannotRun naming everything the demo would fail on: a missing extra, no Graphviz renderer,
+    an output folder that cannot be made."""
+    problems = []
+    try:
+        require_matplotlib("the demo")
+    except ImportError as e:
+        problems.append(str(e))
+    try:
+        from .viz.render import require_graphviz, resolve
+
+        require_graphviz()
+        resolve("auto")
+    except (ImportError, RuntimeError) as e:
+        problems.append(str(e))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        if not os.access(out, os.W_OK | os.X_OK):
+            raise PermissionError(f"cannot write into {str(out)!r}")
+    except OSError as e:
+        problems.append(f"the output folder {str(out)!r}: {e.strerror or e}")
+    if problems:
+        raise CannotRun("; ".join(problems))
+
+
 def demo(out: Path) -> None:
     """Train micrograd's demo network on the moons; write its loss curves, its decision boundary, the
     graph of one of its neurons, and a page that steps through backprop on a neuron.
     """
-    require_matplotlib("autograd-lite demo")  # fail before training, not after
-    from . import viz  # the [viz] extra, likewise
+    check(out)  # everything it needs, before it trains
+    from . import viz
 
     X, labels = make_moons(100, noise=0.1, seed=1)
     y = [2 * t - 1 for t in labels]  # the hinge loss takes classes -1 and 1

@@ -177,7 +177,11 @@ def written(term: Term, parent: int = 0) -> str:
 
 
 def usable_name(name: object) -> bool:
-    """Whether name can be a variable's: an identifier, not a keyword, not an op's name."""
+    """Whether name can be a variable's: an ASCII identifier, not a keyword, not an op's name."""
     return (
-        isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name) and name not in BUILTINS
+        isinstance(name, str)
+        and name.isascii()
+        and name.isidentifier()
+        and not keyword.iskeyword(name)
+        and name not in BUILTINS
     )

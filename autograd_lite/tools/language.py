@@ -80,13 +80,14 @@ def parse(text: str, variables: Mapping[str, float], ops: Iterable[Callable[...,
     for name, x in variables.items():
         if not usable_name(name):
             raise ValueError(
-                f"{name!r} cannot be a variable's name: it must be an identifier, not an op's name"
+                f"{name!r} cannot be a variable's name: it must be an ASCII identifier, not an op's name"
             )
         if not math.isfinite(x):
             raise ValueError(f"the variable {name} must have a finite value, got {x!r}")
     if len(text) > MAX_LENGTH:
         raise ExpressionError(1, 1, f"the expression is longer than {MAX_LENGTH:,} characters")
     _check_nesting(text)
+    _check_ascii(text)
     # blanks before an expression are fine, but ast's eval mode calls them an indent
     body = text.lstrip(" \t")
     indent = len(text) - len(body)
@@ -108,6 +109,18 @@ def parse(text: str, variables: Mapping[str, float], ops: Iterable[Callable[...,
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # the line ends ast counts (str.splitlines knows more)
+
+
+def _check_ascii(text: str) -> None:
+    """Only ASCII: Python reads a fullwidth or a mathematical x as x, silently; refused, with its place."""
+    for i, char in enumerate(text):
+        if not char.isascii():
+            lines = _LINE_BREAK.split(text[:i])
+            raise ExpressionError(
+                len(lines),
+                len(lines[-1]) + 1,
+                f"{char!r} (U+{ord(char):04X}) is not ASCII: names are ASCII identifiers",
+            )
 
 
 def _check_nesting(text: str) -> None:

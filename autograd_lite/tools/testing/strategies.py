@@ -105,7 +105,7 @@ def expressions(
     for name in names:
         if not usable_name(name):
             raise ValueError(
-                f"{name!r} cannot be a variable's name: it must be an identifier, not an op's name"
+                f"{name!r} cannot be a variable's name: it must be an ASCII identifier, not an op's name"
             )
     functions = tuple(function(op) for op in ops)
     if not functions:

@@ -1,9 +1,8 @@
-"""See backprop: draw a computation graph (``draw``) and step through its backward pass (``step_through``)."""
+"""See backprop: draw a computation graph (``draw``) and step through its backward pass (``step_through``).
 
-try:
-    import graphviz  # noqa: F401
-except ImportError as e:  # an optional dependency: say how to get it
-    raise ImportError("autograd_lite.viz needs the graphviz package: pip install 'autograd-lite[viz]'") from e
+Drawing needs the graphviz package (``pip install 'autograd-lite[viz]'``); the stepper's records and
+text table do not.
+"""
 
 from ...core.engine import Step
 from .graph import GraphView, draw

