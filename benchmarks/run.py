@@ -20,6 +20,7 @@ from bench_compiled_step import bench_compiled_training_step
 from bench_gradcheck import bench_gradcheck
 from bench_memory import bench_memory
 from bench_random_graph import bench_random_graph
+from bench_render import bench_render
 from bench_training_step import bench_training_step
 from harness import REPEATS, Section, cpu_name, git_revision, markdown_table, version
 
@@ -32,6 +33,7 @@ BENCHMARKS: list[Callable[[], Section]] = [
     bench_training_step,
     bench_compiled_training_step,
     bench_gradcheck,
+    bench_render,
 ]
 
 

