@@ -391,3 +391,37 @@ def test_l2_penalty_in_a_fit_loss_reaches_the_weights() -> None:
             progress=False,
         )
     assert sum(p.data**2 for p in penalised.parameters()) < sum(p.data**2 for p in plain.parameters())
+
+
+def test_every_picture_has_labelled_axes_and_legends_that_cover_no_data() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    model = MLP(2, [8, 8, 8, 8, 8, 8, 8, 8, 1], seed=0)  # 9 layers: 9 lines in the gradient panel
+    history = fit(
+        model,
+        X,
+        Y,
+        loss=hinge,
+        optimizer=SGD(model.parameters()),
+        epochs=2,
+        accuracy=sign_accuracy,
+        progress=False,
+    )
+    fig = history.plot()
+    fig.canvas.draw()
+    for ax in fig.axes:
+        assert ax.get_xlabel() and ax.get_ylabel(), ax.get_title()
+    panel = fig.axes[-1]
+    legend = panel.get_legend()
+    assert len(legend.get_texts()) == 9
+    assert not legend.get_window_extent().overlaps(panel.get_window_extent())
+    boundary = decision_boundary(model, X, Y)
+    boundary.canvas.draw()
+    (ax,) = boundary.axes
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("$x_1$", "$x_2$")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "class -1 (score < 0)",
+        "class 1 (score > 0)",
+    ]
+    assert not ax.get_legend().get_window_extent().overlaps(ax.get_window_extent())

@@ -557,6 +557,30 @@ def test_browser_steps_through_the_hand_worked_example(
     page.fill("#slider", "2")
     assert shown(page)["equation"] == "f.grad += d.data \u00d7 L.grad = 4 \u00d7 1 = 4"
     assert (tmp_path / "step5.png").stat().st_size > 0
+    page.keyboard.press("Home")
+    assert shown(page)["counter"] == "start of 6 steps"
+    page.keyboard.press("End")
+    assert shown(page)["counter"] == "step 6 of 6"
+    page.close()
+
+
+@pytest.mark.e2e
+def test_browser_counts_the_steps_as_the_table_does_and_shows_where_the_keys_go(
+    browser: Any, tmp_path: Path, renderer: Renderer
+) -> None:
+    x = Value(2.0, label="x")
+    x.grad = 1.0  # held from before: the page ends with the leaves adding it, which is not a step
+    stepper = step_through(x * x + x, renderer=renderer)
+    assert str(stepper).splitlines()[0].endswith("then 4 steps")  # x * x: two; + x: two
+    page = browser.new_page(viewport={"width": 900, "height": 480})
+    page.goto(stepper.save(tmp_path / "held.html").as_uri())
+    assert page.text_content("#hint") == "click here, then the arrow keys, Home and End step too"
+    page.click("#equation")
+    assert page.text_content("#hint") == "the arrow keys, Home and End step"
+    page.keyboard.press("End")
+    assert shown(page)["counter"] == "end: leaves add what they held"
+    page.keyboard.press("ArrowLeft")
+    assert shown(page)["counter"] == "step 4 of 4"
     page.close()
 
 
@@ -597,7 +621,7 @@ def test_unlabeled_values_are_named_by_their_place_in_the_graph() -> None:
     y = x * 0.0  # inf * 0 is nan, as in IEEE arithmetic
     stepper = step_through(y)
     assert stepper.equation(stepper.steps[0]) == "x.grad += 0 \u00d7 v1.grad = 0 \u00d7 1 = 0"
-    assert 'label="data nan' in draw(y).source
+    assert 'label="v1\ndata nan' in draw(y).source  # the same name in the picture, to find it there
 
 
 def test_control_characters_in_a_label_are_escaped_in_dot_svg_and_the_page(renderer: Renderer) -> None:

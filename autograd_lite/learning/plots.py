@@ -53,12 +53,23 @@ def decision_boundary(model: MLP, X: Sequence[Sequence[float]], y: Sequence[Any]
     ax.contourf(grid_x, grid_y, scores, levels=[-1e300, 0.0, 1e300], colors=["#f4b6b6", "#b6cdf4"], alpha=0.8)
     ax.contour(grid_x, grid_y, scores, levels=[0.0], colors="black", linewidths=1.0)
     positive = [t > 0 for t in y]
-    for cls, color in ((False, "#c0392b"), (True, "#1f4e9c")):
+    for cls, color, name in (
+        (False, "#c0392b", "class -1 (score < 0)"),
+        (True, "#1f4e9c", "class 1 (score > 0)"),
+    ):
         pts = [x for x, p in zip(X, positive) if p == cls]
         ax.scatter(
-            [p[0] for p in pts], [p[1] for p in pts], c=color, s=18, edgecolors="white", linewidths=0.5
+            [p[0] for p in pts],
+            [p[1] for p in pts],
+            c=color,
+            s=18,
+            edgecolors="white",
+            linewidths=0.5,
+            label=name,
         )
-    ax.set(xlim=(x_lo, x_hi), ylim=(y_lo, y_hi), title="decision boundary")
+    ax.set(xlim=(x_lo, x_hi), ylim=(y_lo, y_hi), title="decision boundary", xlabel="$x_1$", ylabel="$x_2$")
+    # below the axes, so that it never covers the points or the boundary
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False, fontsize="small")
     fig.tight_layout()
     return fig
 

@@ -91,14 +91,18 @@ class History:
         axes = fig.subplots(1, panels)
         epochs = range(1, len(self.loss) + 1)
         axes[0].plot(epochs, self.loss)
-        axes[0].set(title="loss", xlabel="epoch")
+        axes[0].set(title="loss", xlabel="epoch", ylabel="mean loss")
         if self.accuracy:
             axes[1].plot(epochs, self.accuracy)
-            axes[1].set(title="accuracy", xlabel="epoch", ylim=(0, 1.05))
+            axes[1].set(title="accuracy", xlabel="epoch", ylabel="fraction right", ylim=(0, 1.05))
         for i, norms in enumerate(zip(*self.grad_norms)):
             axes[-1].plot(epochs, norms, label=f"layer {i}")
-        axes[-1].set(title="gradient norm per layer", xlabel="epoch", yscale="log")
-        axes[-1].legend()
+        axes[-1].set(
+            title="gradient norm per layer", xlabel="epoch", ylabel="norm of the gradient", yscale="log"
+        )
+        # outside the panel, in as many columns as it takes: the lines are never covered, however many layers
+        layers = len(self.grad_norms[0]) if self.grad_norms else 0
+        axes[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), ncol=1 + layers // 8, fontsize="small")
         fig.tight_layout()
         return fig
 

@@ -28,6 +28,12 @@ def shown_label(label: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", label)
 
 
+def value_names(order: list[Value]) -> dict[Value, str]:
+    """What pictures and the stepper call each value: its label, or ``v`` and its place in the graph's
+    order, so that an equation's names can be found in the picture."""
+    return {v: shown_label(v.label) or f"v{i}" for i, v in enumerate(order)}
+
+
 def _literal(text: str) -> str:
     """A label that Graphviz shows as written: graphviz's escaping, and ``&`` too, since Graphviz
     reads entities such as ``&amp;`` in any label."""
@@ -122,9 +128,14 @@ def build(
 class GraphView:
     """A drawn graph: its DOT ``source``, SVG, files, and inline SVG in Jupyter."""
 
-    def __init__(self, dot: Any, renderer: Renderer) -> None:
+    def __init__(self, dot: Any, renderer: Renderer, summary: str = "") -> None:
         self._dot = dot
         self.renderer = renderer
+        self._summary = summary
+
+    def __repr__(self) -> str:
+        """What a notebook shows where it cannot show the picture: the graph's root and size."""
+        return f"<graph of {self._summary}: {self.renderer} renderer; .to_svg(), .save(path)>"
 
     @property
     def source(self) -> str:
@@ -172,6 +183,8 @@ def draw(
     require_graphviz()  # before any work
     order = topological_order(root)
     check_size(order, max_nodes)
-    names = {v: shown_label(v.label) for v in order}
+    names = value_names(order)
     dot = build(order, names, rankdir=rankdir, fmt=fmt, show_grad=show_grad, highlight=highlight)
-    return GraphView(dot, renderer)
+    ops = sum(1 for v in order if v.parents)
+    summary = f"{names[root]} = {format(root.data, fmt)}, {len(order)} values and {ops} ops"
+    return GraphView(dot, renderer, summary)

@@ -21,7 +21,7 @@ from .graph import (
     check_size,
     edge_id,
     node_ids,
-    shown_label,
+    value_names,
 )
 from .render import Renderer, check_renderer, render
 
@@ -45,7 +45,7 @@ class Stepper:
         self._rankdir = rankdir
         self._fmt = fmt
         # Unlabeled values get names in graph order, so that every equation can be found in the picture.
-        self._names = {v: shown_label(v.label) or f"v{i}" for i, v in enumerate(self._order)}
+        self._names = value_names(self._order)
         self.steps: list[Step] = []  #: Each chain-rule application, in backward's order.
         # the leaves that held a grad before: (that grad, this pass's sum), which backward adds at the end
         self._held = {
@@ -84,6 +84,10 @@ class Stepper:
         if self._held:
             lines.append(self._held_text())
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        """The table of steps: what a notebook shows where it cannot run the page."""
+        return str(self)
 
     def _held_text(self) -> str:
         """The end of backward(): leaves add the grads they held before it (PyTorch's accumulation)."""
