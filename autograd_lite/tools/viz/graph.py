@@ -186,5 +186,5 @@ def draw(
     names = value_names(order)
     dot = build(order, names, rankdir=rankdir, fmt=fmt, show_grad=show_grad, highlight=highlight)
     ops = sum(1 for v in order if v.parents)
-    summary = f"{names[root]} = {format(root.data, fmt)}, {len(order)} values and {ops} ops"
+    summary = f"{names[root]} = {format(root.data, fmt)}, {len(order)} values and {ops} op{'s' * (ops != 1)}"
     return GraphView(dot, renderer, summary)
