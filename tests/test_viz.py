@@ -648,3 +648,68 @@ def test_a_graph_with_a_large_fan_out_that_draw_accepts_is_drawn_by_either_rende
     svg = draw(root, renderer=kind).to_svg()
     boxes = [key for key in node_texts(svg) if key.startswith("v")]
     assert len(boxes) == len(topological_order(root)) == 260
+
+
+# ---- a whole training step: forward, backward, update ---------------------------------------------------
+def training_step(optimizer_kind: str) -> tuple[Any, Any, Value]:
+    from autograd_lite.losses import mse
+    from autograd_lite.nn import MLP
+    from autograd_lite.optim import SGD, Adam
+
+    model = MLP(2, [3, 1], seed=0, activation="tanh")
+    for i, p in enumerate(model.parameters()):
+        p.label = f"p{i}"
+    if optimizer_kind == "sgd":
+        optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    else:
+        optimizer = Adam(model.parameters(), lr=0.01)
+    loss = mse([model([0.5, -1.0])], [1.0])
+    loss.label = "loss"
+    return model, optimizer, loss
+
+
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+def test_stepping_a_training_step_takes_the_optimizers_step_and_says_what_it_did(kind: str) -> None:
+    model, optimizer, loss = training_step(kind)
+    stepper = step_through(loss, optimizer=optimizer)
+    twin, twin_optimizer, twin_loss = training_step(kind)
+    twin_loss.backward()
+    twin_optimizer.step()
+    assert model.state_dict() == twin.state_dict()  # the same step, to the bit
+    assert [u.after for u in stepper.updates] == [p.data for p in model.parameters()]
+    counters = [frame["counter"] for frame in stepper._frames()]
+    computed = sum(1 for v in topological_order(loss) if v.parents)
+    assert counters[0] == "forward: start" and counters[computed] == f"forward {computed} of {computed}"
+    assert counters[computed + 1] == f"start of {len(stepper.steps)} steps"
+    assert counters[-1] == f"update {len(model.parameters())} of {len(model.parameters())}"
+    rule = "buf = 0.9 \u00d7 buf + grad" if kind == "sgd" else "m\u0302 / (\u221av\u0302 + \u03b5)"
+    assert all(rule in u.text for u in stepper.updates)
+
+
+@pytest.mark.e2e
+def test_browser_steps_through_a_whole_training_step(
+    browser: Any, tmp_path: Path, renderer: Renderer
+) -> None:
+    _, optimizer, loss = training_step("sgd")
+    stepper = step_through(loss, optimizer=optimizer, renderer=renderer)
+    page = browser.new_page(viewport={"width": 1200, "height": 700})
+    page.goto(stepper.save(tmp_path / "training_step.html").as_uri())
+    ids = {v.label or f"v{i}": f"v{i}" for i, v in enumerate(topological_order(loss))}
+
+    def data_of(name: str) -> str:
+        texts = page.locator(f"#{ids[name]} text").all_text_contents()
+        return next(t for t in texts if t.startswith("data "))
+
+    assert page.text_content("#counter") == "forward: start"
+    assert data_of("loss") == "data ?"  # not computed yet
+    page.click("#next")
+    assert page.text_content("#equation").startswith("forward: v")
+    page.click("#equation")
+    page.keyboard.press("End")
+    last = stepper.updates[-1]
+    assert page.text_content("#counter") == f"update {len(stepper.updates)} of {len(stepper.updates)}"
+    assert data_of(last.param.label) == f"data {format(last.after, '.4g')}"
+    assert data_of("loss") == f"data {format(loss.data, '.4g')}"
+    page.keyboard.press("Home")
+    assert data_of("loss") == "data ?" and data_of(last.param.label) == f"data {format(last.before, '.4g')}"
+    page.close()

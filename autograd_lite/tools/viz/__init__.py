@@ -6,6 +6,6 @@ text table do not.
 
 from ...core.engine import Step
 from .graph import GraphView, draw
-from .stepper import Stepper, step_through
+from .stepper import Stepper, Update, step_through
 
-__all__ = ["GraphView", "Step", "Stepper", "draw", "step_through"]
+__all__ = ["GraphView", "Step", "Stepper", "Update", "draw", "step_through"]

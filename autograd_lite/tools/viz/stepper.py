@@ -9,10 +9,12 @@ import re
 from importlib.resources import files
 from pathlib import Path
 from string import Template
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from ...core.engine import Step, Value, run_backward, topological_order
 from ...core.files import write_atomic
+from ...core.ops import MINUS
+from ...learning.optim import SGD, Adam, Optimizer
 from .formula import TIMES, local_formulas
 from .graph import (
     DEFAULT_MAX_NODES,
@@ -37,6 +39,7 @@ class Stepper:
         fmt: str,
         max_nodes: int,
         renderer: Renderer,
+        optimizer: Optimizer | None = None,
     ) -> None:
         check_options(rankdir, fmt)
         self.renderer = check_renderer(renderer)
@@ -52,6 +55,11 @@ class Stepper:
             leaf: (before, now) for leaf, before, now in run_backward(root, on_step=self.steps.append)
         }
         self._formulas: dict[Value, list[str | None]] = {}
+        #: With an optimizer, its update of each parameter in the graph, after backward (the step is taken).
+        self.updates: list[Update] = (
+            [] if optimizer is None else _update(optimizer, self._order, self._names, fmt)
+        )
+        self._training_step = optimizer is not None
 
     def _number(self, x: Any) -> str:
         return format(float(x), self._fmt)
@@ -99,34 +107,79 @@ class Stepper:
         return "leaves add the grads they held before: " + "; ".join(sums)
 
     def _frames(self) -> list[dict[str, Any]]:
-        """What the page shows at each position: the text, the marked parts, and the grads that change."""
+        """What the page shows at each position: the text, the marked parts, the grads (and, for a whole
+        training step, the data) that change, and where it is."""
         ids, n, root = node_ids(self._order), self._number, self._order[-1]
-        start: dict[str, Any] = {
-            "text": f"start: {self._names[root]}.grad = 1 (d{self._names[root]}/d{self._names[root]});"
-            " every other grad starts at 0",
-            "upstream": ids[root],
-            "target": None,
-            "current": [],
-            "grads": [[ids[v], n(1.0 if v is root else 0.0)] for v in self._order],
-        }
-        frames = [start]
-        for s in self.steps:
+        frames: list[dict[str, Any]] = []
+        if self._training_step:
+            computed = [v for v in self._order if v.parents]
+            frames.append(
+                _frame(
+                    "forward: inputs and parameters hold their data; each other value is computed in order",
+                    "forward: start",
+                    # the parameters as they were before the step, which the picture (drawn after) is not
+                    datas=[[ids[v], "?"] for v in computed]
+                    + [[ids[u.param], n(u.before)] for u in self.updates],
+                    grads=[[ids[v], n(0.0)] for v in self._order],
+                )
+            )
+            for k, v in enumerate(computed, 1):
+                i = ids[v]
+                frames.append(
+                    _frame(
+                        self._forward_text(v),
+                        f"forward {k} of {len(computed)}",
+                        target=i,
+                        current=["op" + i, *(edge_id(i, a) for a in range(len(v.parents))), "out" + i],
+                        datas=[[i, n(v.data)]],
+                    )
+                )
+        steps = len(self.steps)
+        frames.append(
+            _frame(
+                f"start: {self._names[root]}.grad = 1 (d{self._names[root]}/d{self._names[root]});"
+                " every other grad starts at 0",
+                f"start of {steps} steps",
+                upstream=ids[root],
+                grads=[[ids[v], n(1.0 if v is root else 0.0)] for v in self._order],
+            )
+        )
+        for k, s in enumerate(self.steps, 1):
             i = ids[s.node]
             frames.append(
-                {
-                    "text": self.equation(s),
-                    "upstream": i,
-                    "target": ids[s.parent],
-                    "current": ["op" + i, edge_id(i, s.arg), "out" + i],
-                    "grads": [[ids[s.parent], n(s.grad)]],
-                }
+                _frame(
+                    self.equation(s),
+                    f"step {k} of {steps}",
+                    upstream=i,
+                    target=ids[s.parent],
+                    current=["op" + i, edge_id(i, s.arg), "out" + i],
+                    grads=[[ids[s.parent], n(s.grad)]],
+                )
             )
         if self._held:
             changed = [[ids[leaf], n(leaf.grad)] for leaf in self._held]
+            frames.append(_frame(self._held_text(), "end: leaves add what they held", grads=changed))
+        for k, u in enumerate(self.updates, 1):
             frames.append(
-                {"text": self._held_text(), "upstream": None, "target": None, "current": [], "grads": changed}
+                _frame(
+                    u.text,
+                    f"update {k} of {len(self.updates)}",
+                    target=ids[u.param],
+                    datas=[[ids[u.param], n(u.after)]],
+                )
             )
         return frames
+
+    def _forward_text(self, v: Value) -> str:
+        """A value computed in the forward pass, and the local gradients memoized with it."""
+        names, n = self._names, self._number
+        args = [f"{names[p]}.data" for p in v.parents] + [n(c) for c in v.constants]
+        expression = _expression(v.op, args)
+        locals_ = "; ".join(
+            f"\u2202{names[v]}/\u2202{names[p]} = {n(d)}" for p, d in zip(v.parents, v.local_grads)
+        )
+        memo = f"; memoized {locals_}" if locals_ else ""
+        return f"forward: {names[v]}.data = {expression} = {n(v.data)}{memo}"
 
     def to_html(self) -> str:
         """One self-contained page: the graph as inline SVG, the steps as JSON, and a little JavaScript."""
@@ -161,6 +214,106 @@ class Stepper:
         )
 
 
+def _frame(
+    text: str,
+    counter: str,
+    *,
+    upstream: str | None = None,
+    target: str | None = None,
+    current: list[str] | None = None,
+    grads: list[list[str]] | None = None,
+    datas: list[list[str]] | None = None,
+) -> dict[str, Any]:
+    return {
+        "text": text,
+        "counter": counter,
+        "upstream": upstream,
+        "target": target,
+        "current": current or [],
+        "grads": grads or [],
+        "datas": datas or [],
+    }
+
+
+def _expression(op: str, args: list[str]) -> str:
+    """How the forward pass computes a value from its arguments, as arithmetic where it has a symbol."""
+    infix = {"+": "+", "-": MINUS, "*": TIMES, "/": "/", "**": "**"}
+    if op in infix and len(args) == 2:
+        return f"{args[0]} {infix[op]} {args[1]}"
+    if op in ("r-", "r/", "r**") and len(args) == 2:  # a number first in meaning: 2 - x
+        return f"{args[1]} {infix[op[1:]]} {args[0]}"
+    if op == "neg":
+        return f"{MINUS}{args[0]}"
+    if op == "sum":
+        return " + ".join(args)
+    if op == "dot":
+        half = len(args) // 2
+        return " + ".join(f"{w} {TIMES} {x}" for w, x in zip(args[:half], args[half:]))
+    return f"{op}({', '.join(args)})"
+
+
+class Update(NamedTuple):
+    """One parameter's update by the optimizer: its data before and after, and the rule with its numbers."""
+
+    param: Value  #: The parameter.
+    before: float  #: Its data before the step.
+    grad: float  #: Its grad, which the step reads.
+    after: float  #: Its data after the step.
+    text: str  #: The update as arithmetic.
+
+
+def _update(optimizer: Optimizer, order: list[Value], names: dict[Value, str], fmt: str) -> list[Update]:
+    """Take the optimizer's step, and say what it did to each parameter in the graph."""
+    in_graph = {id(v) for v in order}
+    before = [(p.data, float(p.grad)) for p in optimizer.params]
+    optimizer.step()
+    updates = []
+    for i, (p, (data, grad)) in enumerate(zip(optimizer.params, before)):
+        if id(p) in in_graph:
+            updates.append(
+                Update(p, data, grad, p.data, _update_text(optimizer, i, names[p], data, grad, p.data, fmt))
+            )
+    return updates
+
+
+def _update_text(
+    opt: Optimizer, i: int, name: str, before: float, grad: float, after: float, fmt: str
+) -> str:
+    """The optimizer's rule for one parameter, with the numbers of this step."""
+
+    def n(x: float) -> str:
+        return format(float(x), fmt)
+
+    lr = n(opt.lr)
+    if isinstance(opt, SGD) and not (opt.weight_decay or opt.nesterov or opt.maximize or opt.dampening):
+        if opt.momentum and opt.momentum_buffers is not None:
+            buf = opt.momentum_buffers[i]
+            return (
+                f"update: buf = {n(opt.momentum)} {TIMES} buf + grad = {n(buf)}; {name}.data {MINUS}= lr "
+                f"{TIMES} buf: {n(before)} {MINUS} {lr} {TIMES} {n(buf)} = {n(after)}"
+            )
+        return (
+            f"update: {name}.data {MINUS}= lr {TIMES} grad: "
+            f"{n(before)} {MINUS} {lr} {TIMES} {n(grad)} = {n(after)}"
+        )
+    if isinstance(opt, Adam) and not opt.maximize and not opt.amsgrad:
+        b1, b2 = opt.betas
+        t = opt.steps
+        m, v = opt.exp_avg[i], opt.exp_avg_sq[i]
+        decay = (
+            f" (after {name}.data {TIMES}= 1 {MINUS} lr {TIMES} weight_decay)"
+            if opt.decoupled_weight_decay and opt.weight_decay
+            else ""
+        )
+        return (
+            f"update: m = {n(b1)}m + {n(1 - b1)}grad = {n(m)}; "
+            f"v = {n(b2)}v + {n(1 - b2)}grad\u00b2 = {n(v)}; "
+            f"{name}.data {MINUS}= lr {TIMES} m\u0302 / (\u221av\u0302 + \u03b5), m\u0302 = m / (1 {MINUS} "
+            f"{n(b1)}^{t}), v\u0302 = v / (1 {MINUS} {n(b2)}^{t}){decay}: {n(before)} \u2192 {n(after)}"
+        )
+    return f"update: {name}.data by {type(opt).__name__}.step(): {n(before)} \u2192 {n(after)}"
+
+
 def step_through(
     root: Value,
     *,
@@ -168,9 +321,16 @@ def step_through(
     fmt: str = ".4g",
     max_nodes: int = DEFAULT_MAX_NODES,
     renderer: Renderer = "auto",
+    optimizer: Optimizer | None = None,
 ) -> Stepper:
     """Run ``root.backward()`` one chain-rule application at a time, recording each; grads end as its do.
 
-    ``max_nodes`` limits the graph the page draws (``to_html``, ``save``); the records and text take any size.
+    With an ``optimizer``, the whole training step: the page first computes the forward pass value by
+    value, with each local gradient memoized, then steps through backward, then takes the optimizer's
+    step and shows its update of each parameter with its numbers (the parameters are updated, as
+    ``optimizer.step()`` does). ``max_nodes`` limits the graph the page draws (``to_html``, ``save``);
+    the records and text take any size.
     """
-    return Stepper(root, rankdir=rankdir, fmt=fmt, max_nodes=max_nodes, renderer=renderer)
+    return Stepper(
+        root, rankdir=rankdir, fmt=fmt, max_nodes=max_nodes, renderer=renderer, optimizer=optimizer
+    )
