@@ -713,3 +713,42 @@ def test_browser_steps_through_a_whole_training_step(
     page.keyboard.press("Home")
     assert data_of("loss") == "data ?" and data_of(last.param.label) == f"data {format(last.before, '.4g')}"
     page.close()
+
+
+@pytest.mark.e2e
+def test_browser_keeps_a_networks_graph_readable_and_zooms_and_follows_the_step(
+    browser: Any, tmp_path: Path, renderer: Renderer
+) -> None:
+    from autograd_lite.nn import MLP
+
+    model = MLP(2, [4, 4, 1], seed=0)
+    out = model([0.5, -1.5])
+    stepper = step_through(out, renderer=renderer)
+    page = browser.new_page(viewport={"width": 900, "height": 700})
+    page.goto(stepper.save(tmp_path / "mlp.html").as_uri())
+
+    def text_height() -> float:
+        return float(
+            page.evaluate("document.querySelector('#graph g.node text').getBoundingClientRect().height")
+        )
+
+    assert text_height() >= 11  # the graph keeps its size; the view scrolls over it
+    page.click("#zoom-in")
+    bigger = text_height()
+    assert bigger > 11
+    page.click("#zoom-fit")
+    assert text_height() < bigger
+    page.click("#zoom-in")
+    page.click("#zoom-in")
+    page.click("#equation")
+    page.keyboard.press("End")  # the last step's target, a first-layer weight, is scrolled into view
+    visible = page.evaluate(
+        """() => {
+            const view = document.getElementById('graph').getBoundingClientRect();
+            const node = document.querySelector('#graph g.node.target').getBoundingClientRect();
+            return node.left >= view.left - 1 && node.right <= view.right + 1
+                && node.top >= view.top - 1 && node.bottom <= view.bottom + 1;
+        }"""
+    )
+    assert visible
+    page.close()

@@ -208,9 +208,10 @@ class Stepper:
         page = self.to_html()
         height = re.search(r'<svg width="[\d.]+pt" height="([\d.]+)pt"', page)
         px = round(float(height.group(1)) * 4 / 3) if height else 400
+        view = min(px, 600)  # the page's graph view scrolls past this: the frame fits what it shows
         return (
             f'<iframe srcdoc="{html.escape(page)}" sandbox="allow-scripts" '
-            f'style="width: 100%; height: {px + 180}px; border: 0"></iframe>'
+            f'style="width: 100%; height: {view + 170}px; border: 0"></iframe>'
         )
 
 
