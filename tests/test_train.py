@@ -289,18 +289,15 @@ def test_a_gradient_norm_whose_squares_overflow_is_still_measured() -> None:
     assert 1e199 < history.grad_norms[0][0] < math.inf
 
 
+def two_epochs(model: MLP) -> train.History:
+    """The model trained for two epochs on the moons, quietly: a History to plot."""
+    opt = SGD(model.parameters())
+    return fit(model, X, Y, loss=hinge, optimizer=opt, epochs=2, accuracy=sign_accuracy, progress=False)
+
+
 def test_history_plot_draws_loss_accuracy_and_gradient_norms() -> None:
     model = MLP(2, [3, 1], seed=0)
-    history = fit(
-        model,
-        X,
-        Y,
-        loss=hinge,
-        optimizer=SGD(model.parameters()),
-        epochs=2,
-        accuracy=sign_accuracy,
-        progress=False,
-    )
+    history = two_epochs(model)
     fig = history.plot()
     assert [ax.get_title() for ax in fig.axes] == ["loss", "accuracy", "gradient norm per layer"]
     assert list(fig.axes[0].lines[0].get_ydata()) == history.loss
@@ -398,17 +395,7 @@ def test_every_picture_has_labelled_axes_and_legends_that_cover_no_data() -> Non
 
     matplotlib.use("Agg")
     model = MLP(2, [8, 8, 8, 8, 8, 8, 8, 8, 1], seed=0)  # 9 layers: 9 lines in the gradient panel
-    history = fit(
-        model,
-        X,
-        Y,
-        loss=hinge,
-        optimizer=SGD(model.parameters()),
-        epochs=2,
-        accuracy=sign_accuracy,
-        progress=False,
-    )
-    fig = history.plot()
+    fig = two_epochs(model).plot()
     fig.canvas.draw()
     for ax in fig.axes:
         assert ax.get_xlabel() and ax.get_ylabel(), ax.get_title()
