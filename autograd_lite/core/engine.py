@@ -488,7 +488,12 @@ def _data(x: Operand) -> float:
 def add_pass(leaf: Value, before: Any, total: Any) -> None:
     """The end of a backward pass for a leaf: its grad is ``before + total``, this pass's sum added once
     (as in PyTorch, whose rounding this keeps), or just ``total`` if it held the plain 0.0 before."""
-    leaf.grad = total if type(before) is float and before == 0.0 else before + total
+    leaf.grad = total if _plain_zero(before) else before + total
+
+
+def _plain_zero(grad: Any) -> bool:
+    """Whether a grad is the plain float 0.0 a pass starts from (not a Value, and not a held sum)."""
+    return type(grad) is float and grad == 0.0
 
 
 def _concrete(v: Value, how: str) -> float:
@@ -697,7 +702,7 @@ def run_backward(
             )
     held = []
     for v in order:
-        if v._fn is None and not (type(v.grad) is float and v.grad == 0.0):
+        if v._fn is None and not _plain_zero(v.grad):
             held.append((v, v.grad))
         v.grad = 0.0
     if create_graph:
@@ -732,7 +737,7 @@ def _accumulate(
             contribution = local * g
             held = parent.grad
             # a Value contribution replaces the plain 0.0 a pass starts from (no 0.0 + ... node)
-            replace = isinstance(contribution, Value) and type(held) is float and held == 0.0
+            replace = isinstance(contribution, Value) and _plain_zero(held)
             parent.grad = contribution if replace else held + contribution
             if on_step is not None:
                 on_step(Step(node, arg, parent, local, g, contribution, parent.grad))
