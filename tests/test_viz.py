@@ -752,3 +752,31 @@ def test_browser_keeps_a_networks_graph_readable_and_zooms_and_follows_the_step(
     )
     assert visible
     page.close()
+
+
+def test_a_networks_layers_are_drawn_in_columns_of_their_own(
+    need_renderer: Callable[[Renderer], str],
+) -> None:
+    from autograd_lite.nn import MLP
+
+    need_renderer("auto")
+    model = MLP(2, [4, 4, 1], seed=0)
+    for name, p in model.named_parameters():
+        p.label = name
+    out = model([0.5, -1.5])
+    out.backward()
+    x_of = {}
+    for g in ET.fromstring(draw(out).to_svg()).iter(f"{SVG}g"):
+        texts = list(g.iter(f"{SVG}text"))
+        if g.get("class") == "node" and texts:
+            x_of[texts[0].text] = float(texts[0].get("x") or 0)
+    first = max(
+        x for name, x in x_of.items() if str(name).startswith("layers.0.neurons.") and ".w." in str(name)
+    )
+    second = min(
+        x for name, x in x_of.items() if str(name).startswith("layers.1.neurons.") and ".w." in str(name)
+    )
+    third = min(
+        x for name, x in x_of.items() if str(name).startswith("layers.2.neurons.") and ".w." in str(name)
+    )
+    assert first < second < third  # each layer's weights beside the outputs of the layer before

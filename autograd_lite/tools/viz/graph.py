@@ -122,7 +122,33 @@ def build(
             for k, parent in enumerate(v.parents):
                 dot.edge(ids[parent], "op" + i, id=edge_id(i, k))
             dot.edge("op" + i, i, id="out" + i)
+    for column in _columns(order):
+        with dot.subgraph() as same:
+            same.attr(rank="same")
+            for v in column:
+                same.node(ids[v])
     return dot
+
+
+def _columns(order: list[Value]) -> list[list[Value]]:
+    """Leaves to draw in the column of a value they are combined with, rather than all in the first.
+
+    A leaf (a weight, a bias) that an op combines with computed values goes beside the last computed
+    of them: a layer's weights line up with the outputs of the layer before, as a network is drawn.
+    """
+    place = {id(v): i for i, v in enumerate(order)}
+    beside: dict[int, list[Value]] = {}
+    placed: set[int] = set()
+    for v in order:
+        computed = [p for p in v.parents if p.parents]
+        if not computed:
+            continue
+        anchor = max(computed, key=lambda p: place[id(p)])
+        for p in v.parents:
+            if not p.parents and id(p) not in placed:
+                placed.add(id(p))
+                beside.setdefault(id(anchor), [anchor]).append(p)
+    return list(beside.values())
 
 
 class GraphView:
