@@ -112,7 +112,7 @@ def _binary(a: Number, symbol: str, b: Number) -> Number:
     return Term(value, f"{_text(a, left, fmt)} {symbol} {_text(b, right, fmt)}", fmt, strength)
 
 
-def _namespace(op: Op, node: Value, args: tuple[Number, ...], name: str, fmt: str) -> SimpleNamespace:
+def _namespace(node: Value, args: tuple[Number, ...], name: str, fmt: str) -> SimpleNamespace:
     """The rule's ``m`` on Terms: each function writes its call; the op on its own arguments is the node."""
 
     def function(fn_name: str) -> Callable[..., Any]:
@@ -138,7 +138,7 @@ def _namespace(op: Op, node: Value, args: tuple[Number, ...], name: str, fmt: st
     m.where = lambda c, a, b: a if c else b
     m.is_zero = lambda x: not isinstance(x, Term) and x == 0
     m.sign = lambda x: FLOATS.sign(_value(x))
-    m.sum = lambda xs: sum(xs)
+    m.sum = sum
     m.dot = lambda ws, vs: sum(w * v for w, v in zip(ws, vs))
     return m
 
@@ -151,7 +151,7 @@ def local_formulas(node: Value, names: Mapping[Value, str], fmt: str) -> list[st
         return [None] * len(parents)
     args: tuple[Number, ...] = (*(Term(p.data, f"{names[p]}.data", fmt) for p in parents), *node.constants)
     try:
-        derivatives = op.rule(*args, m=_namespace(op, node, args, names[node], fmt))[1 : 1 + len(parents)]
+        derivatives = op.rule(*args, m=_namespace(node, args, names[node], fmt))[1 : 1 + len(parents)]
     except (ArithmeticError, ValueError, TypeError):
         return [None] * len(parents)
     out: list[str | None] = []
