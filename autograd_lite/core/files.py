@@ -63,7 +63,8 @@ def _existing_mode(path: Path) -> int | None:
         return None  # replaced by the new file, never written through
     kind = _KINDS.get(stat.S_IFMT(st.st_mode))
     if kind is not None:
-        raise IsADirectoryError(f"refusing to write {str(path)!r}: it is {kind}, not a regular file")
+        error = IsADirectoryError if stat.S_ISDIR(st.st_mode) else ValueError
+        raise error(f"refusing to write {str(path)!r}: it is {kind}, not a regular file")
     return stat.S_IMODE(st.st_mode)
 
 
