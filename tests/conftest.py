@@ -71,9 +71,16 @@ def chromium(need: Need) -> str:
     return path
 
 
-# The e2e files whose tests take longest (a notebook's kernel trains for half a minute; the package test
-# builds and installs a wheel; a README block trains the demo network), in that order.
-LONGEST_FIRST = ["test_notebooks.py", "test_package.py", "test_readme.py", "test_examples.py"]
+# The e2e files whose tests take longest (JupyterLab starts and opens every notebook; a notebook's kernel
+# trains for half a minute; the package test builds and installs a wheel; a README block trains the demo
+# network), in that order.
+LONGEST_FIRST = [
+    "test_jupyterlab.py",
+    "test_notebooks.py",
+    "test_package.py",
+    "test_readme.py",
+    "test_examples.py",
+]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

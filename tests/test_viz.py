@@ -7,6 +7,7 @@ is missing; under CI (CI=true) a missing one is a failure instead (conftest.py's
 
 from __future__ import annotations
 
+import base64
 import math
 import os
 import re
@@ -180,7 +181,9 @@ def test_save_writes_svg_and_dot_whole_and_refuses_other_suffixes(tmp_path: Path
     view = draw(karpathy()["L"], renderer=renderer)
     assert view.save(tmp_path / "g.dot").read_text() == view.source
     assert node_texts(view.save(tmp_path / "g.svg").read_text()) == node_texts(view.to_svg())
-    assert view._repr_svg_() == view.to_svg()
+    bundle = view._repr_mimebundle_()
+    assert bundle["image/svg+xml"] == view.to_svg() and bundle["text/plain"].startswith("<graph of L = ")
+    assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG\r\n\x1a\n")  # for untrusted notebooks
     with pytest.raises(ValueError, match=r"save\(\) writes .svg, .dot or .png files, got '.*g.pdf'"):
         view.save(tmp_path / "g.pdf")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.dot", "g.svg"]  # no temporary files left

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -11,7 +12,7 @@ from typing import Any, Literal
 from ...core.engine import Value, topological_order
 from ...core.files import write_atomic
 from ...core.ops import TABLE
-from .render import Renderer, check_renderer, render, require_graphviz
+from .render import Renderer, check_renderer, raster, render, require_graphviz
 
 DEFAULT_MAX_NODES = 300
 FONT = "Helvetica,Arial,sans-serif"
@@ -187,8 +188,14 @@ class GraphView:
         write_atomic(path, data)
         return path
 
-    def _repr_svg_(self) -> str:
-        return self.to_svg()
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """In Jupyter: the SVG, and a PNG of it, which an untrusted notebook shows where it hides SVG."""
+        svg = self.to_svg()
+        bundle: dict[str, Any] = {"image/svg+xml": svg, "text/plain": repr(self)}
+        png = raster(svg)
+        if png is not None:
+            bundle["image/png"] = base64.b64encode(png).decode()
+        return bundle
 
 
 def draw(

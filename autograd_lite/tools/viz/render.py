@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
+import re
 import shutil
 import threading
 from typing import Any, Literal
@@ -92,7 +94,26 @@ def _wasm() -> Any:
             self._module = wasmtime.Module.from_file(self._engine, str(self.wasm_path))
             self._session = self._create_session()
 
-    return DeepStack()
+    backend = DeepStack()
+    atexit.register(_wasm.cache_clear)  # freed while wasmtime still can, not at interpreter teardown
+    return backend
+
+
+def raster(svg: str) -> bytes | None:
+    """The SVG as a PNG (at CSS size: 1 pt = 4/3 px), which any viewer shows, untrusted notebooks
+    included; None without resvg-py (part of the ``viz`` extra)."""
+    try:
+        import resvg_py
+    except ImportError:
+        return None
+    svg = svg[svg.index("<svg") :]
+    svg = re.sub(  # resvg reads sizes in px: Graphviz writes points
+        r'<svg width="([\d.]+)pt" height="([\d.]+)pt"',
+        lambda m: f'<svg width="{float(m.group(1)) * 4 / 3:.0f}" height="{float(m.group(2)) * 4 / 3:.0f}"',
+        svg,
+        count=1,
+    )
+    return bytes(resvg_py.svg_to_bytes(svg_string=svg, background="white"))
 
 
 def require_graphviz() -> Any:

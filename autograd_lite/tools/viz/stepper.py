@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import os
@@ -25,7 +26,7 @@ from .graph import (
     node_ids,
     value_names,
 )
-from .render import Renderer, check_renderer, render
+from .render import Renderer, check_renderer, raster, render
 
 
 class Stepper:
@@ -204,15 +205,28 @@ class Stepper:
         return path
 
     def _repr_html_(self) -> str:
-        """The page in an isolated frame, so that several steppers in one notebook do not share ids."""
+        """The page in an isolated frame, so that several steppers in one notebook do not share ids; and
+        a static view, the graph (with its final grads) and the table, for where the page cannot run: an
+        untrusted notebook drops the frame and the script that hides the static view."""
         page = self.to_html()
         height = re.search(r'<svg width="[\d.]+pt" height="([\d.]+)pt"', page)
         px = round(float(height.group(1)) * 4 / 3) if height else 400
         view = min(px, 600)  # the page's graph view scrolls past this: the frame fits what it shows
-        return (
+        frame = (
             f'<iframe srcdoc="{html.escape(page)}" sandbox="allow-scripts" '
             f'style="width: 100%; height: {view + 170}px; border: 0"></iframe>'
         )
+        png = raster(page[page.index("<svg") : page.index("</svg>") + len("</svg>")])
+        encoded = base64.b64encode(png).decode() if png is not None else ""
+        picture = (
+            f'<img src="data:image/png;base64,{encoded}" alt="the graph after backward">' if encoded else ""
+        )
+        static = (
+            '<div class="autograd-lite-static">'
+            "<p>To step through backprop here, run this cell, or trust the notebook.</p>"
+            f"{picture}<pre>{html.escape(str(self))}</pre></div>"
+        )
+        return f"{frame}{static}<script>document.currentScript.previousElementSibling.remove()</script>"
 
 
 def _frame(
