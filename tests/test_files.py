@@ -222,9 +222,9 @@ def test_a_save_killed_at_any_moment_leaves_the_old_or_the_new_file_and_no_tempo
     expected = [MLP(4, [32, 32, 1], seed=s).state_dict() for s in (1, 2)]
     MLP(4, [32, 32, 1], seed=1).save(target)
     rng = random.Random(0)
-    for _ in range(12):
+    for _ in range(8):
         process = subprocess.Popen([sys.executable, "-c", script])
-        time.sleep(0.3 + rng.random() * 0.4)
+        time.sleep(0.25 + rng.random() * 0.35)
         process.send_signal(signal.SIGKILL)
         process.wait()
         loaded = MLP(4, [32, 32, 1], seed=9)

@@ -90,24 +90,24 @@ GRAPHS_AS_TEXT = """() => Array.from(
 ).filter((o) => o.innerText.startsWith('<graph')).length"""
 
 
-def test_fresh_untrusted_notebooks_show_every_picture_and_every_steppers_static_view(
-    lab: str, browser: Any
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[n.name for n in NOTEBOOKS])
+def test_a_fresh_untrusted_notebook_shows_every_picture_and_every_steppers_static_view(
+    lab: str, browser: Any, notebook: Path
 ) -> None:
-    for i, notebook in enumerate(NOTEBOOKS):
-        pictures, steppers = expected(notebook)
-        # a new workspace each, reset (JupyterLab reopens what a workspace had open); a window tall enough
-        # for every cell, since JupyterLab renders only the cells in view
-        page = browser.new_page(viewport={"width": 1280, "height": 30_000})
-        page.goto(f"{lab}/lab/workspaces/check{i}/tree/{notebook.name}?token={TOKEN}&reset")
-        page.wait_for_function(
-            f"([p, s]) => {{ const [a, b] = ({SHOWN})(); return a >= p && b >= s; }}",
-            arg=[pictures, steppers],
-            timeout=60_000,
-        )
-        shown_pictures, shown_steppers = page.evaluate(SHOWN)
-        assert shown_pictures >= pictures and shown_steppers == steppers, notebook.name
-        page.wait_for_function(f"() => ({UNDECODED})() === 0", timeout=30_000)  # every image decodes
-        assert page.evaluate(GRAPHS_AS_TEXT) == 0, notebook.name
-        if notebook.name.startswith(("01", "02")):  # they draw graphs, and 02 steps through them
-            assert pictures > 0 and (steppers > 0) == notebook.name.startswith("02")
-        page.close()
+    pictures, steppers = expected(notebook)
+    # a new workspace, reset (JupyterLab reopens what a workspace had open); a window tall enough for
+    # every cell, since JupyterLab renders only the cells in view
+    page = browser.new_page(viewport={"width": 1280, "height": 30_000})
+    page.goto(f"{lab}/lab/workspaces/{notebook.stem}/tree/{notebook.name}?token={TOKEN}&reset")
+    page.wait_for_function(
+        f"([p, s]) => {{ const [a, b] = ({SHOWN})(); return a >= p && b >= s; }}",
+        arg=[pictures, steppers],
+        timeout=60_000,
+    )
+    shown_pictures, shown_steppers = page.evaluate(SHOWN)
+    assert shown_pictures >= pictures and shown_steppers == steppers
+    page.wait_for_function(f"() => ({UNDECODED})() === 0", timeout=30_000)  # every image decodes
+    assert page.evaluate(GRAPHS_AS_TEXT) == 0
+    if notebook.name.startswith(("01", "02")):  # they draw graphs, and 02 steps through them
+        assert pictures > 0 and (steppers > 0) == notebook.name.startswith("02")
+    page.close()
