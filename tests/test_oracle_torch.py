@@ -424,6 +424,30 @@ def test_power_and_sqrt_at_a_zero_base_give_torchs_value_and_first_derivatives(
         assert_close(ours.grads[i], want, f"d out/d arg{i}")
 
 
+@pytest.mark.parametrize(("exponent", "orders"), [(0.0, 3), (1.0, 3), (2.0, 3), (3.0, 3), (4.0, 3), (1.5, 2)])
+def test_derivatives_of_x_to_a_number_at_zero_match_torch(exponent: float, orders: int) -> None:
+    """d^k/dx^k x ** n at x = 0, each from the graph of the one before (x ** 2 has a second derivative 2).
+
+    An infinite derivative is a constant (no node holds an infinite value), so 1.5 stops at its second, inf.
+    """
+    x = Value(0.0)
+    ours: list[float] = []
+    out: Any = x**exponent
+    for _ in range(orders):
+        x.grad = 0.0
+        if isinstance(out, Value):
+            out.backward(create_graph=True)
+        out = x.grad
+        ours.append(float(out.data if isinstance(out, Value) else out))
+    t = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    theirs: list[float] = []
+    tout = t**exponent
+    for _ in range(orders):
+        tout = torch.autograd.grad(tout, t, create_graph=True)[0] if tout.requires_grad else torch.zeros(())
+        theirs.append(tout.item())
+    assert ours == theirs
+
+
 @settings(max_examples=25, deadline=None)
 @given(x=NONZERO.map(lambda v: -abs(v)), y=st.integers(-3, 4).map(float))
 def test_negative_base_to_an_integer_value_power_matches_torch_where_defined(x: float, y: float) -> None:
