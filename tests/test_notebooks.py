@@ -16,6 +16,8 @@ NAMES = [p.name for p in NOTEBOOKS]
 MAX_BYTES = 1_000_000
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 ADDRESS = re.compile(r" at 0x[0-9a-f]+")  # a default repr names the object's address, new at every run
+TIMING = re.compile(r"\[\d+:\d+<\d+:\d+, *[\d.]+\w+/s")  # a progress bar's time and rate, new at every run
+PROGRESS = re.compile(r"^training: +(\d+)%\|.*\| (\d+)/(\d+) ")
 VARIES = "output-varies"  # the tag of a cell whose text may change with versions (hypothesis's search path)
 
 
@@ -40,7 +42,8 @@ def shown(cell: NotebookNode) -> list[tuple[str, str]]:
             out.append(("error", f"{o.ename}: {o.evalue}"))
         else:
             kind = " ".join([o.output_type, *sorted(o.data)])
-            out.append((kind, ADDRESS.sub(" at 0x...", o.data.get("text/plain", ""))))
+            text = ADDRESS.sub(" at 0x...", o.data.get("text/plain", ""))
+            out.append((kind, TIMING.sub("[time", text)))
     return out
 
 
@@ -84,6 +87,20 @@ def test_committed_notebook_was_run_top_to_bottom_in_one_kernel_without_errors_o
     kinds = [kind for cell in cells for kind, _ in shown(cell)]
     assert kinds, "saved without outputs"
     assert "error" not in kinds and "stderr" not in kinds
+
+
+def test_committed_progress_bars_say_in_text_that_they_finished() -> None:
+    """A bar is a widget, which a notebook opened fresh or a code host cannot show: its text stands in."""
+    bars = [
+        PROGRESS.match(text)
+        for name in NAMES
+        for cell in code_cells(read(name))
+        for kind, text in shown(cell)
+        if "widget-view" in kind
+    ]
+    assert bars, "no notebook shows fit()'s progress bar"
+    for bar in bars:
+        assert bar is not None and bar.group(1) == "100" and bar.group(2) == bar.group(3), bar
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -824,8 +824,8 @@ def _number(x: Operand) -> float:
 
 
 def _ieee_pow(x: Operand, y: Operand) -> Value | float:
-    """x ** y as a Value, or a constant where that would fail: infinite at x = 0, or an exponent on 0."""
-    if isinstance(x, Value) and (x.data != 0 or (not isinstance(y, Value) and y >= 0)):
+    """x ** y as a Value, or a constant where no node can hold it: x = 0 to a negative or a Value power."""
+    if isinstance(x, Value) and (x.data != 0 or (not isinstance(y, Value) and _number(y) >= 0)):
         return x**y
     if isinstance(y, Value) and _number(x) != 0:
         return _number(x) ** y

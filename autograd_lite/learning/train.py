@@ -154,7 +154,7 @@ def fit(
         return value, traces
 
     step = compile_step(forward, static_argnums=1) if compiled else None
-    bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not (progress and _interactive()))
+    bar, finish = _progress_bar(epochs, progress and _interactive())
     for _ in bar:
         if batch_size is not None:
             rng.shuffle(order)
@@ -195,7 +195,7 @@ def fit(
             history.accuracy.append(correct / len(order))
             postfix["accuracy"] = f"{history.accuracy[-1]:.1%}"
         bar.set_postfix(postfix, refresh=False)
-    bar.close()
+    finish()
     return history
 
 
@@ -213,10 +213,34 @@ def _output(trace: Sequence[Any]) -> Any:
     return last[0] if len(last) == 1 else last
 
 
+def _progress_bar(epochs: int, shown: bool) -> tuple[Any, Callable[[], None]]:
+    """tqdm's bar over the epochs, and what closes it. In a notebook the bar is a widget whose text form,
+    saved with the notebook and shown where widgets are not, is redrawn at the end: it says 100%, not 0%."""
+    options: dict[str, Any] = {"desc": "training", "unit": "epoch", "disable": not shown}
+    if shown and _in_notebook():
+        from tqdm import notebook
+
+        if issubclass(tqdm, notebook.tqdm):  # not when ipywidgets is missing: tqdm.auto writes text then
+            from IPython.display import display
+
+            bar: Any = tqdm(range(epochs), display=False, **options)
+            handle = display(bar.container, display_id=True)  # type: ignore[no-untyped-call]
+
+            def finish() -> None:
+                bar.close()
+                handle.update(bar.container)
+
+            return bar, finish
+    bar = tqdm(range(epochs), **options)
+    return bar, bar.close
+
+
 def _interactive() -> bool:
     """Whether a progress bar can be seen: stderr is a terminal, or this is a Jupyter notebook."""
-    if sys.stderr is not None and sys.stderr.isatty():
-        return True
+    return (sys.stderr is not None and sys.stderr.isatty()) or _in_notebook()
+
+
+def _in_notebook() -> bool:
     shell = sys.modules.get("IPython")
     ipython = getattr(shell, "get_ipython", lambda: None)()
     return type(ipython).__name__ == "ZMQInteractiveShell"
