@@ -71,11 +71,11 @@ def chromium(need: Need) -> str:
     return path
 
 
-# The e2e files whose tests take longest (JupyterLab starts and opens every notebook; a notebook's kernel
-# trains for half a minute; the package test builds and installs a wheel; a README block trains the demo
-# network), in that order.
+# The e2e files whose tests take longest (JupyterLab and Notebook 7 open every notebook, and 02 is run
+# and stepped; a notebook's kernel trains for half a minute; the package test builds and installs a wheel;
+# a README block trains the demo network), in that order.
 LONGEST_FIRST = [
-    "test_jupyterlab.py",
+    "test_notebook_clients.py",
     "test_notebooks.py",
     "test_package.py",
     "test_readme.py",

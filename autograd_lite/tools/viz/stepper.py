@@ -206,15 +206,16 @@ class Stepper:
 
     def _repr_html_(self) -> str:
         """The page in an isolated frame, so that several steppers in one notebook do not share ids; and
-        a static view, the graph (with its final grads) and the table, for where the page cannot run: an
-        untrusted notebook drops the frame and the script that hides the static view."""
+        a static view, the graph (with its final grads) and the table, for where the page cannot run. The
+        frame starts hidden, and a script swaps it for the static view: an untrusted notebook drops both
+        the frame and the script, and a page that runs no scripts (a static render) keeps the frame hidden."""
         page = self.to_html()
         height = re.search(r'<svg width="[\d.]+pt" height="([\d.]+)pt"', page)
         px = round(float(height.group(1)) * 4 / 3) if height else 400
         view = min(px, 600)  # the page's graph view scrolls past this: the frame fits what it shows
         frame = (
             f'<iframe srcdoc="{html.escape(page)}" sandbox="allow-scripts" '
-            f'style="width: 100%; height: {view + 170}px; border: 0"></iframe>'
+            f'style="display: none; width: 100%; height: {view + 170}px; border: 0"></iframe>'
         )
         png = raster(page[page.index("<svg") : page.index("</svg>") + len("</svg>")])
         encoded = base64.b64encode(png).decode() if png is not None else ""
@@ -223,10 +224,11 @@ class Stepper:
         )
         static = (
             '<div class="autograd-lite-static">'
-            "<p>To step through backprop here, run this cell, or trust the notebook.</p>"
+            "<p>To step through backprop, run this cell in Jupyter, or trust the notebook.</p>"
             f"{picture}<pre>{html.escape(str(self))}</pre></div>"
         )
-        return f"{frame}{static}<script>document.currentScript.previousElementSibling.remove()</script>"
+        swap = "s.previousElementSibling.remove(); s.previousElementSibling.style.display = ''"
+        return f"{frame}{static}<script>var s = document.currentScript; {swap};</script>"
 
 
 def _frame(
