@@ -189,6 +189,9 @@ PAGE = """() => {
     });
     return [document.getElementById('equation').textContent, grads];
 }"""
+# Where the page's content ends, in CSS px from the top of its frame.
+CONTENT_BOTTOM = """() => Math.max(...Array.from(document.body.querySelectorAll('*'))
+    .map((e) => e.getBoundingClientRect().bottom))"""
 # The size node labels are drawn at, in CSS px: the font size times the SVG's scale on screen.
 LABEL_PX = """() => {
     const text = document.querySelector('#graph g.node text');
@@ -213,6 +216,15 @@ def test_run_in_jupyterlab_the_stepper_steps_with_clicks_and_keys_as_backward_do
     page = open_in("JupyterLab", STEPPING, lab, browser, jupyterlab)
     _, steppers = expected(STEPPING)
     page.wait_for_function(f"() => ({SHOWN})().statics === {steppers}", timeout=60_000)
+    # Opened, the notebook stays unmodified once its kernel has started (its metadata is what JupyterLab
+    # would write).
+    session = f"{lab}/api/sessions?token={TOKEN}"
+    for _ in range(120):
+        if [s["kernel"]["execution_state"] for s in json.load(urllib.request.urlopen(session))] == ["idle"]:
+            break
+        time.sleep(0.25)
+    page.wait_for_timeout(500)
+    assert page.locator(".lm-TabBar-tab.jp-mod-dirty").count() == 0
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
     page.wait_for_function(
@@ -230,6 +242,9 @@ def test_run_in_jupyterlab_the_stepper_steps_with_clicks_and_keys_as_backward_do
     final = {v.label: v.grad for v in nodes}
     targets = [step.parent.label for step in stepper.steps]
 
+    for each in page.locator(".jp-OutputArea-output iframe").all():  # each frame fits what it shows
+        bottom = each.element_handle().content_frame().evaluate(CONTENT_BOTTOM)
+        assert bottom <= each.bounding_box()["height"] < bottom + 80
     frame = page.locator(".jp-OutputArea-output iframe").first.element_handle().content_frame()
 
     def check(at: int) -> None:
