@@ -21,6 +21,8 @@ from hypothesis import given, settings
 from autograd_lite import Value, compile, detect_anomaly, no_grad
 from autograd_lite.core.engine import apply, topological_order
 from autograd_lite.core.ops import TABLE, Op
+from autograd_lite.core.vectorized import Dense, Dot, Sum
+from autograd_lite.nn import MLP
 from autograd_lite.testing.graphs import Program
 from autograd_lite.testing.strategies import programs
 
@@ -200,6 +202,53 @@ def test_compiled_training_takes_the_eager_runs_steps(backend: str) -> None:
             assert len(step.tapes) == 2
     for got, want in zip(runs[1], runs[0], strict=True):
         assert_matches(backend, got, want)
+
+
+# ---- the NumPy replay's matrix products -----------------------------------------------------------------
+def eager_and_compiled(f: Callable[[Any], Value], leaves: list[Value], xs: Any) -> tuple[Any, Any, Any]:
+    """f's value and the leaves' grads, eagerly and by the NumPy replay; and the replay's tape."""
+    want = eager(lambda: f([[Value(a) for a in x] for x in xs]), leaves)
+    c = compile(f, backend="numpy")
+    got = compiled(c, leaves, xs)
+    return got, want, next(iter(c.tapes.values()))
+
+
+@pytest.mark.parametrize(
+    ("sizes", "activation", "batch"),
+    [([3], "linear", 5), ([4, 3], "tanh", 1), ([5, 5, 2], "relu", 9), ([4, 1], "sigmoid", 16)],
+)
+def test_a_dense_layer_over_a_batch_is_one_matrix_product_giving_the_eager_numbers(
+    sizes: list[int], activation: str, batch: int
+) -> None:
+    model = MLP(3, sizes, seed=2, activation=activation)
+    rng = random.Random(3)
+    xs = [[rng.uniform(-2, 2) for _ in range(3)] for _ in range(batch)]
+
+    def loss(xs: Any) -> Value:
+        outputs = [model(x) for x in xs]
+        return Value.sum(v * v for out in outputs for v in (out if isinstance(out, list) else [out]))
+
+    (value, grads), (want, want_grads), tape = eager_and_compiled(loss, model.parameters(), xs)
+    assert_matches("numpy", [value, *grads], [want, *want_grads])
+    assert sum(isinstance(step, Dense) for step in tape.plan.steps) == len(sizes)  # one per layer
+    assert sum(isinstance(step, Sum) for step in tape.plan.steps) == 1
+
+
+def test_dot_products_that_share_weights_or_pair_only_some_rows_give_the_eager_numbers() -> None:
+    w, v = [Value(0.3), Value(-0.7)], [Value(1.1), Value(0.4)]
+    shared = [w[1], w[0]]  # the same weights in another order: a row of positions that repeats them
+
+    def f(xs: Any) -> Value:
+        dense = [Value.dot(ws, x) for x in xs for ws in (w, shared)]
+        doubled = [[a * 2.0 for a in x] for x in xs]  # one level deeper: a group of its own
+        some = [Value.dot(v, x) for x in doubled[::2]] + [Value.dot(w, x) for x in doubled[1::2]]  # no grid
+        return Value.sum(d.tanh() for d in dense) + Value.sum(s * s for s in some)
+
+    xs = [[0.5, -1.0], [2.0, 0.25], [-1.5, 0.75], [0.1, 0.2]]
+    (value, grads), (want, want_grads), tape = eager_and_compiled(f, [*w, *v], xs)
+    assert_matches("numpy", [value, *grads], [want, *want_grads])
+    kinds = [type(step) for step in tape.plan.steps]
+    assert Dense in kinds and Dot in kinds
 
 
 # ---- what compile refuses, and errors ------------------------------------------------------------------

@@ -4,33 +4,32 @@ A training step rebuilds the same graph every time: same ops, new numbers. A com
 the graph on its first call for each shape of its inputs (a tape: its nodes in topological order, each
 with its op and the positions of its arguments), and later calls run the tape over flat arrays, forward
 then backward, making no Value objects. With NumPy, nodes of the same depth and op are evaluated
-together, one call per group, by each op's ``vector`` form in the op table; without it, a loop calls each
-op's float forward. Results match the eager engine: the pure-Python replay to the last bit, the NumPy
-one to rounding (it adds up the gradient contributions in another order).
+together (see ``vectorized``: a dense layer over a batch becomes a matrix product, other ops run by their
+``vector`` form in the op table); without it, a loop calls each op's float forward. Results match the
+eager engine: the pure-Python replay to the last bit, the NumPy one to rounding (it adds up products and
+gradient contributions in another order).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from functools import partial
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
-from . import engine
+from . import engine, vectorized
 from .engine import Value
-from .ops import Op, array_math
+from .ops import Op
+from .vectorized import Node, Plan
 
 Backend = Literal["auto", "numpy", "python"]  #: How a compiled function replays: see compile().
 #: The shape of a call's inputs or outputs: None for a number or a Value; (list or tuple, (child shapes, ...))
 #: for a list or tuple. A compiled function records one tape per shape of its inputs.
 Shape = Any
-#: A node of a tape: its op, the positions of its Value arguments, and its numbers.
-Node = tuple[Op, tuple[int, ...], tuple[float, ...]]
-
-_CHECKED = {"over": "raise", "divide": "raise", "invalid": "raise", "under": "ignore"}
-#: With backend="auto", smaller tapes replay in pure Python: NumPy's fixed cost per group of nodes (about
-#: half a millisecond a call for an MLP) is more than it saves below this (measured for MLP(2, [16, 16, 1])
-#: on 1 to 100 points: NumPy wins from about 300 nodes, and by 2x at 800).
-AUTO_NUMPY_NODES = 400
+#: With backend="auto", a tape replays with NumPy if it has at least this many nodes and edges for each
+#: group of nodes that NumPy evaluates at once (and two groups' worth more, its fixed cost): a group costs
+#: NumPy about what 20 nodes or edges cost the Python loop. Measured: a chain (one node a group) replays 6x
+#: faster in Python; an MLP(2, [16, 16, 1]) on one point (7 nodes and 50 edges a group) 1.4x faster with
+#: NumPy; a sum of 10 tanh nodes in Python, of 30 with NumPy.
+AUTO_NUMPY_WORK_PER_GROUP = 20
 
 
 def compile(
@@ -43,8 +42,8 @@ def compile(
     ``static_argnums``: the positions of arguments that f gets as they are, numbers and not Values (such
     as targets, or a class index): as JAX's static arguments, f is recorded again for each new value of
     them, so it may branch on them and check them on every call. ``backend``: ``"numpy"`` (vectorized),
-    ``"python"``, or ``"auto"``: NumPy, if it is installed, for graphs of at least ``AUTO_NUMPY_NODES``
-    nodes, where it pays off; the pure-Python replay otherwise.
+    ``"python"``, or ``"auto"``: NumPy, if it is installed, for graphs whose nodes fall into groups large
+    enough (``AUTO_NUMPY_WORK_PER_GROUP``), where it pays off; the pure-Python replay otherwise.
     """
     return Compiled(f, backend, static_argnums)
 
@@ -58,7 +57,7 @@ class Compiled:
     ) -> None:
         self.f = f
         self.np = _numpy(backend)
-        self.min_numpy_nodes = AUTO_NUMPY_NODES if backend == "auto" else 0
+        self.auto = backend == "auto"
         self.static = _positions(static_argnums)
         #: The recorded tapes, one per shape of the inputs and value of the static arguments seen so far.
         self.tapes: dict[Any, Tape] = {}
@@ -86,7 +85,7 @@ class Compiled:
         if tape is None:
             with engine.tracing():
                 inputs_, outputs, out_shape = self._trace(flat, shape, given)
-            tape = self.tapes[key] = Tape(inputs_, outputs, out_shape, self.np, self.min_numpy_nodes)
+            tape = self.tapes[key] = Tape(inputs_, outputs, out_shape, self.np, self.auto)
         return tape.run(flat)
 
     def _trace(
@@ -116,6 +115,8 @@ def _frozen(x: Any) -> Any:
     if isinstance(x, dict):
         return tuple((k, _frozen(v)) for k, v in sorted(x.items()))
     if type(x) in (list, tuple):
+        if all(type(item) in (int, float) for item in x):  # a row of numbers, such as targets
+            return tuple(x)
         return tuple(_frozen(item) for item in x)
     if isinstance(x, Value):
         raise TypeError(f"a static argument of a compiled function is a number, not a Value: got {x!r}")
@@ -126,16 +127,6 @@ def _frozen(x: Any) -> Any:
     return x
 
 
-class Group(NamedTuple):
-    """Nodes of one depth and one op (and arity), evaluated by one call on arrays."""
-
-    op: Op  #: The op of every node in the group.
-    vector: Callable[..., tuple[Any, ...]] | None  #: The op's forward on arrays, if it has one.
-    out: Any  #: The nodes' positions (an int array).
-    args: Any  #: The positions of their Value arguments: one row per argument.
-    consts: list[Any]  #: Their numbers: one array per number argument.
-
-
 class Tape:
     """A recorded graph laid out flat: inputs, parameters, then interior nodes in topological order.
 
@@ -144,7 +135,7 @@ class Tape:
     """
 
     def __init__(
-        self, inputs: list[Value], outputs: list[Value], out_shape: Shape, np: Any, min_numpy_nodes: int = 0
+        self, inputs: list[Value], outputs: list[Value], out_shape: Shape, np: Any, auto: bool = False
     ) -> None:
         parts = [_eager_order(v) for v in outputs]
         order = _unique(node for part, _ in parts for node in part)
@@ -164,11 +155,15 @@ class Tape:
         self.root = position[id(outputs[0])]
         self.outputs = [position[id(v)] for v in outputs]
         self.out_shape = out_shape
-        #: NumPy if this tape replays with it (it has enough nodes), else None: the pure-Python loop.
-        self.np: Any = np if len(self.nodes) >= min_numpy_nodes else None
+        if auto and np is not None:  # NumPy only where its groups are large enough to pay for its calls
+            work = sum(1 + len(args) for _, args, _ in self.nodes)
+            groups = len(vectorized.groups(self.nodes, self.first, self.n_backward))
+            np = np if work >= AUTO_NUMPY_WORK_PER_GROUP * (groups + 2) else None
+        #: NumPy if this tape replays with it, else None: the pure-Python loop.
+        self.np: Any = np
         self.size = len(position)
-        if self.np is not None:
-            self.groups, self.n_backward_groups = _groups(self.nodes, self.first, self.n_backward, self.np)
+        #: With NumPy, the nodes as groups of array operations (see ``vectorized``).
+        self.plan = None if self.np is None else Plan(self.nodes, self.first, self.n_backward, self.np)
 
     @property
     def backend(self) -> str:
@@ -178,10 +173,17 @@ class Tape:
     def run(self, flat: list[float]) -> Any:
         """Forward on these inputs and the parameters' current data, then backward from root; the outputs."""
         params = [p.data for p in self.params]
-        vals, grads = self._run_python(flat, params) if self.np is None else self._run_numpy(flat, params)
-        for leaf, g in zip(self.params[: self.n_grads], grads[self.n_inputs : self.first]):
-            engine.add_pass(leaf, leaf.grad, float(g))  # as in backward()
-        return _unflatten(self.out_shape, iter([float(vals[i]) for i in self.outputs]))
+        if self.plan is None:
+            vals, grads = self._run_python(flat, params)
+            outputs = [vals[i] for i in self.outputs]
+            sums = grads[self.n_inputs : self.first]
+        else:
+            values, gradients = self.plan.run(flat, params, self.first, self.root)
+            outputs = values[[self.plan.place[i] for i in self.outputs]].tolist()
+            sums = gradients[self.n_inputs : self.first].tolist()
+        for leaf, g in zip(self.params[: self.n_grads], sums):
+            engine.add_pass(leaf, leaf.grad, g)  # as in backward()
+        return _unflatten(self.out_shape, iter(outputs))
 
     def _run_python(self, flat: list[float], params: list[float]) -> tuple[list[float], list[float]]:
         vals = [*flat, *params, *[0.0] * len(self.nodes)]
@@ -200,36 +202,6 @@ class Tape:
             g = grads[self.first + k]
             for j, local in zip(self.nodes[k][1], locals_[k]):
                 grads[j] += local * g
-        return vals, grads
-
-    def _run_numpy(self, flat: list[float], params: list[float]) -> tuple[Any, Any]:
-        np = self.np
-        vals = np.empty(self.size)
-        vals[: self.n_inputs] = flat
-        vals[self.n_inputs : self.first] = params
-        locals_ = []
-        with np.errstate(**_CHECKED):
-            for group in self.groups:
-                rows = vals[group.args]
-                result: Any
-                try:
-                    if group.vector is None:
-                        raise FloatingPointError
-                    result = group.vector(*rows, *group.consts)
-                except FloatingPointError:  # no array form, or outside an op's domain: the float forms say
-                    result = _one_by_one(group, rows)
-                vals[group.out] = result[0]
-                local = np.empty(group.args.shape)
-                for r in range(len(local)):
-                    local[r] = result[1 + r]
-                locals_.append(local)
-        grads = np.zeros(self.size)
-        grads[self.root] = 1.0
-        with np.errstate(all="ignore"):  # 0 * inf is NaN here as in the eager engine, with no warning
-            for k in range(self.n_backward_groups - 1, -1, -1):
-                group = self.groups[k]
-                contributions = locals_[k] * grads[group.out]
-                grads += np.bincount(group.args.ravel(), contributions.ravel(), minlength=self.size)
         return vals, grads
 
 
@@ -256,35 +228,6 @@ def _unique(values: Iterable[Value]) -> list[Value]:
     return [v for v in values if not (id(v) in seen or seen.add(id(v)))]  # type: ignore[func-returns-value]
 
 
-def _groups(nodes: list[Node], first: int, n_backward: int, np: Any) -> tuple[list[Group], int]:
-    """The nodes bucketed by depth, op and arity, in order of depth: root's subgraph, then the rest."""
-    depth: dict[int, int] = {}
-    parts: list[dict[tuple[int, Op, int, int], list[int]]] = [{}, {}]
-    for i, (op, args, consts) in enumerate(nodes, first):
-        d = depth[i] = 1 + max((depth.get(j, 0) for j in args), default=0)
-        parts[i - first >= n_backward].setdefault((d, op, len(args), len(consts)), []).append(i)
-    groups = []
-    for part in parts:
-        for (_, op, _, _), members in sorted(part.items(), key=lambda item: item[0][0]):
-            vector = partial(op.vector, array_math(np)) if op.vector else None
-            rows = [nodes[i - first] for i in members]
-            args = np.array([r[1] for r in rows], dtype=np.intp).T.reshape(-1, len(members))
-            columns = [np.array(column, dtype=float) for column in zip(*(r[2] for r in rows))]
-            groups.append(Group(op, vector, np.array(members, dtype=np.intp), args, columns))
-    return groups, len(parts[0])
-
-
-def _one_by_one(group: Group, rows: Any) -> list[list[float]]:
-    """The group's forward with the op's float form, node by node: the engine's errors and NaN rules."""
-    results = []
-    for xs in zip(*(r.tolist() for r in rows), *(c.tolist() for c in group.consts)):
-        try:
-            results.append(group.op.forward(*xs))
-        except engine.MATH_ERRORS as e:
-            results.append(engine.math_error(group.op, xs, e))
-    return [list(column) for column in zip(*results)]
-
-
 def _numpy(backend: Backend) -> Any:
     if backend == "python":
         return None
@@ -302,6 +245,9 @@ def _numpy(backend: Backend) -> Any:
 def _flatten_inputs(x: Any, flat: list[float]) -> Shape:
     """Append the numbers in x (a number, or nested lists and tuples of them) to flat; x's shape."""
     if type(x) in (list, tuple):
+        if all(type(item) is float for item in x):  # a row of floats, the usual input: all at once
+            flat.extend(x)
+            return type(x), (None,) * len(x)
         return type(x), tuple(_flatten_inputs(item, flat) for item in x)
     if isinstance(x, Value):
         raise TypeError(

@@ -1,0 +1,245 @@
+"""compile()'s NumPy replay: a tape's nodes as a few array operations, forward then backward.
+
+Nodes of one depth and one op form a group, evaluated by one call on arrays. The groups are laid out
+one after another, each one's nodes in the order of their arguments, so that most reads and writes are
+slices (a layer's outputs feed the next group in the order they were written). A group of dot products
+that pairs every row of weights with every row of inputs (a dense layer over a batch) is one matrix
+product, and so is its backward; a sum is one reduction. The rest runs by each op's array form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+from typing import Any
+
+from . import engine
+from .ops import DOT, SUM, Op, array_math
+
+#: A node of a tape: its op, the positions of its Value arguments, and its numbers.
+Node = tuple[Op, tuple[int, ...], tuple[float, ...]]
+
+_CHECKED = {"over": "raise", "divide": "raise", "invalid": "raise", "under": "ignore"}
+
+
+class Index:
+    """Positions a group reads or writes, as an array of a shape: a view of a slice of the flat array when
+    they run in order (row by row, or column by column), else gathered; repeated positions add up."""
+
+    def __init__(self, positions: Any, np: Any) -> None:
+        self.np = np
+        self.shape = positions.shape
+        self.positions = positions
+        self.slice: slice | None = None
+        self.order = "C"
+        for order in ("C", "F"):
+            flat = positions.ravel(order=order)
+            if flat.size and flat[-1] - flat[0] == flat.size - 1 and (np.diff(flat) == 1).all():
+                self.slice, self.order = slice(int(flat[0]), int(flat[-1]) + 1), order
+                break
+        flat = positions.ravel()
+        unique, inverse = np.unique(flat, return_inverse=True)
+        #: The distinct positions and where each one's values go, if some repeat; else None.
+        self.repeats = (unique, inverse.ravel()) if unique.size < flat.size else None
+
+    def get(self, array: Any) -> Any:
+        """The values at the positions: a view of the array where they are a slice, else a copy."""
+        if self.slice is None:
+            return array[self.positions]
+        if len(self.shape) == 1:
+            return array[self.slice]
+        return array[self.slice].reshape(self.shape, order=self.order)
+
+    def set(self, array: Any, values: Any) -> None:
+        if self.slice is None:
+            array[self.positions] = values
+        else:
+            self.get(array)[...] = values
+
+    def add(self, array: Any, values: Any) -> None:
+        """Add values (of the shape, or broadcast to it) at the positions, each repeat's share too."""
+        if self.slice is not None:
+            view = self.get(array)
+            view += values
+        elif self.repeats is None:
+            array[self.positions] += values
+        else:
+            unique, inverse = self.repeats
+            spread = self.np.broadcast_to(values, self.shape).ravel()
+            array[unique] += self.np.bincount(inverse, spread, minlength=unique.size)
+
+
+class Map:
+    """A group of nodes of one op, by the op's array form: one array per argument, element by element."""
+
+    def __init__(self, op: Op, out: Index, args: list[Index], consts: list[Any], np: Any) -> None:
+        self.op, self.out, self.args, self.consts = op, out, args, consts
+        self.vector = partial(op.vector, array_math(np)) if op.vector else None
+
+    def forward(self, vals: Any) -> Any:
+        rows = [a.get(vals) for a in self.args]
+        try:
+            if self.vector is None:
+                raise FloatingPointError
+            result: Sequence[Any] = self.vector(*rows, *self.consts)
+        except FloatingPointError:  # no array form, or outside an op's domain: the float forms say
+            result = _one_by_one(self.op, rows, self.consts)
+        self.out.set(vals, result[0])
+        return result[1:]  # the local gradients, one per argument (arrays, or a number for all)
+
+    def backward(self, grads: Any, saved: Any) -> None:
+        g = self.out.get(grads)
+        for a, local in zip(self.args, saved):
+            a.add(grads, local * g)
+
+
+class Sum:
+    """A group of sums of Values: one reduction over their arguments (one row each)."""
+
+    def __init__(self, out: Index, args: Index, consts: list[Any]) -> None:
+        self.out, self.args, self.consts = out, args, consts
+
+    def forward(self, vals: Any) -> None:
+        total = self.args.get(vals).sum(axis=0)  # row after row, in the order the engine adds them
+        self.out.set(vals, sum(self.consts, total))
+
+    def backward(self, grads: Any, saved: Any) -> None:
+        self.args.add(grads, self.out.get(grads))
+
+
+class Dense:
+    """Dot products of every row of weights with every row of inputs: out = W @ X.T, and back."""
+
+    def __init__(self, out: Index, ws: Index, xs: Index) -> None:
+        self.out, self.ws, self.xs = out, ws, xs
+
+    def forward(self, vals: Any) -> tuple[Any, Any]:
+        w, x = self.ws.get(vals), self.xs.get(vals)
+        self.out.set(vals, w @ x.T)
+        return w, x
+
+    def backward(self, grads: Any, saved: tuple[Any, Any]) -> None:
+        w, x = saved
+        g = self.out.get(grads)
+        self.ws.add(grads, g @ x)
+        self.xs.add(grads, g.T @ w)
+
+
+class Dot:
+    """Dot products that are not a dense layer: each column of weights times its column of inputs."""
+
+    def __init__(self, out: Index, args: Index) -> None:
+        self.out, self.args = out, args
+
+    def forward(self, vals: Any) -> Any:
+        rows = self.args.get(vals)
+        k = len(rows) // 2
+        self.out.set(vals, (rows[:k] * rows[k:]).sum(axis=0))
+        return rows
+
+    def backward(self, grads: Any, rows: Any) -> None:
+        k = len(rows) // 2
+        self.args.add(grads, rows[list(range(k, 2 * k)) + list(range(k))] * self.out.get(grads))
+
+
+Step = Map | Sum | Dense | Dot
+
+
+class Plan:
+    """A tape's interior nodes as groups of array operations, and where each node's value is kept."""
+
+    def __init__(self, nodes: list[Node], first: int, n_backward: int, np: Any) -> None:
+        self.np = np
+        buckets = groups(nodes, first, n_backward)
+        #: Each position's place in the arrays: inputs and parameters keep theirs, nodes go group by group.
+        self.place = list(range(first + len(nodes)))
+        self.steps: list[Step] = []
+        self.n_backward_steps = 0
+        at = first
+        for op, members, backward in buckets:
+            args = [[self.place[j] for j in nodes[i - first][1]] for i in members]
+            consts = [nodes[i - first][2] for i in members]
+            ordered = sorted(range(len(members)), key=lambda k: args[k])
+            for k in ordered:
+                self.place[members[k]] = at
+                at += 1
+            step = self._step(op, [args[k] for k in ordered], [consts[k] for k in ordered], at - len(members))
+            self.steps.append(step)
+            self.n_backward_steps += backward
+        self.size = at
+
+    def _step(self, op: Op, args: list[list[int]], consts: list[tuple[float, ...]], start: int) -> Step:
+        np = self.np
+        out = np.arange(start, start + len(args))
+        columns = [np.array(column, dtype=float) for column in zip(*consts)]
+        table = np.array(args, dtype=np.intp).T  # one row per argument, one column per node
+        if op is SUM:
+            return Sum(Index(out, np), Index(table, np), columns)
+        if op is DOT and not columns:
+            dense = _dense(table, out, np)
+            return dense if dense is not None else Dot(Index(out, np), Index(table, np))
+        return Map(op, Index(out, np), [Index(row, np) for row in table], columns, np)
+
+    def run(
+        self, inputs: Sequence[float], params: Sequence[float], n_first: int, root: int
+    ) -> tuple[Any, Any]:
+        """Forward over every group, then backward from root over root's; the values and the grads."""
+        np = self.np
+        vals = np.empty(self.size)
+        vals[: len(inputs)] = inputs
+        vals[len(inputs) : n_first] = params
+        saved: list[Any] = []
+        with np.errstate(**_CHECKED):
+            for step in self.steps:
+                try:
+                    saved.append(step.forward(vals))
+                except FloatingPointError:  # a sum or a product overflows: to inf, as floats do
+                    with np.errstate(all="ignore"):
+                        saved.append(step.forward(vals))
+        grads = np.zeros(self.size)
+        grads[self.place[root]] = 1.0
+        with np.errstate(all="ignore"):  # 0 * inf is NaN here as in the eager engine, with no warning
+            for k in range(self.n_backward_steps - 1, -1, -1):
+                self.steps[k].backward(grads, saved[k])
+        return vals, grads
+
+
+def groups(nodes: list[Node], first: int, n_backward: int) -> list[tuple[Op, list[int], bool]]:
+    """The nodes bucketed by depth, op and arity, in order of depth: root's subgraph, then the rest;
+    each bucket's op, its nodes' positions, and whether backward runs over it."""
+    depth: dict[int, int] = {}
+    parts: list[dict[tuple[int, Op, int, int], list[int]]] = [{}, {}]
+    for i, (op, args, consts) in enumerate(nodes, first):
+        d = depth[i] = 1 + max((depth.get(j, 0) for j in args), default=0)
+        parts[i - first >= n_backward].setdefault((d, op, len(args), len(consts)), []).append(i)
+    return [
+        (key[1], members, part is parts[0])
+        for part in parts
+        for key, members in sorted(part.items(), key=lambda item: item[0][0])
+    ]
+
+
+def _dense(table: Any, out: Any, np: Any) -> Dense | None:
+    """The dot products as one matrix product, if they pair every distinct row of weights with every
+    distinct row of inputs (their nodes sorted by weights, then inputs); else None."""
+    k = len(table) // 2
+    ws, xs = table[:k].T, table[k:].T
+    n_w = len(np.unique(ws, axis=0))
+    n_x = len(ws) // n_w
+    if n_w * n_x != len(ws):
+        return None
+    ws, xs = ws.reshape(n_w, n_x, k), xs.reshape(n_w, n_x, k)
+    if not ((ws == ws[:, :1]).all() and (xs == xs[:1]).all()):
+        return None
+    return Dense(Index(out.reshape(n_w, n_x), np), Index(ws[:, 0], np), Index(xs[0], np))
+
+
+def _one_by_one(op: Op, rows: list[Any], consts: list[Any]) -> list[list[float]]:
+    """The group's forward with the op's float form, node by node: the engine's errors and NaN rules."""
+    results = []
+    for xs in zip(*(r.tolist() for r in rows), *(c.tolist() for c in consts)):
+        try:
+            results.append(op.forward(*xs))
+        except engine.MATH_ERRORS as e:
+            results.append(engine.math_error(op, xs, e))
+    return [list(column) for column in zip(*results)]
