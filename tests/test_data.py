@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import Counter
+from importlib import resources
 from typing import Any
 
 import pytest
 
-from autograd_lite.data import four_samples, make_moons, make_spiral, make_xor
+from autograd_lite.data import four_samples, load_digits, make_moons, make_spiral, make_xor, train_test_split
 
 
 @pytest.mark.parametrize("make", [make_moons, make_spiral, make_xor])
@@ -69,3 +71,50 @@ def test_four_samples_is_the_classic_tutorials_dataset() -> None:
 def test_bad_arguments_get_an_error_naming_them(call: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_the_digits_are_ucis_test_set_as_published() -> None:
+    X, y = load_digits()
+    assert len(X) == len(y) == 1797 and {len(x) for x in X} == {64}
+    # The class counts of the test set in UCI's description of the data (optdigits.names).
+    assert Counter(y) == {0: 178, 1: 182, 2: 177, 3: 183, 4: 181, 5: 182, 6: 181, 7: 179, 8: 174, 9: 180}
+    # The first image, a 0, as scikit-learn's documentation prints it (digits.images[0]), scaled by 1/16.
+    first = [
+        [0, 0, 5, 13, 9, 1, 0, 0],
+        [0, 0, 13, 15, 10, 15, 5, 0],
+        [0, 3, 15, 2, 0, 11, 8, 0],
+        [0, 4, 12, 0, 0, 8, 8, 0],
+        [0, 5, 8, 0, 0, 9, 8, 0],
+        [0, 4, 11, 0, 1, 12, 7, 0],
+        [0, 2, 14, 5, 10, 12, 0, 0],
+        [0, 0, 6, 13, 10, 0, 0, 0],
+    ]
+    assert X[0] == [v / 16 for row in first for v in row] and y[:10] == list(range(10))
+    assert all(0.0 <= v <= 1.0 and (16 * v).is_integer() for x in X for v in x)
+    shipped = resources.files("autograd_lite.learning").joinpath("digits.bin.gz").read_bytes()
+    assert hashlib.sha256(shipped).hexdigest().startswith("b508b4f324a79151")  # the file as committed
+
+
+def test_train_test_split_holds_out_the_fraction_rounded_up_and_keeps_pairs_together() -> None:
+    X = [[float(i), float(-i)] for i in range(11)]
+    y = list(range(11))
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, seed=1)
+    assert (len(X_train), len(X_test)) == (8, 3)  # ceil(0.2 * 11), as scikit-learn's
+    assert all(x[0] == t for x, t in zip(X_train + X_test, y_train + y_test))
+    assert sorted(y_train + y_test) == y
+    assert train_test_split(X, y, test_size=0.2, seed=1) == (X_train, X_test, y_train, y_test)
+    assert train_test_split(X, y, test_size=0.2, seed=2) != (X_train, X_test, y_train, y_test)
+    assert len(train_test_split(X, y)[1]) == 3  # the default, a quarter
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (([[0.0]] * 3, [0, 1]), "as long as each other, got 3 and 2"),
+        (([[0.0]] * 3, [0] * 3, 1.0), "test_size must be a fraction between 0 and 1, got 1.0"),
+        (([[0.0]] * 3, [0] * 3, 0.9), "test_size=0.9 of 3 samples leaves no test or no training sample"),
+    ],
+)
+def test_train_test_split_refuses_bad_arguments_naming_them(args: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+        train_test_split(*args)

@@ -63,7 +63,8 @@ def test_wheel_metadata_gives_the_licence_the_pythons_and_the_project_urls(dist:
     for name, url in project["urls"].items():
         assert f"Project-URL: {name}, {url}" in metadata
     # Package data that a Python-files-only wheel would drop.
-    assert {"autograd_lite/py.typed", "autograd_lite/tools/viz/stepper.html"} <= set(names)
+    shipped = {"py.typed", "tools/viz/stepper.html", "learning/digits.bin.gz", "learning/DIGITS.md"}
+    assert {f"autograd_lite/{name}" for name in shipped} <= set(names)
 
 
 SMOKE = """
@@ -73,6 +74,7 @@ from pathlib import Path
 
 import autograd_lite
 from autograd_lite import Value
+from autograd_lite.data import load_digits
 from autograd_lite.viz import draw, step_through
 
 w, x, b = Value(-3.0, label="w"), Value(2.0, label="x"), Value(6.8813735870195432, label="b")
@@ -89,6 +91,7 @@ print(json.dumps({
     "svg": svg.lstrip().startswith(("<?xml", "<svg")) and "</svg>" in svg and ">w<" in svg,
     "page": page.read_text().count("<script") > 0 and "w.grad += " in page.read_text(),
     "typed": typed,
+    "digits": len(load_digits()[0]),
 }))
 """
 
@@ -118,6 +121,7 @@ def test_the_built_wheel_in_a_fresh_venv_backprops_draws_steps_and_runs_the_demo
     assert seen["svg"], "draw() did not render an SVG of the graph"
     assert seen["page"], "the stepper page is missing its script or its values"
     assert seen["typed"], "py.typed is not installed"
+    assert seen["digits"] == 1797, "the digits are not installed"
     version = run(venv / "bin" / "autograd-lite", "--version", cwd=tmp_path)
     assert version.stdout.strip() == f"autograd-lite {autograd_lite.__version__}"
     demo = run(venv / "bin" / "autograd-lite", "demo", "--out", "out", cwd=tmp_path)

@@ -1,15 +1,28 @@
-"""Small seeded datasets for classification, as plain lists (no numpy): (X, y) with X a list of points.
+"""Datasets for classification, as plain lists (no numpy): (X, y) with X a list of points.
 
-The same seed gives the same points on every platform (``random.Random``); ``seed=None`` draws a
-fresh one. Labels are class indices 0, 1, ...; for the hinge loss map them to -1/1 with ``2 * y - 1``.
+Small seeded ones are drawn here: the same seed gives the same points on every platform
+(``random.Random``); ``seed=None`` draws a fresh one. A real one ships with the package: the handwritten
+digits. Labels are class indices 0, 1, ...; for the hinge loss map them to -1/1 with ``2 * y - 1``.
 """
 
 from __future__ import annotations
 
+import gzip
 import math
 import random
+from collections.abc import Sequence
+from importlib import resources
+from typing import Any, TypeVar
 
-__all__ = ["Dataset", "four_samples", "make_moons", "make_spiral", "make_xor"]
+__all__ = [
+    "Dataset",
+    "four_samples",
+    "load_digits",
+    "make_moons",
+    "make_spiral",
+    "make_xor",
+    "train_test_split",
+]
 
 #: ``(X, y)``: the points, each a list of coordinates, and their class indices.
 Dataset = tuple[list[list[float]], list[int]]
@@ -81,3 +94,33 @@ def make_xor(n: int = 200, noise: float = 0.0, seed: int | None = None) -> Datas
 def four_samples() -> Dataset:
     """The classic backprop tutorial's dataset: XOR of the first two inputs; the third is always 1."""
     return [[0.0, 0.0, 1.0], [0.0, 1.0, 1.0], [1.0, 0.0, 1.0], [1.0, 1.0, 1.0]], [0, 1, 1, 0]
+
+
+def load_digits() -> Dataset:
+    """The 1,797 handwritten digits of UCI's *Optical Recognition of Handwritten Digits* test set (CC BY
+    4.0; see DIGITS.md beside this module): each a list of 64 pixels, 8 rows of 8, scaled from the
+    counts 0 to 16 to [0, 1]; and its digit, 0 to 9. The same images as scikit-learn's ``load_digits()``."""
+    raw = gzip.decompress(resources.files(__package__).joinpath("digits.bin.gz").read_bytes())
+    records = [raw[i : i + 65] for i in range(0, len(raw), 65)]
+    return [[p / 16.0 for p in r[:64]] for r in records], [r[64] for r in records]
+
+
+Item = TypeVar("Item")
+
+
+def train_test_split(
+    X: Sequence[Item], y: Sequence[Any], test_size: float = 0.25, seed: int | None = None
+) -> tuple[list[Item], list[Item], list[Any], list[Any]]:
+    """``X_train, X_test, y_train, y_test``: the samples shuffled with ``seed`` and the last
+    ``test_size`` of them (a fraction, rounded up) held out, as scikit-learn's function of this name."""
+    if len(X) != len(y):
+        raise ValueError(f"X and y must be as long as each other, got {len(X)} and {len(y)}")
+    if not 0.0 < test_size < 1.0:
+        raise ValueError(f"test_size must be a fraction between 0 and 1, got {test_size!r}")
+    n_test = math.ceil(test_size * len(X))
+    if not 0 < n_test < len(X):
+        raise ValueError(f"test_size={test_size} of {len(X)} samples leaves no test or no training sample")
+    order = list(range(len(X)))
+    random.Random(seed).shuffle(order)
+    train, test = order[: len(X) - n_test], order[len(X) - n_test :]
+    return [X[i] for i in train], [X[i] for i in test], [y[i] for i in train], [y[i] for i in test]
