@@ -126,6 +126,57 @@ def test_cross_entropy_of_one_sample_takes_a_class_index() -> None:
     )
 
 
+@settings(deadline=None)
+@given(
+    st.integers(1, 5).flatmap(
+        lambda classes: st.lists(
+            st.tuples(
+                st.lists(st.floats(-30.0, 30.0), min_size=classes, max_size=classes),
+                st.lists(st.floats(0.0, 1.0), min_size=classes, max_size=classes),
+            ),
+            min_size=1,
+            max_size=4,
+        )
+    )
+)
+def test_cross_entropy_with_class_probabilities_matches_torch_in_the_logits_and_the_probabilities(
+    case: list[tuple[list[float], list[float]]],
+) -> None:
+    """As torch's, for any weights (they need not sum to 1), with the weights differentiated too."""
+    classes, n = len(case[0][0]), len(case)
+    flat = [x for logits, _ in case for x in logits] + [p for _, probs in case for p in probs]
+
+    def ours(vs: list[Value]) -> Value:
+        rows = [vs[i : i + classes] for i in range(0, n * classes, classes)]
+        probs = [vs[n * classes + i : n * classes + i + classes] for i in range(0, n * classes, classes)]
+        return cross_entropy(rows, probs) if n > 1 else cross_entropy(rows[0], probs[0])
+
+    def theirs(t: torch.Tensor) -> torch.Tensor:
+        logits, probs = t[: n * classes].reshape(n, classes), t[n * classes :].reshape(n, classes)
+        return F.cross_entropy(logits, probs) if n > 1 else F.cross_entropy(logits[0], probs[0])
+
+    compare(ours, theirs, flat)
+
+
+def test_one_hot_targets_give_the_class_index_loss_and_let_a_compiled_loss_take_them_as_inputs() -> None:
+    w = [Value(0.5), Value(-1.0), Value(0.25)]
+
+    def loss(xs: list[Any], targets: list[Any]) -> Value:
+        return cross_entropy([[wk * x for wk in w] for x in xs], targets)
+
+    xs, labels = [1.0, -2.0, 0.5], [2, 0, 1]
+    one_hot = [[float(k == label) for k in range(3)] for label in labels]
+    by_index = loss([Value(x) for x in xs], labels)
+    by_index.backward()
+    want = [v.grad for v in w]
+    c = compile(loss)  # the targets are inputs, not static: one tape for every batch of classes
+    for v in w:
+        v.grad = 0.0
+    assert c(xs, one_hot) == pytest.approx(by_index.data, rel=1e-12)
+    assert [v.grad for v in w] == pytest.approx(want, rel=1e-12)
+    assert c([3.0, 1.0, -1.0], [[0.0, 1.0, 0.0]] * 3) != c(xs, one_hot) and len(c.tapes) == 1
+
+
 @given(pairs(floats, st.sampled_from([-1.0, 1.0])))
 def test_hinge_is_micrographs_max_margin_loss(case: tuple[list[float], list[float]]) -> None:
     xs, ts = case
@@ -173,12 +224,16 @@ def test_losses_take_a_models_batch_as_it_comes() -> None:
         ),
         (
             lambda: cross_entropy([Value(1.0), Value(2.0)], 2),
-            r"cross_entropy\(\) target must be a class index in \[0, 2\), got 2",
+            r"cross_entropy\(\) target must be a class index in \[0, 2\) or 2 class probabilities, got 2",
         ),
         (
             lambda: cross_entropy([[1.0, 2.0], [0.5, 0.1]], 1),
             r"^cross_entropy\(\): a batch of rows needs one class index per row \(a list\), "
             r"got 2 rows and the one index 1$",
+        ),
+        (
+            lambda: cross_entropy([Value(1.0), Value(2.0)], [1.0]),
+            r"cross_entropy\(\) class probabilities must be 2 numbers, one per logit, got \[1\.0\]",
         ),
         (
             lambda: cross_entropy([[Value(1.0)], [Value(2.0)]], [0]),

@@ -89,32 +89,46 @@ def binary_cross_entropy_with_logits(logits: Nested, targets: Nested) -> Value:
     return Value.sum([x.softplus() - x * t for x, t in zip(xs, ts)]) / len(xs)
 
 
-def cross_entropy(logits: Sequence[Any], target: int | Sequence[int]) -> Value:
-    """-log softmax(logits)[target], stable (shifted by the max); for a batch (rows, indices), the mean."""
+def cross_entropy(logits: Sequence[Any], target: Any) -> Value:
+    """-log softmax(logits)[target], stable (shifted by the max); for a batch (rows, targets), the mean.
+
+    A target is a class index, or class probabilities, one per logit (numbers or Values, such as a
+    one-hot row), as in PyTorch: then the loss is -sum(p * log softmax(logits)). Probabilities can be a
+    compiled function's inputs, where an index must be a static argument (see ``compile``).
+    """
     rows: list[Any] = [logits]
     targets: list[Any] = [target]
-    if isinstance(target, Sequence):
-        rows, targets = list(logits), list(target)
-        if len(rows) != len(targets) or not rows:
+    if len(logits) > 0 and isinstance(logits[0], Sequence):
+        if not isinstance(target, Sequence):
             raise ValueError(
-                "cross_entropy() needs one target per row of logits (at least one), "
-                f"got {len(rows)} and {len(targets)}"
+                "cross_entropy(): a batch of rows needs one class index per row (a list), "
+                f"got {len(logits)} rows and the one index {target!r}"
             )
-    elif len(logits) > 0 and isinstance(logits[0], Sequence):
+        rows, targets = list(logits), list(target)
+    if len(rows) != len(targets) or not rows:
         raise ValueError(
-            "cross_entropy(): a batch of rows needs one class index per row (a list), "
-            f"got {len(logits)} rows and the one index {target!r}"
+            "cross_entropy() needs one target per row of logits (at least one), "
+            f"got {len(rows)} and {len(targets)}"
         )
     losses = []
     for row, t in zip(rows, targets):
         if not isinstance(row, Sequence) or not row:
             raise ValueError(f"cross_entropy() takes a sequence of logits per sample, got {row!r}")
-        if not isinstance(t, numbers.Integral) or isinstance(t, bool) or not 0 <= int(t) < len(row):
-            raise ValueError(f"cross_entropy() target must be a class index in [0, {len(row)}), got {t!r}")
         zs = [z if isinstance(z, Value) else Value(z) for z in row]
         top = max(z.data for z in zs)
         log_sum_exp = Value.sum([(z - top).exp() for z in zs]).log() + top
-        losses.append(log_sum_exp - zs[int(t)])
+        if isinstance(t, Sequence):
+            if len(t) != len(row) or not all(isinstance(p, (Value, numbers.Real)) for p in t):
+                wanted = f"{len(row)} numbers, one per logit"
+                raise ValueError(f"cross_entropy() class probabilities must be {wanted}, got {t!r}")
+            losses.append(log_sum_exp * Value.sum(t) - Value.dot(t, zs))
+        elif isinstance(t, numbers.Integral) and not isinstance(t, bool) and 0 <= int(t) < len(row):
+            losses.append(log_sum_exp - zs[int(t)])
+        else:
+            raise ValueError(
+                f"cross_entropy() target must be a class index in [0, {len(row)}) or {len(row)} class "
+                f"probabilities, got {t!r}"
+            )
     return Value.sum(losses) / len(losses)
 
 
