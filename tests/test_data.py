@@ -10,7 +10,15 @@ from typing import Any
 
 import pytest
 
-from autograd_lite.data import four_samples, load_digits, make_moons, make_spiral, make_xor, train_test_split
+from autograd_lite.data import (
+    four_samples,
+    load_digits,
+    make_moons,
+    make_spiral,
+    make_xor,
+    one_hot,
+    train_test_split,
+)
 
 
 @pytest.mark.parametrize("make", [make_moons, make_spiral, make_xor])
@@ -118,3 +126,9 @@ def test_train_test_split_holds_out_the_fraction_rounded_up_and_keeps_pairs_toge
 def test_train_test_split_refuses_bad_arguments_naming_them(args: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
         train_test_split(*args)
+
+
+def test_one_hot_rows_mark_each_class_and_refuse_an_index_out_of_range() -> None:
+    assert one_hot([2, 0], 3) == [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    with pytest.raises(ValueError, match=r"one_hot\(\) takes class indices in \[0, 3\), got 3"):
+        one_hot([0, 3], 3)

@@ -38,6 +38,14 @@ def test_multiclass_classifier_fits_the_spiral() -> None:
     assert history.loss[-1] < 0.1 * history.loss[0]
 
 
+@pytest.mark.e2e
+def test_digits_are_recognised_on_held_out_images_and_the_confusion_matrix_is_drawn(tmp_path: Path) -> None:
+    picture = tmp_path / "confusion.png"
+    accuracy = runpy.run_path(str(EXAMPLES / "digits.py"))["main"](picture)
+    assert accuracy >= 0.95  # the target, on a fifth of UCI's digits held out
+    assert picture.read_bytes().startswith(b"\x89PNG")
+
+
 @pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("*.py")))
 def test_every_example_is_a_script_with_a_docstring_that_says_how_to_run_it(name: str) -> None:
     source = (EXAMPLES / name).read_text()

@@ -14,12 +14,12 @@ from xml.etree import ElementTree
 import pytest
 
 from autograd_lite import Value
-from autograd_lite.data import make_moons
+from autograd_lite.data import make_moons, one_hot
 from autograd_lite.learning import train
 from autograd_lite.losses import cross_entropy, hinge, l2_penalty, mse
 from autograd_lite.nn import MLP, Layer
 from autograd_lite.optim import SGD, Adam
-from autograd_lite.plots import decision_boundary
+from autograd_lite.plots import confusion_matrix, decision_boundary
 from autograd_lite.tools import cli
 from autograd_lite.train import argmax_accuracy, fit, sign_accuracy, threshold_accuracy
 
@@ -121,6 +121,42 @@ def test_fit_compiled_takes_targets_as_numbers_so_cross_entropy_compiles_too(bat
         runs.append((history.loss, list(model.state_dict().values())))
     (eager_loss, eager_weights), (loss, weights) = runs
     assert loss == pytest.approx(eager_loss, rel=1e-12) and weights == pytest.approx(eager_weights, rel=1e-12)
+
+
+def test_fit_compiled_takes_one_hot_targets_as_inputs_one_recording_per_batch_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One-hot rows give the class-index losses and accuracies, and every batch of a size one tape."""
+    recorded: list[Any] = []
+    original = train.compile_step
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        recorded.append(original(*args, **kwargs))
+        return recorded[-1]
+
+    monkeypatch.setattr(train, "compile_step", spy)
+    runs = []
+    for targets, compiled in ((LABELS, False), (one_hot(LABELS, 2), True)):
+        model = MLP(2, [4, 2], seed=0)
+        history = fit(
+            model,
+            X,
+            targets,
+            loss=cross_entropy,
+            optimizer=SGD(model.parameters(), lr=0.1),
+            epochs=3,
+            batch_size=5,
+            seed=2,
+            progress=False,
+            accuracy=argmax_accuracy,
+            compiled=compiled,
+        )
+        runs.append((history.loss, history.accuracy, list(model.state_dict().values())))
+    (eager_loss, eager_accuracy, eager_weights), (loss, accuracy, weights) = runs
+    assert accuracy == eager_accuracy
+    assert loss == pytest.approx(eager_loss, rel=1e-12) and weights == pytest.approx(eager_weights, rel=1e-12)
+    sizes = {min(5, len(X) - start) for start in range(0, len(X), 5)}
+    assert len(recorded[0].tapes) == len(sizes)
 
 
 def test_mini_batches_are_shuffled_by_the_seed() -> None:
@@ -412,3 +448,12 @@ def test_every_picture_has_labelled_axes_and_legends_that_cover_no_data() -> Non
         "class 1 (score > 0)",
     ]
     assert not ax.get_legend().get_window_extent().overlaps(ax.get_window_extent())
+    matrix = confusion_matrix([0, 1, 2, 2, 1], [0, 2, 2, 2, 1])
+    picture, colorbar = matrix.axes
+    assert (picture.get_xlabel(), picture.get_ylabel(), colorbar.get_ylabel()) == (
+        "predicted class",
+        "true class",
+        "samples",
+    )
+    assert picture.get_title() == "4 of 5 right (80.0%)"
+    assert sorted(t.get_text() for t in picture.texts) == ["1", "1", "1", "2"]  # the counts, in the cells

@@ -21,6 +21,7 @@ __all__ = [
     "make_moons",
     "make_spiral",
     "make_xor",
+    "one_hot",
     "train_test_split",
 ]
 
@@ -124,3 +125,12 @@ def train_test_split(
     random.Random(seed).shuffle(order)
     train, test = order[: len(X) - n_test], order[len(X) - n_test :]
     return [X[i] for i in train], [X[i] for i in test], [y[i] for i in train], [y[i] for i in test]
+
+
+def one_hot(y: Sequence[int], classes: int) -> list[list[float]]:
+    """Each class index as a row of ``classes`` numbers, 1.0 at the index and 0.0 elsewhere: class
+    probabilities for ``cross_entropy``."""
+    for t in y:
+        if not isinstance(t, int) or isinstance(t, bool) or not 0 <= t < classes:
+            raise ValueError(f"one_hot() takes class indices in [0, {classes}), got {t!r}")
+    return [[1.0 if k == t else 0.0 for k in range(classes)] for t in y]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..core.engine import no_grad
 from .models import MLP
 
-__all__ = ["decision_boundary", "require_matplotlib"]
+__all__ = ["confusion_matrix", "decision_boundary", "require_matplotlib"]
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -70,6 +70,37 @@ def decision_boundary(model: MLP, X: Sequence[Sequence[float]], y: Sequence[Any]
     ax.set(xlim=(x_lo, x_hi), ylim=(y_lo, y_hi), title="decision boundary", xlabel="$x_1$", ylabel="$x_2$")
     # below the axes, so that it never covers the points or the boundary
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False, fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def confusion_matrix(actual: Sequence[int], predicted: Sequence[int], classes: int | None = None) -> Figure:
+    """How often each class (a row) was predicted as each class (a column), each cell's count written in
+    it: the diagonal is right, the rest shows which classes are taken for which."""
+    if len(actual) != len(predicted) or not actual:
+        raise ValueError(
+            f"confusion_matrix() needs one prediction per sample (at least one), got {len(actual)} and "
+            f"{len(predicted)}"
+        )
+    n = classes if classes is not None else max(*actual, *predicted) + 1
+    counts = [[0] * n for _ in range(n)]
+    for a, p in zip(actual, predicted):
+        if not (0 <= a < n and 0 <= p < n):
+            raise ValueError(f"confusion_matrix() takes class indices in [0, {n}), got {a!r} and {p!r}")
+        counts[a][p] += 1
+    fig = require_matplotlib("confusion_matrix()")(figsize=(1.0 + 0.45 * n, 0.6 + 0.45 * n))
+    ax = fig.subplots()
+    image = ax.imshow(counts, cmap="Blues")
+    top = max(max(row) for row in counts)
+    for a, row in enumerate(counts):
+        for p, count in enumerate(row):
+            if count:
+                color = "white" if count > top / 2 else "black"
+                ax.text(p, a, str(count), ha="center", va="center", color=color, fontsize=8)
+    ax.set(xticks=range(n), yticks=range(n), xlabel="predicted class", ylabel="true class")
+    right = sum(counts[k][k] for k in range(n))
+    ax.set_title(f"{right} of {len(actual)} right ({right / len(actual):.1%})")
+    fig.colorbar(image, ax=ax, label="samples")
     fig.tight_layout()
     return fig
 

@@ -54,8 +54,11 @@ def threshold_accuracy(output: Score, target: Any) -> bool:
 
 
 def argmax_accuracy(output: Score, target: Any) -> bool:
-    """The largest output is the class: for multi-class logits (targets class indices)."""
+    """The largest output is the class: for multi-class logits (targets class indices, or rows of class
+    probabilities such as one-hot rows, whose largest is the class)."""
     outs = [float(o) for o in output] if isinstance(output, list) else [float(output)]
+    if isinstance(target, Sequence):
+        target = max(range(len(target)), key=lambda k: float(target[k]))
     return bool(max(range(len(outs)), key=outs.__getitem__) == target)
 
 
@@ -127,10 +130,12 @@ def fit(
     ``batch_size=None`` takes one step per epoch on the whole set; any size takes one step per batch,
     the samples shuffled each epoch by ``random.Random(seed)`` (``batch_size=1`` is online training).
     The progress bar shows on a terminal or in a notebook, unless ``progress=False``. ``compiled=True``
-    records the step's graph and replays it (see ``autograd_lite.compile``), the targets as static
-    arguments: once per batch size and set of targets (a batch's samples are taken in the order of
-    their targets, so that batches of classes share few sets). The same steps, faster, when targets
-    repeat: full batches, or classes; for real-valued targets in shuffled mini-batches, stay eager.
+    records the step's graph and replays it (see ``autograd_lite.compile``): the same steps, faster.
+    Targets that are rows (one-hot rows of class probabilities for ``cross_entropy``, or several outputs
+    to regress) are the replay's inputs: one recording per batch size. A number per target is a static
+    argument: one recording per batch size and set of targets (a batch's samples are taken in the order
+    of their targets, so that batches of two classes share few sets); for many classes give one-hot rows
+    (``data.one_hot``), and for real-valued targets in shuffled mini-batches, stay eager.
     """
     if not isinstance(model, MLP):
         raise TypeError(f"fit() trains an MLP (its diagnostics are per layer), got {type(model).__name__}")
@@ -153,7 +158,8 @@ def fit(
             raise TypeError(f"the loss function must return a Value, got {type(value).__name__}")
         return value, traces
 
-    step = compile_step(forward, static_argnums=1) if compiled else None
+    rows = isinstance(y[0], Sequence)  # targets a compiled step takes as inputs, not static arguments
+    step = compile_step(forward, static_argnums=() if rows else 1) if compiled else None
     bar, finish = _progress_bar(epochs, progress and _interactive())
     for _ in bar:
         if batch_size is not None:
@@ -164,7 +170,7 @@ def fit(
         alive = [[False] * len(layer.neurons) for layer in model.layers]
         for start in range(0, len(order), size):
             batch = order[start : start + size]
-            if step is not None:
+            if step is not None and not rows:
                 batch = _by_target(batch, y)
             targets = [y[i] for i in batch]
             optimizer.zero_grad()
