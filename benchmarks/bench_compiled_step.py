@@ -140,7 +140,12 @@ def bench_compiled_training_step() -> Section:
         "PyTorch, the same scalar graph (0-d tensors)": (torch_scalar_step(), 3, 3),
         "PyTorch, batched (`nn.Linear` on a 100 x 2 tensor)": (torch_batched_step(), COMPILED_STEPS, 3),
     }
-    timed = {name: step_time(step, steps, runs_) for name, (step, steps, runs_) in runs.items()}
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a small model: one thread is PyTorch's fastest here, and ours uses one
+    try:
+        timed = {name: step_time(step, steps, runs_) for name, (step, steps, runs_) in runs.items()}
+    finally:
+        torch.set_num_threads(threads)
     micro_time, first_loss = timed["micrograd (its demo's loop)"]
     compiled = timed["autograd-lite, compiled (NumPy replay)"][0]
     batched = timed["PyTorch, batched (`nn.Linear` on a 100 x 2 tensor)"][0]
@@ -161,8 +166,8 @@ def bench_compiled_training_step() -> Section:
     s.checks.append(
         Check(
             "compiled training step against PyTorch batched",
-            compiled / batched <= 10.0,
-            f"autograd-lite compiled / PyTorch batched = {compiled / batched:.1f}x (target: at most 10x)",
+            compiled / batched <= 1.0,
+            f"autograd-lite compiled / PyTorch batched = {compiled / batched:.2f}x (target: at most 1x)",
         )
     )
     agree = all(math.isclose(first, first_loss, rel_tol=1e-12) for _, first in timed.values())
@@ -177,7 +182,7 @@ def bench_compiled_training_step() -> Section:
         "Compiled training step: the step of `bench_training_step` (same data, weights, loss and update) "
         "run six ways. Compiled: `autograd_lite.compile` records the loss's graph on the first call and "
         "replays it; each step includes `zero_grad` and the SGD update in Python. PyTorch runs in float64 "
-        f"on {torch.get_num_threads()} threads, `torch.optim.SGD` for the batched model. Each time is per "
+        "on one thread, `torch.optim.SGD` for the batched model. Each time is per "
         "step over a run of consecutive steps with the garbage collector on, as in a training loop "
         f"({COMPILED_STEPS} steps for the NumPy replay and PyTorch batched), the best of three runs."
     )

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bench_chains import bench_chains
 from bench_compiled_step import bench_compiled_training_step
+from bench_digits import bench_digits_epoch
 from bench_gradcheck import bench_gradcheck
 from bench_memory import bench_memory
 from bench_random_graph import bench_random_graph
@@ -32,6 +33,7 @@ BENCHMARKS: list[Callable[[], Section]] = [
     bench_chains,
     bench_training_step,
     bench_compiled_training_step,
+    bench_digits_epoch,
     bench_gradcheck,
     bench_render,
 ]
