@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from autograd_lite import Value
+from autograd_lite.learning import optim
 from autograd_lite.optim import SGD, Adam, AdamW, Optimizer
 
 STEPS = 60
@@ -155,3 +156,40 @@ def test_zero_grad_clears_every_gradient() -> None:
     opt = SGD(ps, lr=0.1)
     opt.zero_grad()
     assert [p.grad for p in ps] == [0.0] * 5
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: SGD(ps, lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01),
+        lambda ps: SGD(ps, lr=0.05, momentum=0.5, dampening=0.3, maximize=True),
+        lambda ps: Adam(ps, lr=0.02, amsgrad=True, weight_decay=0.1),
+        lambda ps: AdamW(ps, lr=0.02, betas=(0.4, 0.6), maximize=True),
+    ],
+    ids=["sgd-nesterov", "sgd-dampening", "adam-amsgrad", "adamw"],
+)
+def test_the_rule_on_arrays_on_floats_and_in_update_gives_the_same_bits(
+    make: Callable[[list[Value]], Optimizer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """step() on NumPy arrays, step() float by float (no NumPy), and update() on the caller's arrays."""
+    import numpy as np
+
+    runs = []
+    for way in ("arrays", "floats", "update"):
+        if way == "floats":
+            monkeypatch.setattr(optim, "_numpy", lambda: None)
+        ps = [Value(x) for x in START]
+        opt = make(ps)
+        data = np.array(START)
+        for _ in range(STEPS):
+            opt.zero_grad()
+            objective(ps, lambda p: p.sin()).backward()
+            if way == "update":
+                opt.update(data, np.array([p.grad for p in ps]))
+                for p, d in zip(ps, data.tolist()):
+                    p.data = d
+            else:
+                opt.step()
+        monkeypatch.undo()
+        runs.append([p.data for p in ps])
+    assert runs[0] == runs[1] == runs[2]

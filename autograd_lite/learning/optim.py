@@ -1,17 +1,33 @@
-"""SGD, Adam and AdamW with torch.optim's arguments, defaults and update rules, one float at a time.
+"""SGD, Adam and AdamW with torch.optim's arguments, defaults and update rules.
 
 Given the same gradients they produce the same parameters as torch.optim in float64 (the tests
-check it): each update below does torch's arithmetic in torch's order.
+check it): each rule below does torch's arithmetic in torch's order, element by element. A rule runs on
+NumPy arrays of every parameter at once if NumPy is installed (the same bits as on floats), else on each
+float in turn; ``update()`` applies it to arrays the caller holds, as a compiled training loop does.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from types import SimpleNamespace
+from typing import Any
 
 from ..core.engine import Value
 
 __all__ = ["SGD", "Adam", "AdamW", "Optimizer"]
+
+_FLOATS = SimpleNamespace(sqrt=math.sqrt, maximum=max)  # what a rule's ``m`` is on one float
+#: A step's rule: ``(m, data, grad, *state) -> (data, *state)``, element by element.
+Rule = Callable[..., tuple[Any, ...]]
+
+
+def _numpy() -> Any:
+    try:
+        import numpy
+    except ImportError:
+        return None
+    return numpy
 
 
 class Optimizer:
@@ -37,13 +53,42 @@ class Optimizer:
 
     def step(self) -> None:
         """Update every parameter once, from its ``.grad``, by the optimizer's rule."""
+        np = _numpy()
+        grads = [float(p.grad) for p in self.params]  # a Value grad (from create_graph): its data
+        data = [p.data for p in self.params]
+        if np is None:
+            data = self._apply(data, grads, None)
+        else:
+            data = self._apply(np.array(data), np.array(grads), np).tolist()
+        for p, d in zip(self.params, data):
+            p.data = d
+
+    def update(self, data: Any, grads: Any) -> None:
+        """One step on NumPy arrays of the parameters' data and grads (in ``params``' order), in place:
+        the parameters' Values are not read or written."""
+        data[...] = self._apply(data, grads, _numpy())
+
+    def _apply(self, data: Any, grads: Any, np: Any) -> Any:
+        """The step's rule on arrays (``np``), or float by float (``np`` None); the new data. The state
+        is kept as the rule runs on it: arrays, or lists of floats."""
+        rule, names = self._rule(len(self.params), np)
+        state = [_as(self, name, np) for name in names]
+        if np is not None:
+            data, *state = rule(np, data, grads, *state)
+            for name, value in zip(names, state):
+                setattr(self, name, value)
+            return data
+        out = []
+        for i, (d, g) in enumerate(zip(data, grads)):
+            d, *row = rule(_FLOATS, d, g, *(s[i] for s in state))
+            for s, x in zip(state, row):
+                s[i] = x
+            out.append(d)
+        return out
+
+    def _rule(self, n: int, np: Any) -> tuple[Rule, list[str]]:
+        """This step's rule (the step's numbers bound into it) and the names of the state it updates."""
         raise NotImplementedError
-
-
-def _grads(params: list[Value], maximize: bool) -> list[float]:
-    """The gradients as floats (a Value gradient from create_graph gives its data), negated to maximize."""
-    grads = [float(p.grad) for p in params]
-    return [-g for g in grads] if maximize else grads
 
 
 class SGD(Optimizer):
@@ -69,22 +114,27 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         self.momentum, self.dampening, self.weight_decay = momentum, dampening, weight_decay
         self.nesterov, self.maximize = nesterov, maximize
-        self.momentum_buffers: list[float] | None = None  # one per parameter after the first step
+        self.momentum_buffers: Any = None  # one per parameter after the first step
 
-    def step(self) -> None:
+    def _rule(self, n: int, np: Any) -> tuple[Rule, list[str]]:
         lr, momentum, dampening, decay = self.lr, self.momentum, self.dampening, self.weight_decay
-        grads = _grads(self.params, self.maximize)
-        if decay != 0:
-            grads = [g + decay * p.data for g, p in zip(grads, self.params)]
-        if momentum != 0:
-            if self.momentum_buffers is None:
-                bufs = list(grads)
-            else:
-                bufs = [b * momentum + (1 - dampening) * g for b, g in zip(self.momentum_buffers, grads)]
-            self.momentum_buffers = bufs
-            grads = [g + momentum * b for g, b in zip(grads, bufs)] if self.nesterov else bufs
-        for p, g in zip(self.params, grads):
-            p.data += -lr * g
+        maximize, nesterov, first = self.maximize, self.nesterov, self.momentum_buffers is None
+
+        def rule(m: Any, p: Any, g: Any, *buf: Any) -> tuple[Any, ...]:
+            g = -g if maximize else g
+            if decay != 0:
+                g = g + decay * p
+            if momentum == 0:
+                return (p + -lr * g,)
+            b = g if first else buf[0] * momentum + (1 - dampening) * g
+            g = g + momentum * b if nesterov else b
+            return p + -lr * g, b
+
+        if momentum == 0:
+            return rule, []
+        if first:
+            self.momentum_buffers = [0.0] * n
+        return rule, ["momentum_buffers"]
 
 
 class Adam(Optimizer):
@@ -120,32 +170,35 @@ class Adam(Optimizer):
         self.maximize, self.decoupled_weight_decay = maximize, decoupled_weight_decay
         n = len(self.params)
         self.steps = 0
-        self.exp_avg = [0.0] * n
-        self.exp_avg_sq = [0.0] * n
-        self.max_exp_avg_sq = [0.0] * n  # used with amsgrad
+        self.exp_avg: Any = [0.0] * n
+        self.exp_avg_sq: Any = [0.0] * n
+        self.max_exp_avg_sq: Any = [0.0] * n  # used with amsgrad
 
-    def step(self) -> None:
-        lr, eps, decay = self.lr, self.eps, self.weight_decay
+    def _rule(self, n: int, np: Any) -> tuple[Rule, list[str]]:
+        lr, eps, decay, amsgrad = self.lr, self.eps, self.weight_decay, self.amsgrad
+        decoupled, maximize = self.decoupled_weight_decay, self.maximize
         beta1, beta2 = self.betas
         self.steps += 1
         step_size = lr / (1 - beta1**self.steps)
         bias_correction2_sqrt = (1 - beta2**self.steps) ** 0.5
-        grads = _grads(self.params, self.maximize)
-        m, v, v_max = self.exp_avg, self.exp_avg_sq, self.max_exp_avg_sq
-        for i, (p, g) in enumerate(zip(self.params, grads)):
+
+        def rule(m: Any, p: Any, g: Any, avg: Any, avg_sq: Any, max_sq: Any) -> tuple[Any, ...]:
+            g = -g if maximize else g
             if decay != 0:
-                if self.decoupled_weight_decay:
-                    p.data *= 1 - lr * decay
+                if decoupled:
+                    p = p * (1 - lr * decay)
                 else:
-                    g = g + decay * p.data
-            m[i] = _lerp(m[i], g, 1 - beta1)
-            v[i] = v[i] * beta2 + (1 - beta2) * g * g
-            if self.amsgrad:
-                v_max[i] = max(v_max[i], v[i])
-                denom = math.sqrt(v_max[i]) / bias_correction2_sqrt + eps
+                    g = g + decay * p
+            avg = _lerp(avg, g, 1 - beta1)
+            avg_sq = avg_sq * beta2 + (1 - beta2) * g * g
+            if amsgrad:
+                max_sq = m.maximum(max_sq, avg_sq)
+                denom = m.sqrt(max_sq) / bias_correction2_sqrt + eps
             else:
-                denom = math.sqrt(v[i]) / bias_correction2_sqrt + eps
-            p.data += -step_size * m[i] / denom
+                denom = m.sqrt(avg_sq) / bias_correction2_sqrt + eps
+            return p + -step_size * avg / denom, avg, avg_sq, max_sq
+
+        return rule, ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"]
 
 
 class AdamW(Adam):
@@ -167,8 +220,19 @@ class AdamW(Adam):
         )
 
 
-def _lerp(start: float, end: float, weight: float) -> float:
+def _lerp(start: Any, end: Any, weight: float) -> Any:
     """start + weight * (end - start), in the form torch.lerp uses for this weight."""
     if weight < 0.5:
         return start + weight * (end - start)
     return end - (end - start) * (1 - weight)
+
+
+def _as(optimizer: Optimizer, name: str, np: Any) -> Any:
+    """The optimizer's state of this name as the rule runs on it: an array, or a list of floats."""
+    state = getattr(optimizer, name)
+    if np is not None and not isinstance(state, np.ndarray):
+        return np.array(state, dtype=float)
+    if np is None and not isinstance(state, list):
+        state = [float(x) for x in state]
+        setattr(optimizer, name, state)  # updated in place, float by float
+    return state
