@@ -17,11 +17,12 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograd_lite import Value, compile, detect_anomaly, no_grad
 from autograd_lite.core.engine import apply, topological_order
 from autograd_lite.core.ops import TABLE, Op
-from autograd_lite.core.vectorized import Dense, Dot, Sum
+from autograd_lite.core.vectorized import Dense, Dot, Index, Sum
 from autograd_lite.nn import MLP
 from autograd_lite.testing.graphs import Program
 from autograd_lite.testing.strategies import programs
@@ -232,6 +233,65 @@ def test_a_dense_layer_over_a_batch_is_one_matrix_product_giving_the_eager_numbe
     assert_matches("numpy", [value, *grads], [want, *want_grads])
     assert sum(isinstance(step, Dense) for step in tape.plan.steps) == len(sizes)  # one per layer
     assert sum(isinstance(step, Sum) for step in tape.plan.steps) == 1
+
+
+def index_patterns() -> st.SearchStrategy[Any]:
+    """Positions as the layout makes them: evenly spaced (with gaps, falling), rows and columns of a
+    matrix with gaps between rows, a position repeated in blocks or the whole pattern repeated, or any."""
+    start, count, step = st.integers(0, 20), st.integers(1, 6), st.integers(-3, 3).filter(bool)
+    line = st.builds(lambda a, n, d: [a + 40 + d * i for i in range(n)], start, count, step)
+    matrix = st.builds(
+        lambda a, r, c, gap, t, f: _grid(a, r, c, gap, t, f), start, count, count, st.integers(0, 3),
+        st.booleans(), st.booleans(),
+    )  # fmt: skip
+    blocks = st.builds(lambda xs, r, tile: xs * r if tile else [x for x in xs for _ in range(r)],
+                       line, st.integers(2, 4), st.booleans())  # fmt: skip
+    anything = st.lists(st.integers(0, 60), min_size=1, max_size=12)
+    return st.one_of(line, matrix, blocks, anything)
+
+
+def _grid(start: int, rows: int, columns: int, gap: int, transposed: bool, falling: bool) -> list[list[int]]:
+    m = [[start + r * (columns + gap) + c for c in range(columns)] for r in range(rows)]
+    m = [row[::-1] for row in m] if falling else m
+    return [list(col) for col in zip(*m)] if transposed else m
+
+
+@settings(max_examples=300, deadline=None)
+@given(index_patterns(), st.integers(0, 2**32 - 1))
+def test_an_index_reads_and_adds_at_its_positions_as_numpy_fancy_indexing_does(
+    positions: Any, seed: int
+) -> None:
+    import numpy as np
+
+    where = np.array(positions, dtype=np.intp)
+    rng = np.random.default_rng(seed)
+    array = rng.standard_normal(100)
+    index = Index(where, np, array.size)
+    assert (index.get(array) == array[where]).all()
+    values = rng.standard_normal(where.shape)
+    want = array.copy()
+    np.add.at(want, where, values)
+    got = array.copy()
+    index.add(got, values)
+    assert np.allclose(got, want, rtol=1e-14, atol=1e-14)
+    if np.unique(where).size == where.size:  # a node's outputs: each position once
+        written = array.copy()
+        index.set(written, values)
+        want = array.copy()
+        want[where] = values
+        assert (written == want).all()
+
+
+def test_an_index_reads_evenly_spaced_positions_through_a_view_and_blocks_once() -> None:
+    import numpy as np
+
+    array = np.arange(100.0)
+    for positions in (_grid(3, 4, 5, 2, False, True), _grid(3, 4, 5, 0, True, False), [7, 5, 3, 1]):
+        index = Index(np.array(positions), np, array.size)
+        assert index.view is not None and np.shares_memory(index.get(array), array)
+    for positions, how in (([4, 4, 4, 9, 9, 9], "repeat"), ([4, 9, 4, 9, 4, 9], "tile")):
+        index = Index(np.array(positions), np, array.size)
+        assert index.blocks is not None and index.blocks[1:] == (3, how)
 
 
 def test_dot_products_that_share_weights_or_pair_only_some_rows_give_the_eager_numbers() -> None:

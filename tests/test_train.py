@@ -337,6 +337,7 @@ def test_history_plot_draws_loss_accuracy_and_gradient_norms() -> None:
     fig = history.plot()
     assert [ax.get_title() for ax in fig.axes] == ["loss", "accuracy", "gradient norm per layer"]
     assert list(fig.axes[0].lines[0].get_ydata()) == history.loss
+    assert len(history.seconds) == 2 and all(0 < t < 10 for t in history.seconds)
     no_accuracy = fit(model, X, Y, loss=hinge, optimizer=SGD(model.parameters()), epochs=2, progress=False)
     assert [ax.get_title() for ax in no_accuracy.plot().axes] == ["loss", "gradient norm per layer"]
 

@@ -80,13 +80,24 @@ class Compiled:
             if mode.grad:
                 outputs[0].backward()
             return _unflatten(out_shape, iter([v.data for v in outputs]))
+        return self._tape(flat, shape, given).run(flat)
+
+    def tape(self, *args: Any) -> Tape:
+        """The tape these arguments replay, recorded now if their shape (and static values) are new: for
+        a loop that replays it on arrays (``Tape.replay``), keeping the parameters there between steps."""
+        given = {i: a for i, a in enumerate(args) if i in self.static or i - len(args) in self.static}
+        flat: list[float] = []
+        shape = _flatten_inputs(tuple(a for i, a in enumerate(args) if i not in given), flat)
+        return self._tape(flat, shape, given)
+
+    def _tape(self, flat: list[float], shape: Shape, given: dict[int, Any]) -> Tape:
         key = (shape, _frozen(given))
         tape = self.tapes.get(key)
         if tape is None:
             with engine.tracing():
                 inputs_, outputs, out_shape = self._trace(flat, shape, given)
             tape = self.tapes[key] = Tape(inputs_, outputs, out_shape, self.np, self.auto)
-        return tape.run(flat)
+        return tape
 
     def _trace(
         self, flat: list[float], shape: Shape, static: dict[int, Any]
@@ -137,11 +148,17 @@ class Tape:
     def __init__(
         self, inputs: list[Value], outputs: list[Value], out_shape: Shape, np: Any, auto: bool = False
     ) -> None:
-        parts = [_eager_order(v) for v in outputs]
-        order = _unique(node for part, _ in parts for node in part)
+        seen: set[Value] = set()
+        parts = [_eager_order(v, seen) for v in outputs]  # each output's nodes that no earlier one has
+        order = [node for part, _ in parts for node in part]
         input_ids = {id(v) for v in inputs}
+        # The parameters in the order the nodes use them (a neuron's weights in a row, as NumPy reads them
+        # best), root's first; then any output that is a parameter itself.
+        used = (p for part, _ in parts for node in part for p in node.parents if not p.parents)
         self.params = [
-            leaf for leaf in _unique(leaf for _, ls in parts for leaf in ls) if id(leaf) not in input_ids
+            leaf
+            for leaf in _unique([*used, *(leaf for _, ls in parts for leaf in ls)])
+            if id(leaf) not in input_ids
         ]
         self.n_inputs, self.first = len(inputs), len(inputs) + len(self.params)
         self.n_backward = len(parts[0][0])
@@ -163,7 +180,12 @@ class Tape:
         self.np: Any = np
         self.size = len(position)
         #: With NumPy, the nodes as groups of array operations (see ``vectorized``).
-        self.plan = None if self.np is None else Plan(self.nodes, self.first, self.n_backward, self.np)
+        self.plan = (
+            None if self.np is None else Plan(self.nodes, self.n_inputs, self.first, self.n_backward, self.np)
+        )
+        self.plan_outputs = (
+            None if self.plan is None else np.array([self.plan.place[i] for i in self.outputs])
+        )
 
     @property
     def backend(self) -> str:
@@ -172,17 +194,25 @@ class Tape:
 
     def run(self, flat: list[float]) -> Any:
         """Forward on these inputs and the parameters' current data, then backward from root; the outputs."""
-        params = [p.data for p in self.params]
-        if self.plan is None:
-            vals, grads = self._run_python(flat, params)
-            outputs = [vals[i] for i in self.outputs]
-            sums = grads[self.n_inputs : self.first]
-        else:
-            values, gradients = self.plan.run(flat, params, self.first, self.root)
-            outputs = values[[self.plan.place[i] for i in self.outputs]].tolist()
-            sums = gradients[self.n_inputs : self.first].tolist()
+        outputs, sums = self.replay(flat, [p.data for p in self.params])
+        if self.plan is not None:
+            outputs, sums = outputs.tolist(), sums.tolist()
         for leaf, g in zip(self.params[: self.n_grads], sums):
             engine.add_pass(leaf, leaf.grad, g)  # as in backward()
+        return _unflatten(self.out_shape, iter(outputs))
+
+    def replay(self, flat: Any, params: Any) -> tuple[Any, Any]:
+        """Forward on these inputs and parameters' data (in ``params``' order), then backward from root:
+        the outputs in order, and the parameters' grads (0 where root does not depend on one); arrays
+        with NumPy, lists in pure Python. No Value is read or written."""
+        if self.plan is None:
+            vals, grads = self._run_python(list(flat), list(params))
+            return [vals[i] for i in self.outputs], grads[self.n_inputs : self.first]
+        values, gradients = self.plan.run(flat, params, self.first, self.root)
+        return values[self.plan_outputs], gradients[self.n_inputs : self.first]
+
+    def unflatten(self, outputs: Sequence[float]) -> Any:
+        """Outputs in order (as ``replay`` gives them) in the structure f returned them."""
         return _unflatten(self.out_shape, iter(outputs))
 
     def _run_python(self, flat: list[float], params: list[float]) -> tuple[list[float], list[float]]:
@@ -205,9 +235,9 @@ class Tape:
         return vals, grads
 
 
-def _eager_order(root: Value) -> tuple[list[Value], list[Value]]:
-    """The interior nodes and the leaves under root, in backward()'s order."""
-    order = engine.topological_order(root)
+def _eager_order(root: Value, seen: set[Value]) -> tuple[list[Value], list[Value]]:
+    """The interior nodes and the leaves under root that are not in seen, in backward()'s order."""
+    order = engine.topological_order(root, seen)
     return [v for v in order if v.parents], [v for v in order if not v.parents]
 
 

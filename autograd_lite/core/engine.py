@@ -630,15 +630,18 @@ def _check_forward(op: Op, args: Sequence[Any], result: Sequence[float]) -> None
 _DONE = object()  # stack marker: the node under it has all its parents in the order
 
 
-def topological_order(root: Value) -> list[Value]:
+def topological_order(root: Value, seen: set[Value] | None = None) -> list[Value]:
     """Every Value that root was computed from, root last and each after its parents (an iterative
-    depth-first post-order): the order ``backward()`` walks in reverse. The graph is not changed."""
+    depth-first post-order): the order ``backward()`` walks in reverse. The graph is not changed.
+
+    ``seen``: Values already ordered (with all they were computed from), left out, and to which this
+    order's Values are added: successive calls order the graphs of several roots with no repeats."""
     if not isinstance(root, Value):
         raise TypeError(
             f"expected a Value, the root of a graph, got {type(root).__name__}: {reprlib.repr(root)}"
         )
     order: list[Value] = []
-    seen: set[Value] = set()
+    seen = set() if seen is None else seen
     see = seen.add
     stack: list[Any] = [root]
     pop, push, place = stack.pop, stack.append, order.append

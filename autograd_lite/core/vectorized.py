@@ -9,7 +9,7 @@ product, and so is its backward; a sum is one reduction. The rest runs by each o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
@@ -23,50 +23,109 @@ _CHECKED = {"over": "raise", "divide": "raise", "invalid": "raise", "under": "ig
 
 
 class Index:
-    """Positions a group reads or writes, as an array of a shape: a view of a slice of the flat array when
-    they run in order (row by row, or column by column), else gathered; repeated positions add up."""
+    """Positions a group reads or writes, as an array of a shape. Where they are evenly spaced (a layer's
+    outputs, its weights row by row or column by column) the array is read and written through a view;
+    where each of some positions repeats in blocks (a bias, once per sample) those are read and their
+    shares added up at once; else the positions are gathered, and repeats add up one by one."""
 
-    def __init__(self, positions: Any, np: Any) -> None:
+    def __init__(self, positions: Any, np: Any, size: int, first: int = 0) -> None:
         self.np = np
         self.shape = positions.shape
         self.positions = positions
-        self.slice: slice | None = None
-        self.order = "C"
-        for order in ("C", "F"):
-            flat = positions.ravel(order=order)
-            if flat.size and flat[-1] - flat[0] == flat.size - 1 and (np.diff(flat) == 1).all():
-                self.slice, self.order = slice(int(flat[0]), int(flat[-1]) + 1), order
-                break
-        flat = positions.ravel()
-        unique, inverse = np.unique(flat, return_inverse=True)
-        #: The distinct positions and where each one's values go, if some repeat; else None.
-        self.repeats = (unique, inverse.ravel()) if unique.size < flat.size else None
+        #: Whether any position is past ``first`` (the inputs): else nothing reads the grads added there.
+        self.needs_grad = bool((positions >= first).any())
+        self.view = _view(positions, size, np)
+        #: Distinct positions that repeat in blocks: (their Index, times each, "repeat" or "tile").
+        self.blocks: tuple[Index, int, str] | None = None
+        self.repeats: tuple[Any, Any] | None = None  # the distinct positions and where each value goes
+        if self.view is None and positions.ndim == 1 and positions.size > 1:
+            flat, n = positions, positions.size
+            run = int(np.argmax(flat != flat[0])) or n  # how many times the first position comes first
+            again = np.flatnonzero(flat[1:] == flat[0])  # where it comes back, if the whole pattern repeats
+            if run > 1 and n % run == 0 and (flat == np.repeat(flat[::run], run)).all():
+                self.blocks = Index(flat[::run], np, size), run, "repeat"
+            elif (
+                again.size
+                and n % (period := int(again[0]) + 1) == 0
+                and (flat == np.tile(flat[:period], n // period)).all()
+            ):
+                self.blocks = Index(flat[:period], np, size), n // period, "tile"
+        if self.view is None and self.blocks is None:
+            unique, inverse = np.unique(positions.ravel(), return_inverse=True)
+            if unique.size < positions.size:
+                self.repeats = unique, inverse.ravel()
 
     def get(self, array: Any) -> Any:
-        """The values at the positions: a view of the array where they are a slice, else a copy."""
-        if self.slice is None:
-            return array[self.positions]
-        if len(self.shape) == 1:
-            return array[self.slice]
-        return array[self.slice].reshape(self.shape, order=self.order)
+        """The values at the positions: a view of the array where they are evenly spaced, else a copy."""
+        if self.view is not None:
+            return self.view(array)
+        if self.blocks is not None:
+            inner, r, how = self.blocks
+            values = inner.get(array)
+            return self.np.repeat(values, r) if how == "repeat" else self.np.tile(values, r)
+        return array[self.positions]
 
     def set(self, array: Any, values: Any) -> None:
-        if self.slice is None:
-            array[self.positions] = values
+        """Write values at the positions (which a node's outputs hold once each)."""
+        if self.view is not None:
+            self.view(array)[...] = values
         else:
-            self.get(array)[...] = values
+            array[self.positions] = values
 
     def add(self, array: Any, values: Any) -> None:
         """Add values (of the shape, or broadcast to it) at the positions, each repeat's share too."""
-        if self.slice is not None:
-            view = self.get(array)
+        if self.view is not None:
+            view = self.view(array)
             view += values
+        elif self.blocks is not None:
+            inner, r, how = self.blocks
+            spread = self.np.broadcast_to(values, self.shape)
+            inner.add(
+                array, spread.reshape(-1, r).sum(axis=1) if how == "repeat" else spread.reshape(r, -1).sum(0)
+            )
         elif self.repeats is None:
             array[self.positions] += values
         else:
             unique, inverse = self.repeats
             spread = self.np.broadcast_to(values, self.shape).ravel()
             array[unique] += self.np.bincount(inverse, spread, minlength=unique.size)
+
+
+def _view(positions: Any, size: int, np: Any, turned: bool = False) -> Callable[[Any], Any] | None:
+    """A view of an array of ``size`` at these positions, if they are evenly spaced: a strided slice; or,
+    for a matrix, a slice cut into rows (or columns) of which a leading part is taken. Else None."""
+    flat = positions.ravel()
+    start, n = int(flat[0]), flat.size
+    shape = positions.shape
+    if positions.ndim <= 2 and n > 1 and not turned:  # positions falling along an axis: a view reversed
+        second = [tuple(int(k == axis) for k in range(positions.ndim)) for axis in range(positions.ndim)]
+        falling = tuple(
+            slice(None, None, -1) if length > 1 and positions[at] < flat[0] else slice(None)
+            for at, length in zip(second, shape)
+        )
+        if any(f.step for f in falling):
+            inner = _view(positions[falling], size, np, turned=True)
+            return None if inner is None else (lambda a: inner(a)[falling])
+    if positions.ndim == 1 or 1 in shape:
+        step = int(flat[1] - flat[0]) if n > 1 else 1
+        if step < 1 or not (flat == start + step * np.arange(n)).all():
+            return None
+        cut = slice(start, start + step * (n - 1) + 1, step)
+        return (lambda a: a[cut]) if positions.ndim == 1 else (lambda a: a[cut].reshape(shape))
+    if positions.ndim != 2:
+        return None
+    rows, columns = shape
+    down, across = int(positions[1, 0]) - start, int(positions[0, 1]) - start
+    grid = start + down * np.arange(rows)[:, None] + across * np.arange(columns)
+    if not (positions == grid).all():
+        return None
+    if across == 1 and down >= columns and start + rows * down <= size:  # row by row, maybe with gaps
+        cut = slice(start, start + rows * down)
+        return lambda a: a[cut].reshape(rows, down)[:, :columns]
+    if down == 1 and across >= rows and start + columns * across <= size:  # column by column
+        cut = slice(start, start + columns * across)
+        return lambda a: a[cut].reshape(columns, across)[:, :rows].T
+    return None
 
 
 class Map:
@@ -90,7 +149,8 @@ class Map:
     def backward(self, grads: Any, saved: Any) -> None:
         g = self.out.get(grads)
         for a, local in zip(self.args, saved):
-            a.add(grads, local * g)
+            if a.needs_grad:
+                a.add(grads, local * g)
 
 
 class Sum:
@@ -104,7 +164,8 @@ class Sum:
         self.out.set(vals, sum(self.consts, total))
 
     def backward(self, grads: Any, saved: Any) -> None:
-        self.args.add(grads, self.out.get(grads))
+        if self.args.needs_grad:
+            self.args.add(grads, self.out.get(grads))
 
 
 class Dense:
@@ -121,8 +182,10 @@ class Dense:
     def backward(self, grads: Any, saved: tuple[Any, Any]) -> None:
         w, x = saved
         g = self.out.get(grads)
-        self.ws.add(grads, g @ x)
-        self.xs.add(grads, g.T @ w)
+        if self.ws.needs_grad:
+            self.ws.add(grads, g @ x)
+        if self.xs.needs_grad:  # not for a network's inputs
+            self.xs.add(grads, g.T @ w)
 
 
 class Dot:
@@ -138,6 +201,8 @@ class Dot:
         return rows
 
     def backward(self, grads: Any, rows: Any) -> None:
+        if not self.args.needs_grad:
+            return
         k = len(rows) // 2
         self.args.add(grads, rows[list(range(k, 2 * k)) + list(range(k))] * self.out.get(grads))
 
@@ -148,8 +213,9 @@ Step = Map | Sum | Dense | Dot
 class Plan:
     """A tape's interior nodes as groups of array operations, and where each node's value is kept."""
 
-    def __init__(self, nodes: list[Node], first: int, n_backward: int, np: Any) -> None:
-        self.np = np
+    def __init__(self, nodes: list[Node], n_inputs: int, first: int, n_backward: int, np: Any) -> None:
+        self.np, self.n_inputs = np, n_inputs
+        self.size = first + len(nodes)
         buckets = groups(nodes, first, n_backward)
         #: Each position's place in the arrays: inputs and parameters keep theirs, nodes go group by group.
         self.place = list(range(first + len(nodes)))
@@ -166,19 +232,21 @@ class Plan:
             step = self._step(op, [args[k] for k in ordered], [consts[k] for k in ordered], at - len(members))
             self.steps.append(step)
             self.n_backward_steps += backward
-        self.size = at
+
+    def _index(self, positions: Any) -> Index:
+        return Index(positions, self.np, self.size, self.n_inputs)
 
     def _step(self, op: Op, args: list[list[int]], consts: list[tuple[float, ...]], start: int) -> Step:
-        np = self.np
+        np, index = self.np, self._index
         out = np.arange(start, start + len(args))
         columns = [np.array(column, dtype=float) for column in zip(*consts)]
         table = np.array(args, dtype=np.intp).T  # one row per argument, one column per node
         if op is SUM:
-            return Sum(Index(out, np), Index(table, np), columns)
+            return Sum(index(out), index(table), columns)
         if op is DOT and not columns:
-            dense = _dense(table, out, np)
-            return dense if dense is not None else Dot(Index(out, np), Index(table, np))
-        return Map(op, Index(out, np), [Index(row, np) for row in table], columns, np)
+            dense = _dense(table, out, index)
+            return dense if dense is not None else Dot(index(out), index(table))
+        return Map(op, index(out), [index(row) for row in table], columns, np)
 
     def run(
         self, inputs: Sequence[float], params: Sequence[float], n_first: int, root: int
@@ -219,9 +287,10 @@ def groups(nodes: list[Node], first: int, n_backward: int) -> list[tuple[Op, lis
     ]
 
 
-def _dense(table: Any, out: Any, np: Any) -> Dense | None:
+def _dense(table: Any, out: Any, index: Callable[[Any], Index]) -> Dense | None:
     """The dot products as one matrix product, if they pair every distinct row of weights with every
     distinct row of inputs (their nodes sorted by weights, then inputs); else None."""
+    np = index(out).np
     k = len(table) // 2
     ws, xs = table[:k].T, table[k:].T
     n_w = len(np.unique(ws, axis=0))
@@ -231,7 +300,7 @@ def _dense(table: Any, out: Any, np: Any) -> Dense | None:
     ws, xs = ws.reshape(n_w, n_x, k), xs.reshape(n_w, n_x, k)
     if not ((ws == ws[:, :1]).all() and (xs == xs[:1]).all()):
         return None
-    return Dense(Index(out.reshape(n_w, n_x), np), Index(ws[:, 0], np), Index(xs[0], np))
+    return Dense(index(out.reshape(n_w, n_x)), index(ws[:, 0]), index(xs[0]))
 
 
 def _one_by_one(op: Op, rows: list[Any], consts: list[Any]) -> list[list[float]]:

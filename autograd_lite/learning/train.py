@@ -6,15 +6,18 @@ norm (vanishing gradients) and each ReLU layer's fraction of dead units (network
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tqdm.auto import tqdm
 
+from ..core.compile import Compiled, Tape
 from ..core.compile import compile as compile_step
 from ..core.engine import Value
 from .models import MLP
@@ -86,6 +89,8 @@ class History:
     grad_norms: list[list[float]] = field(default_factory=list)
     #: Per epoch, each layer's fraction of dead ReLU units (None for a layer without ReLU).
     dead_relus: list[list[float | None]] = field(default_factory=list)
+    #: How long each epoch took, in seconds (with ``compiled=True`` the first records the step's graph).
+    seconds: list[float] = field(default_factory=list)
 
     def plot(self) -> Figure:
         """Loss, accuracy (if measured) and each layer's gradient norm by epoch, as a matplotlib Figure."""
@@ -159,9 +164,31 @@ def fit(
         return value, traces
 
     rows = isinstance(y[0], Sequence)  # targets a compiled step takes as inputs, not static arguments
-    step = compile_step(forward, static_argnums=() if rows else 1) if compiled else None
+    compiled_step = compile_step(forward, static_argnums=() if rows else 1) if compiled else None
+    arrays = None
+    if compiled_step is not None:
+        arrays = _ArrayStep.make(compiled_step, model, optimizer, X, y, outputs=accuracy is not None)
+
+    def value_step(batch: list[int], targets: list[Any]) -> Stepped:
+        """One step on the Values: eager, or replayed by the compiled step; the optimizer steps them."""
+        optimizer.zero_grad()
+        if compiled_step is None:
+            root, graph = forward([X[i] for i in batch], targets)
+            root.backward()
+            value = root.data
+            traces = [[[o.data for o in layer] for layer in trace] for trace in graph]
+        else:  # forward and backward replayed: the loss and every layer's outputs come back as floats
+            value, traces = compiled_step([list(X[i]) for i in batch], targets)
+        norms = [math.hypot(*(float(p.grad) for p in layer.parameters())) for layer in model.layers]
+        optimizer.step()
+        fired = [[any(trace[i][j] > 0 for trace in traces) for j in range(len(layer.neurons))]
+                 for i, layer in enumerate(model.layers)]  # fmt: skip
+        return value, [_output(trace) for trace in traces], fired, norms
+
+    run_step = arrays.step if arrays is not None else value_step
     bar, finish = _progress_bar(epochs, progress and _interactive())
     for _ in bar:
+        began = time.perf_counter()
         if batch_size is not None:
             rng.shuffle(order)
         size = batch_size or len(order)
@@ -170,29 +197,19 @@ def fit(
         alive = [[False] * len(layer.neurons) for layer in model.layers]
         for start in range(0, len(order), size):
             batch = order[start : start + size]
-            if step is not None and not rows:
+            if compiled_step is not None and not rows:
                 batch = _by_target(batch, y)
             targets = [y[i] for i in batch]
-            optimizer.zero_grad()
-            if step is None:
-                root, graph = forward([X[i] for i in batch], targets)
-                root.backward()
-                value = root.data
-                traces = [[[o.data for o in layer] for layer in trace] for trace in graph]
-            else:  # forward and backward replayed: the loss and every layer's outputs come back as floats
-                value, traces = step([list(X[i]) for i in batch], targets)
-            outputs = [_output(trace) for trace in traces]
-            for i, layer in enumerate(model.layers):
-                norms[i] += math.hypot(*(float(p.grad) for p in layer.parameters()))  # no overflow in squares
-            optimizer.step()
+            value, outputs, fired, step_norms = run_step(batch, targets)
+            norms = [n + m for n, m in zip(norms, step_norms)]
             total_loss += value * len(batch)
             steps += 1
             if accuracy is not None:
                 correct += sum(accuracy(o, t) for o, t in zip(outputs, targets))
-            for trace in traces:
-                for i, outs in enumerate(trace):
-                    if relu[i]:
-                        alive[i] = [a or o > 0 for a, o in zip(alive[i], outs)]
+            alive = [[a or f for a, f in zip(was, now)] for was, now in zip(alive, fired)]
+        if arrays is not None:
+            arrays.sync()
+        history.seconds.append(time.perf_counter() - began)
         history.loss.append(total_loss / len(order))
         history.grad_norms.append([n / steps for n in norms])
         history.dead_relus.append([1 - sum(a) / len(a) if r else None for a, r in zip(alive, relu)])
@@ -203,6 +220,94 @@ def fit(
         bar.set_postfix(postfix, refresh=False)
     finish()
     return history
+
+
+#: A training step's results: the loss, each sample's output, for each layer whether each of its units
+#: was positive for some sample, and each layer's gradient norm.
+Stepped = tuple[float, list[Any], list[list[bool]], list[float]]
+
+
+class _ArrayStep:
+    """fit's compiled step on NumPy arrays: the parameters' data held in an array from step to step (the
+    optimizer's ``update`` steps it), each batch cut from an array of X. The Values get the data and the
+    last grads back at the end of each epoch (``sync``), and before a new batch shape is recorded."""
+
+    @staticmethod
+    def make(
+        step: Compiled, model: MLP, optimizer: Optimizer, X: Any, y: Any, outputs: bool
+    ) -> _ArrayStep | None:
+        """The array step, if NumPy is installed and X (and y, for target rows) are rectangular."""
+        if step.np is None:
+            return None
+        try:
+            return _ArrayStep(step, model, optimizer, X, y, step.np, outputs)
+        except ValueError:  # ragged rows
+            return None
+
+    def __init__(
+        self, step: Compiled, model: MLP, optimizer: Optimizer, X: Any, y: Any, np: Any, outputs: bool
+    ) -> None:
+        self.compiled, self.optimizer, self.np = step, optimizer, np
+        self.X = np.array(X, dtype=float)
+        self.T = np.array(y, dtype=float) if isinstance(y[0], Sequence) else None
+        self.params: list[Value] = list(optimizer.params)  # then any other parameter a recording reads
+        self.where = {id(p): k for k, p in enumerate(self.params)}
+        self._hold(model.parameters())
+        self.layers = [
+            np.array([self.where[id(p)] for p in layer.parameters()], dtype=np.intp) for layer in model.layers
+        ]
+        self.widths = [len(layer.neurons) for layer in model.layers]
+        self.ends = list(itertools.accumulate(self.widths))
+        self.relu = [layer.activation == "relu" for layer in model.layers]
+        self.outputs = outputs  # whether the step gives each sample's output (for an accuracy)
+        self.tapes: dict[Any, tuple[Tape, Any]] = {}
+
+    def _hold(self, params: Sequence[Value]) -> None:
+        """Hold these parameters' data (and a 0 grad) in the arrays too, if they are not held yet."""
+        new = [p for p in params if id(p) not in self.where]
+        for p in new:
+            self.where[id(p)] = len(self.params)
+            self.params.append(p)
+        if not hasattr(self, "data"):
+            self.data = self.np.array([p.data for p in self.params])
+            self.grads = self.np.zeros(len(self.params))
+        elif new:
+            self.data = self.np.concatenate((self.data, [p.data for p in new]))
+            self.grads = self.np.concatenate((self.grads, self.np.zeros(len(new))))
+
+    def step(self, batch: list[int], targets: list[Any]) -> Stepped:
+        np = self.np
+        key = (len(batch), None if self.T is not None else tuple(targets))
+        if key not in self.tapes:
+            self.sync()  # a recording reads the Values' data (as cross_entropy's shift does)
+            tape = self.compiled.tape([self.X[i].tolist() for i in batch], targets)
+            self._hold(tape.params)
+            self.tapes[key] = tape, np.array([self.where[id(p)] for p in tape.params], dtype=np.intp)
+        tape, index = self.tapes[key]
+        rows = np.array(batch)
+        flat = self.X[rows].ravel()
+        if self.T is not None:
+            flat = np.concatenate((flat, self.T[rows].ravel()))
+        outputs, sums = tape.replay(flat, self.data[index])
+        outputs = np.asarray(outputs)
+        self.grads[:] = 0.0
+        self.grads[index] = sums
+        n_opt = len(self.optimizer.params)
+        self.optimizer.update(self.data[:n_opt], self.grads[:n_opt])
+        # The outputs: the loss, then each sample's outputs of every layer, first layer first.
+        units = outputs[1:].reshape(len(batch), self.ends[-1])
+        fired = [
+            (units[:, end - width : end] > 0).any(axis=0).tolist() if relu else []
+            for end, width, relu in zip(self.ends, self.widths, self.relu)
+        ]
+        last = units[:, self.ends[-1] - self.widths[-1] :].tolist() if self.outputs else []
+        norms = [float(np.hypot.reduce(self.grads[i])) if len(i) else 0.0 for i in self.layers]
+        return float(outputs[0]), [o[0] if len(o) == 1 else o for o in last], fired, norms
+
+    def sync(self) -> None:
+        """The arrays' data and last grads into the Values, as an eager step would leave them."""
+        for p, d, g in zip(self.params, self.data.tolist(), self.grads.tolist()):
+            p.data, p.grad = d, g
 
 
 def _by_target(batch: list[int], y: Sequence[Any]) -> list[int]:
