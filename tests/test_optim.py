@@ -180,12 +180,13 @@ def test_the_rule_on_arrays_on_floats_and_in_update_gives_the_same_bits(
             monkeypatch.setattr(optim, "_numpy", lambda: None)
         ps = [Value(x) for x in START]
         opt = make(ps)
-        data = np.array(START)
+        data, grads = np.array(START), np.zeros(len(START))
         for _ in range(STEPS):
             opt.zero_grad()
             objective(ps, lambda p: p.sin()).backward()
-            if way == "update":
-                opt.update(data, np.array([p.grad for p in ps]))
+            if way == "update":  # one grads array, written over at each step, as fit() does
+                grads[:] = [p.grad for p in ps]
+                opt.update(data, grads)
                 for p, d in zip(ps, data.tolist()):
                     p.data = d
             else:

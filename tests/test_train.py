@@ -70,8 +70,17 @@ def test_fit_takes_the_same_steps_as_the_textbook_loop(batch_size: int | None) -
     assert ours.state_dict() == theirs.state_dict()
 
 
+OPTIMIZERS = {
+    "adam": lambda ps: Adam(ps, lr=0.01),
+    "momentum": lambda ps: SGD(ps, lr=0.05, momentum=0.9),  # keeps a buffer from the first step's grads
+}
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
 @pytest.mark.parametrize("batch_size", [None, 1, 5], ids=["full-batch", "online", "mini-batch"])
-def test_fit_compiled_takes_the_eager_runs_steps_and_diagnostics(batch_size: int | None) -> None:
+def test_fit_compiled_takes_the_eager_runs_steps_and_diagnostics(
+    batch_size: int | None, optimizer: str
+) -> None:
     """The replay adds gradient contributions in another order: equal to 1e-12, not to the bit."""
     runs = []
     for compiled in (False, True):
@@ -81,7 +90,7 @@ def test_fit_compiled_takes_the_eager_runs_steps_and_diagnostics(batch_size: int
             X,
             Y,
             loss=lambda outs, ts, model=model: hinge(outs, ts) + l2_penalty(model.parameters(), 1e-3),
-            optimizer=Adam(model.parameters(), lr=0.01),
+            optimizer=OPTIMIZERS[optimizer](model.parameters()),
             epochs=6,
             batch_size=batch_size,
             accuracy=sign_accuracy,

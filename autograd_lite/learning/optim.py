@@ -73,8 +73,8 @@ class Optimizer:
         is kept as the rule runs on it: arrays, or lists of floats."""
         rule, names = self._rule(len(self.params), np)
         state = [_as(self, name, np) for name in names]
-        if np is not None:
-            data, *state = rule(np, data, grads, *state)
+        if np is not None:  # the grads copied: a rule may keep them (SGD's first momentum buffer)
+            data, *state = rule(np, data, grads.copy(), *state)
             for name, value in zip(names, state):
                 setattr(self, name, value)
             return data
