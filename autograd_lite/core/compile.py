@@ -172,16 +172,16 @@ class Tape:
         self.root = position[id(outputs[0])]
         self.outputs = [position[id(v)] for v in outputs]
         self.out_shape = out_shape
-        if auto and np is not None:  # NumPy only where its groups are large enough to pay for its calls
+        groups = None if np is None else vectorized.groups(self.nodes, self.first, self.n_backward)
+        if auto and groups is not None:  # NumPy only where its groups are large enough to pay for its calls
             work = sum(1 + len(args) for _, args, _ in self.nodes)
-            groups = len(vectorized.groups(self.nodes, self.first, self.n_backward))
-            np = np if work >= AUTO_NUMPY_WORK_PER_GROUP * (groups + 2) else None
+            np = np if work >= AUTO_NUMPY_WORK_PER_GROUP * (len(groups) + 2) else None
         #: NumPy if this tape replays with it, else None: the pure-Python loop.
         self.np: Any = np
         self.size = len(position)
         #: With NumPy, the nodes as groups of array operations (see ``vectorized``).
         self.plan = (
-            None if self.np is None else Plan(self.nodes, self.n_inputs, self.first, self.n_backward, self.np)
+            None if self.np is None else Plan(self.nodes, groups or [], self.n_inputs, self.first, self.np)
         )
         self.plan_outputs = (
             None if self.plan is None else np.array([self.plan.place[i] for i in self.outputs])

@@ -18,6 +18,8 @@ from .ops import DOT, SUM, Op, array_math
 
 #: A node of a tape: its op, the positions of its Value arguments, and its numbers.
 Node = tuple[Op, tuple[int, ...], tuple[float, ...]]
+#: Nodes of one depth and op: the op, their positions, and whether backward runs over them.
+Group = tuple[Op, list[int], bool]
 
 _CHECKED = {"over": "raise", "divide": "raise", "invalid": "raise", "under": "ignore"}
 
@@ -213,10 +215,10 @@ Step = Map | Sum | Dense | Dot
 class Plan:
     """A tape's interior nodes as groups of array operations, and where each node's value is kept."""
 
-    def __init__(self, nodes: list[Node], n_inputs: int, first: int, n_backward: int, np: Any) -> None:
+    def __init__(self, nodes: list[Node], buckets: list[Group], n_inputs: int, first: int, np: Any) -> None:
+        """``buckets``: the nodes' groups, from ``groups()``."""
         self.np, self.n_inputs = np, n_inputs
         self.size = first + len(nodes)
-        buckets = groups(nodes, first, n_backward)
         #: Each position's place in the arrays: inputs and parameters keep theirs, nodes go group by group.
         self.place = list(range(first + len(nodes)))
         self.steps: list[Step] = []
@@ -272,7 +274,7 @@ class Plan:
         return vals, grads
 
 
-def groups(nodes: list[Node], first: int, n_backward: int) -> list[tuple[Op, list[int], bool]]:
+def groups(nodes: list[Node], first: int, n_backward: int) -> list[Group]:
     """The nodes bucketed by depth, op and arity, in order of depth: root's subgraph, then the rest;
     each bucket's op, its nodes' positions, and whether backward runs over it."""
     depth: dict[int, int] = {}
