@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -194,3 +196,19 @@ def test_the_rule_on_arrays_on_floats_and_in_update_gives_the_same_bits(
         monkeypatch.undo()
         runs.append([p.data for p in ps])
     assert runs[0] == runs[1] == runs[2]
+
+
+def test_an_eager_step_does_not_import_numpy_whose_objects_would_slow_every_full_collection() -> None:
+    script = (
+        "import sys\n"
+        "from autograd_lite import Value\n"
+        "from autograd_lite.optim import Adam\n"
+        "w = Value(1.0)\n"
+        "opt = Adam([w])\n"
+        "(w * w).backward()\n"
+        "opt.step()\n"
+        "print('numpy' in sys.modules, w.data)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    imported, data = done.stdout.split()
+    assert imported == "False" and float(data) == pytest.approx(1.0 - 1e-3, abs=1e-8)  # Adam's first step
