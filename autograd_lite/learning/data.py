@@ -12,7 +12,7 @@ import math
 import random
 from collections.abc import Sequence
 from importlib import resources
-from typing import Any, TypeVar
+from typing import Any
 
 __all__ = [
     "Dataset",
@@ -106,12 +106,9 @@ def load_digits() -> Dataset:
     return [[p / 16.0 for p in r[:64]] for r in records], [r[64] for r in records]
 
 
-Item = TypeVar("Item")
-
-
 def train_test_split(
-    X: Sequence[Item], y: Sequence[Any], test_size: float = 0.25, seed: int | None = None
-) -> tuple[list[Item], list[Item], list[Any], list[Any]]:
+    X: Sequence[Any], y: Sequence[Any], test_size: float = 0.25, seed: int | None = None
+) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
     """``X_train, X_test, y_train, y_test``: the samples shuffled with ``seed`` and the last
     ``test_size`` of them (a fraction, rounded up) held out, as scikit-learn's function of this name."""
     if len(X) != len(y):
