@@ -71,7 +71,7 @@ class Optimizer:
     def _apply(self, data: Any, grads: Any, np: Any) -> Any:
         """The step's rule on arrays (``np``), or float by float (``np`` None); the new data. The state
         is kept as the rule runs on it: arrays, or lists of floats."""
-        rule, names = self._rule(len(self.params), np)
+        rule, names = self._rule(len(self.params))
         state = [_as(self, name, np) for name in names]
         if np is not None:  # the grads copied: a rule may keep them (SGD's first momentum buffer)
             data, *state = rule(np, data, grads.copy(), *state)
@@ -86,7 +86,7 @@ class Optimizer:
             out.append(d)
         return out
 
-    def _rule(self, n: int, np: Any) -> tuple[Rule, list[str]]:
+    def _rule(self, n: int) -> tuple[Rule, list[str]]:
         """This step's rule (the step's numbers bound into it) and the names of the state it updates."""
         raise NotImplementedError
 
@@ -116,7 +116,7 @@ class SGD(Optimizer):
         self.nesterov, self.maximize = nesterov, maximize
         self.momentum_buffers: Any = None  # one per parameter after the first step
 
-    def _rule(self, n: int, np: Any) -> tuple[Rule, list[str]]:
+    def _rule(self, n: int) -> tuple[Rule, list[str]]:
         lr, momentum, dampening, decay = self.lr, self.momentum, self.dampening, self.weight_decay
         maximize, nesterov, first = self.maximize, self.nesterov, self.momentum_buffers is None
 
@@ -174,7 +174,7 @@ class Adam(Optimizer):
         self.exp_avg_sq: Any = [0.0] * n
         self.max_exp_avg_sq: Any = [0.0] * n  # used with amsgrad
 
-    def _rule(self, n: int, np: Any) -> tuple[Rule, list[str]]:
+    def _rule(self, n: int) -> tuple[Rule, list[str]]:
         lr, eps, decay, amsgrad = self.lr, self.eps, self.weight_decay, self.amsgrad
         decoupled, maximize = self.decoupled_weight_decay, self.maximize
         beta1, beta2 = self.betas
