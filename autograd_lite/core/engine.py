@@ -373,8 +373,9 @@ class Value:
         for v in topological_order(self):
             if id(v) in memo:
                 continue
+            grad = v.grad if type(v.grad) is float else copy.deepcopy(v.grad, memo)  # a Value grad too
             if v._fn is None:
-                memo[id(v)] = _leaf(v.data, copy.deepcopy(v.grad, memo), v.label)
+                memo[id(v)] = _leaf(v.data, grad, v.label)
                 continue
             fn = v._fn
             if not isinstance(fn, Op):
@@ -384,7 +385,7 @@ class Value:
             e = v._arguments()
             args = [memo[id(a)] if local is not None else a for a, local in zip(e[::2], e[1::2])]
             node = _node(v.data, fn, args, [local for local in e[1::2] if local is not None])
-            node.grad, node.label = copy.deepcopy(v.grad, memo), v.label
+            node.grad, node.label = grad, v.label
             memo[id(v)] = node
         return memo[id(self)]  # type: ignore[no-any-return]
 
