@@ -45,6 +45,37 @@ class Optimizer:
         if not lr >= 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         self.lr = lr  # may be changed between steps (a learning-rate schedule)
+        #: The lr a schedule started from: a scheduler sets it, and resumes from it.
+        self.initial_lr: float | None = None
+
+    #: The names of the per-parameter state (lists or arrays in ``params``' order).
+    STATE: tuple[str, ...] = ()
+
+    def state_dict(self) -> dict[str, Any]:
+        """The settings and the state, as plain numbers (per-parameter state as lists in ``params``'
+        order), to save and give ``load_state_dict`` later; the parameters' data is the model's to save."""
+        out = {k: v for k, v in vars(self).items() if k != "params" and k not in self.STATE}
+        for name in self.STATE:
+            value = getattr(self, name)
+            out[name] = None if value is None else [float(x) for x in value]
+        return out
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Take what ``state_dict()`` gave (for the same parameters, in the same order): the next step
+        is the one the saved optimizer would have taken. Nothing changes if the state does not fit."""
+        expected = set(self.state_dict())
+        if set(state) != expected:
+            name = f"{type(self).__name__}.load_state_dict()"
+            raise ValueError(f"{name} needs the keys {sorted(expected)}, got {sorted(state)}")
+        for name in self.STATE:
+            value = state[name]
+            if value is not None and len(value) != len(self.params):
+                raise ValueError(
+                    f"{type(self).__name__}.load_state_dict(): {name} holds {len(value)} numbers for "
+                    f"{len(self.params)} parameters"
+                )
+        for k, v in state.items():
+            setattr(self, k, [float(x) for x in v] if k in self.STATE and v is not None else v)
 
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0, since the next backward pass adds to it."""
@@ -93,6 +124,8 @@ class Optimizer:
 
 class SGD(Optimizer):
     """Stochastic gradient descent, with optional momentum (heavy-ball or Nesterov) and weight decay."""
+
+    STATE = ("momentum_buffers",)
 
     def __init__(
         self,
@@ -144,6 +177,8 @@ class Adam(Optimizer):
     ``decoupled_weight_decay=True`` shrinks the parameter directly (that is AdamW).
     """
 
+    STATE = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+
     def __init__(
         self,
         params: Iterable[Value],
@@ -170,9 +205,12 @@ class Adam(Optimizer):
         self.maximize, self.decoupled_weight_decay = maximize, decoupled_weight_decay
         n = len(self.params)
         self.steps = 0
+        #: Each parameter's running average of its gradient (a list, or an array once NumPy steps it).
         self.exp_avg: Any = [0.0] * n
+        #: Each parameter's running average of its squared gradient.
         self.exp_avg_sq: Any = [0.0] * n
-        self.max_exp_avg_sq: Any = [0.0] * n  # used with amsgrad
+        #: With amsgrad, the largest ``exp_avg_sq`` each parameter has had.
+        self.max_exp_avg_sq: Any = [0.0] * n
 
     def _rule(self, n: int) -> tuple[Rule, list[str]]:
         lr, eps, decay, amsgrad = self.lr, self.eps, self.weight_decay, self.amsgrad

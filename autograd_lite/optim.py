@@ -1,4 +1,0 @@
-"""SGD, Adam and AdamW, as in torch.optim: the public path of ``autograd_lite.learning.optim``."""
-
-from .learning.optim import *  # noqa: F403
-from .learning.optim import __all__ as __all__

@@ -1,0 +1,5 @@
+"""SGD, Adam and AdamW, as in torch.optim: the public path of ``autograd_lite.learning.optim``; and
+their learning-rate schedules in ``autograd_lite.optim.lr_scheduler``."""
+
+from ..learning.optim import *  # noqa: F403
+from ..learning.optim import __all__ as __all__
