@@ -467,3 +467,121 @@ def test_every_picture_has_labelled_axes_and_legends_that_cover_no_data() -> Non
     )
     assert picture.get_title() == "4 of 5 right (80.0%)"
     assert sorted(t.get_text() for t in picture.texts) == ["1", "1", "1", "2"]  # the counts, in the cells
+
+
+# ---- validation, early stopping and schedules ------------------------------------------------------------
+X_VAL, LABELS_VAL = make_moons(16, noise=0.3, seed=5)
+Y_VAL = [2 * t - 1 for t in LABELS_VAL]
+
+
+def hinge_of(model: MLP, X: Any, Y: Any) -> float:
+    return hinge([model(x) for x in X], Y).data
+
+
+def test_validation_loss_and_accuracy_are_measured_after_each_epoch_on_samples_never_trained_on() -> None:
+    model = MLP(2, [8, 1], seed=3)
+    history = fit(model, X, Y, loss=hinge, optimizer=SGD(model.parameters(), lr=0.1), epochs=3,
+                  accuracy=sign_accuracy, validation=(X_VAL, Y_VAL), progress=False)  # fmt: skip
+    twin = MLP(2, [8, 1], seed=3)
+    opt = SGD(twin.parameters(), lr=0.1)
+    for epoch in range(3):  # full batch: three one-epoch fits are the same steps
+        fit(twin, X, Y, loss=hinge, optimizer=opt, epochs=1, progress=False)
+        assert history.val_loss[epoch] == hinge_of(twin, X_VAL, Y_VAL)
+        right = sum(sign_accuracy(twin(x).data, t) for x, t in zip(X_VAL, Y_VAL))  # type: ignore[union-attr]
+        assert history.val_accuracy[epoch] == right / len(Y_VAL)
+    assert history.stopped_epoch is None and history.best_epoch is None and len(history.lr) == 3
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_early_stopping_stops_after_patience_epochs_without_improvement_and_keeps_the_best_weights(
+    compiled: bool,
+) -> None:
+    def train(epochs: int, **options: Any) -> tuple[MLP, train.History]:
+        model = MLP(2, [16, 16, 1], seed=0)
+        optimizer = SGD(model.parameters(), lr=0.3, momentum=0.9)  # fast enough to overfit 24 points
+        history = fit(model, X, Y, loss=hinge, optimizer=optimizer, epochs=epochs,
+                      validation=(X_VAL, Y_VAL), progress=False, **options)  # fmt: skip
+        return model, history
+
+    model, history = train(200, early_stopping=5, compiled=compiled)
+    assert history.stopped_epoch is not None and history.best_epoch is not None
+    assert history.stopped_epoch - history.best_epoch == 5 and len(history.val_loss) == history.stopped_epoch
+    assert history.val_loss[history.best_epoch - 1] == min(history.val_loss)
+    kept, _ = train(history.best_epoch)  # the same run, stopped at the best epoch: the weights it had
+    assert model.state_dict() == pytest.approx(kept.state_dict(), rel=1e-12)
+    assert hinge_of(model, X_VAL, Y_VAL) == pytest.approx(min(history.val_loss), rel=1e-12)
+
+
+def test_a_scheduler_steps_once_an_epoch_and_on_a_plateau_watches_the_validation_loss() -> None:
+    from autograd_lite.optim.lr_scheduler import ReduceLROnPlateau, StepLR
+
+    model = MLP(2, [4, 1], seed=1)
+    optimizer = SGD(model.parameters(), lr=0.2)
+    history = fit(model, X, Y, loss=hinge, optimizer=optimizer, epochs=7,
+                  scheduler=StepLR(optimizer, step_size=3, gamma=0.5), progress=False)  # fmt: skip
+    assert history.lr == [0.2, 0.2, 0.2, 0.1, 0.1, 0.1, 0.05] and optimizer.lr == 0.05
+    model = MLP(2, [4, 1], seed=1)
+    optimizer = SGD(model.parameters(), lr=0.2, momentum=0.9)  # the validation loss soon stops falling
+    plateau = ReduceLROnPlateau(optimizer, patience=1, factor=0.5)
+    history = fit(model, X, Y, loss=hinge, optimizer=optimizer, epochs=20, scheduler=plateau,
+                  validation=(X_VAL, Y_VAL), progress=False)  # fmt: skip
+    watcher = ReduceLROnPlateau(SGD([Value(0.0)], lr=0.2), patience=1, factor=0.5)
+    for value in history.val_loss:  # the same rule on the recorded validation losses
+        watcher.step(value)
+    assert watcher.get_last_lr() == plateau.get_last_lr() and len(set(history.lr)) > 1
+
+
+def test_history_plot_draws_validation_beside_training_and_marks_the_kept_epoch() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    model = MLP(2, [8, 1], seed=3)
+    history = fit(model, X, Y, loss=hinge, optimizer=SGD(model.parameters(), lr=0.5, momentum=0.9),
+                  epochs=40, accuracy=sign_accuracy, validation=(X_VAL, Y_VAL), early_stopping=3,
+                  progress=False)  # fmt: skip
+    fig = history.plot()
+    fig.canvas.draw()
+    for ax in fig.axes[:2]:
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+            "training",
+            "validation",
+            "weights kept",
+        ]
+        assert not ax.get_legend().get_window_extent().overlaps(ax.get_window_extent())
+    assert list(fig.axes[0].lines[1].get_ydata()) == history.val_loss
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            {"early_stopping": 3},
+            r"early_stopping watches the validation loss: give validation=\(X_val, y_val\)",
+        ),
+        ({"early_stopping": 0, "validation": (X, Y)}, "early_stopping is a patience in epochs, .* got 0"),
+        ({"validation": (X, Y[:3])}, r"validation must be \(X_val, y_val\), with as many targets as inputs"),
+        ({"validation": ([], [])}, "validation needs at least one sample, got none"),
+    ],
+)
+def test_bad_validation_options_are_refused_naming_them(options: dict[str, Any], message: str) -> None:
+    model = MLP(2, [2, 1], seed=0)
+    with pytest.raises(ValueError, match=message):
+        fit(model, X, Y, loss=hinge, optimizer=SGD(model.parameters()), epochs=1, progress=False, **options)
+
+
+def test_a_scheduler_of_another_optimizer_is_refused() -> None:
+    from autograd_lite.optim.lr_scheduler import StepLR
+
+    model = MLP(2, [2, 1], seed=0)
+    other = StepLR(SGD([Value(1.0)]), step_size=1)
+    with pytest.raises(ValueError, match="the scheduler must schedule the optimizer given to fit"):
+        fit(
+            model,
+            X,
+            Y,
+            loss=hinge,
+            optimizer=SGD(model.parameters()),
+            epochs=1,
+            scheduler=other,
+            progress=False,
+        )

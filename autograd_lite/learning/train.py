@@ -19,7 +19,8 @@ from tqdm.auto import tqdm
 
 from ..core.compile import Compiled, Tape
 from ..core.compile import compile as compile_step
-from ..core.engine import Value
+from ..core.engine import Value, no_grad
+from .lr_scheduler import LRScheduler, ReduceLROnPlateau
 from .models import MLP
 from .optim import Optimizer
 from .plots import require_matplotlib
@@ -91,6 +92,16 @@ class History:
     dead_relus: list[list[float | None]] = field(default_factory=list)
     #: How long each epoch took, in seconds (with ``compiled=True`` the first records the step's graph).
     seconds: list[float] = field(default_factory=list)
+    #: The learning rate of each epoch (a scheduler may change it between epochs).
+    lr: list[float] = field(default_factory=list)
+    #: With ``validation``: the loss on the held-out samples after each epoch.
+    val_loss: list[float] = field(default_factory=list)
+    #: With ``validation`` and an accuracy rule: the fraction of held-out samples right after each epoch.
+    val_accuracy: list[float] = field(default_factory=list)
+    #: With ``early_stopping``: the epoch after which training stopped (None if it ran every epoch).
+    stopped_epoch: int | None = None
+    #: With ``early_stopping``: the epoch whose weights the model was given back (the best on validation).
+    best_epoch: int | None = None
 
     def plot(self) -> Figure:
         """Loss, accuracy (if measured) and each layer's gradient norm by epoch, as a matplotlib Figure."""
@@ -98,11 +109,19 @@ class History:
         fig = require_matplotlib("History.plot()")(figsize=(4.0 * panels, 3.2))
         axes = fig.subplots(1, panels)
         epochs = range(1, len(self.loss) + 1)
-        axes[0].plot(epochs, self.loss)
+        axes[0].plot(epochs, self.loss, label="training")
         axes[0].set(title="loss", xlabel="epoch", ylabel="mean loss")
         if self.accuracy:
-            axes[1].plot(epochs, self.accuracy)
+            axes[1].plot(epochs, self.accuracy, label="training")
             axes[1].set(title="accuracy", xlabel="epoch", ylabel="fraction right", ylim=(0, 1.05))
+        if self.val_loss:  # beside the training curves, and the kept epoch marked
+            axes[0].plot(epochs, self.val_loss, label="validation")
+            if self.val_accuracy:
+                axes[1].plot(epochs, self.val_accuracy, label="validation")
+            for ax in axes[: panels - 1]:
+                if self.best_epoch is not None:
+                    ax.axvline(self.best_epoch, color="gray", linestyle=":", label="weights kept")
+                ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.22), ncol=3, fontsize="small")
         for i, norms in enumerate(zip(*self.grad_norms)):
             axes[-1].plot(epochs, norms, label=f"layer {i}")
         axes[-1].set(
@@ -129,6 +148,9 @@ def fit(
     seed: int | None = None,
     progress: bool = True,
     compiled: bool = False,
+    validation: tuple[Sequence[Sequence[float]], Sequence[Any]] | None = None,
+    early_stopping: int | None = None,
+    scheduler: LRScheduler | None = None,
 ) -> History:
     """Train ``model`` on (X, y) for ``epochs`` passes and return its History.
 
@@ -141,6 +163,13 @@ def fit(
     argument: one recording per batch size and set of targets (a batch's samples are taken in the order
     of their targets, so that batches of two classes share few sets); for many classes give one-hot rows
     (``data.one_hot``), and for real-valued targets in shuffled mini-batches, stay eager.
+
+    ``validation=(X_val, y_val)``: after each epoch, the loss (and accuracy) on these held-out samples,
+    which training never sees, in ``History.val_loss``. ``early_stopping=N`` (with validation): stop
+    once the validation loss has not improved for N epochs, and give the model back the weights of its
+    best epoch (``History.best_epoch``, ``History.stopped_epoch``). ``scheduler``: a learning-rate
+    schedule of ``optimizer``, stepped after each epoch; a ``ReduceLROnPlateau`` is stepped on the
+    validation loss, or on the training loss without validation.
     """
     if not isinstance(model, MLP):
         raise TypeError(f"fit() trains an MLP (its diagnostics are per layer), got {type(model).__name__}")
@@ -150,6 +179,19 @@ def fit(
         raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
     if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
         raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}")
+    if validation is not None and (len(validation) != 2 or len(validation[0]) != len(validation[1])):
+        raise ValueError("validation must be (X_val, y_val), with as many targets as inputs")
+    if validation is not None and not validation[0]:
+        raise ValueError("validation needs at least one sample, got none")
+    if early_stopping is not None:
+        if not isinstance(early_stopping, int) or isinstance(early_stopping, bool) or early_stopping < 1:
+            raise ValueError(
+                f"early_stopping is a patience in epochs, a positive integer; got {early_stopping!r}"
+            )
+        if validation is None:
+            raise ValueError("early_stopping watches the validation loss: give validation=(X_val, y_val) too")
+    if scheduler is not None and scheduler.optimizer is not optimizer:
+        raise ValueError("the scheduler must schedule the optimizer given to fit()")
     rng = random.Random(seed)
     order = list(range(len(X)))
     history = History()
@@ -209,7 +251,7 @@ def fit(
             alive = [[a or f for a, f in zip(was, now)] for was, now in zip(alive, fired)]
         if arrays is not None:
             arrays.sync()
-        history.seconds.append(time.perf_counter() - began)
+        history.lr.append(optimizer.lr)
         history.loss.append(total_loss / len(order))
         history.grad_norms.append([n / steps for n in norms])
         history.dead_relus.append([1 - sum(a) / len(a) if r else None for a, r in zip(alive, relu)])
@@ -217,9 +259,44 @@ def fit(
         if accuracy is not None:
             history.accuracy.append(correct / len(order))
             postfix["accuracy"] = f"{history.accuracy[-1]:.1%}"
+        if validation is not None:
+            _validate(model, loss, accuracy, validation, history)
+            postfix["val_loss"] = f"{history.val_loss[-1]:.4g}"
+        if isinstance(scheduler, ReduceLROnPlateau):
+            scheduler.step(history.val_loss[-1] if validation is not None else history.loss[-1])
+        elif scheduler is not None:
+            scheduler.step()
+        history.seconds.append(time.perf_counter() - began)
         bar.set_postfix(postfix, refresh=False)
+        if early_stopping is not None:
+            epoch = len(history.val_loss)
+            if history.best_epoch is None or history.val_loss[-1] < history.val_loss[history.best_epoch - 1]:
+                history.best_epoch, best = epoch, model.state_dict()
+            elif epoch - history.best_epoch >= early_stopping:
+                history.stopped_epoch = epoch
+                break
     finish()
+    if early_stopping is not None and history.best_epoch is not None:
+        model.load_state_dict(best)
     return history
+
+
+def _validate(
+    model: MLP,
+    loss: Loss,
+    accuracy: Accuracy | None,
+    validation: tuple[Sequence[Any], Sequence[Any]],
+    history: History,
+) -> None:
+    """The loss (and accuracy) on the validation samples, with the model's present weights, into history."""
+    X_val, y_val = validation
+    with no_grad():  # no graph: only the numbers
+        outputs = [model(x) for x in X_val]
+        value = loss(outputs, list(y_val))
+    history.val_loss.append(float(value.data if isinstance(value, Value) else value))
+    if accuracy is not None:
+        scores = [[o.data for o in out] if isinstance(out, list) else out.data for out in outputs]
+        history.val_accuracy.append(sum(accuracy(o, t) for o, t in zip(scores, y_val)) / len(y_val))
 
 
 #: A training step's results: the loss, each sample's output, for each layer whether each of its units
