@@ -260,7 +260,7 @@ def fit(
             history.accuracy.append(correct / len(order))
             postfix["accuracy"] = f"{history.accuracy[-1]:.1%}"
         if validation is not None:
-            _validate(model, loss, accuracy, validation, history)
+            _validate(model, loss, accuracy, validation, arrays, history)
             postfix["val_loss"] = f"{history.val_loss[-1]:.4g}"
         if isinstance(scheduler, ReduceLROnPlateau):
             scheduler.step(history.val_loss[-1] if validation is not None else history.loss[-1])
@@ -286,16 +286,22 @@ def _validate(
     loss: Loss,
     accuracy: Accuracy | None,
     validation: tuple[Sequence[Any], Sequence[Any]],
+    arrays: _ArrayStep | None,
     history: History,
 ) -> None:
-    """The loss (and accuracy) on the validation samples, with the model's present weights, into history."""
+    """The loss (and accuracy) on the validation samples, with the model's present weights, into history:
+    by the compiled step's replay if training runs on arrays, else eagerly with no graph."""
     X_val, y_val = validation
-    with no_grad():  # no graph: only the numbers
-        outputs = [model(x) for x in X_val]
-        value = loss(outputs, list(y_val))
-    history.val_loss.append(float(value.data if isinstance(value, Value) else value))
-    if accuracy is not None:
+    if arrays is not None:
+        value, scores = arrays.evaluate(X_val, y_val)
+    else:
+        with no_grad():
+            outputs = [model(x) for x in X_val]
+            total = loss(outputs, list(y_val))
+        value = float(total.data if isinstance(total, Value) else total)
         scores = [[o.data for o in out] if isinstance(out, list) else out.data for out in outputs]
+    history.val_loss.append(value)
+    if accuracy is not None:
         history.val_accuracy.append(sum(accuracy(o, t) for o, t in zip(scores, y_val)) / len(y_val))
 
 
@@ -338,6 +344,7 @@ class _ArrayStep:
         self.relu = [layer.activation == "relu" for layer in model.layers]
         self.outputs = outputs  # whether the step gives each sample's output (for an accuracy)
         self.tapes: dict[Any, tuple[Tape, Any]] = {}
+        self.validation: tuple[Any, Any] | None = None  # the validation samples' arrays, once needed
 
     def _hold(self, params: Sequence[Value]) -> None:
         """Hold these parameters' data (and a 0 grad) in the arrays too, if they are not held yet."""
@@ -354,19 +361,7 @@ class _ArrayStep:
 
     def step(self, batch: list[int], targets: list[Any]) -> Stepped:
         np = self.np
-        key = (len(batch), None if self.T is not None else tuple(targets))
-        if key not in self.tapes:
-            self.sync()  # a recording reads the Values' data (as cross_entropy's shift does)
-            tape = self.compiled.tape([self.X[i].tolist() for i in batch], targets)
-            self._hold(tape.params)
-            self.tapes[key] = tape, np.array([self.where[id(p)] for p in tape.params], dtype=np.intp)
-        tape, index = self.tapes[key]
-        rows = np.array(batch)
-        flat = self.X[rows].ravel()
-        if self.T is not None:
-            flat = np.concatenate((flat, self.T[rows].ravel()))
-        outputs, sums = tape.replay(flat, self.data[index])
-        outputs = np.asarray(outputs)
+        outputs, sums, index = self._replay("training", self.X, self.T, np.array(batch), targets)
         self.grads[:] = 0.0
         self.grads[index] = sums
         n_opt = len(self.optimizer.params)
@@ -380,6 +375,39 @@ class _ArrayStep:
         last = units[:, self.ends[-1] - self.widths[-1] :].tolist() if self.outputs else []
         norms = [float(np.hypot.reduce(self.grads[i])) if len(i) else 0.0 for i in self.layers]
         return float(outputs[0]), [o[0] if len(o) == 1 else o for o in last], fired, norms
+
+    def evaluate(self, X: Any, y: Sequence[Any]) -> tuple[float, list[Any]]:
+        """The loss on the validation samples (X, y) and each one's output, with the parameters as they
+        are: the training step's replay on all of them at once, its gradients unused."""
+        np = self.np
+        if self.validation is None:
+            self.validation = (
+                np.array(X, dtype=float),
+                np.array(y, dtype=float) if self.T is not None else None,
+            )
+        X_val, T_val = self.validation
+        outputs, _, _ = self._replay("validation", X_val, T_val, np.arange(len(X_val)), list(y))
+        last = outputs[1:].reshape(len(X_val), self.ends[-1])[:, self.ends[-1] - self.widths[-1] :].tolist()
+        return float(outputs[0]), [o[0] if len(o) == 1 else o for o in last]
+
+    def _replay(self, part: str, X: Any, T: Any, rows: Any, targets: list[Any]) -> tuple[Any, Any, Any]:
+        """The replay of the step's tape on these rows of X (and of T, the target rows, if any), of the
+        training or the validation samples: its outputs, the parameters' grads, and where those are held."""
+        key = (part, len(rows), None if T is not None else tuple(targets))
+        if key not in self.tapes:
+            self.sync()  # a recording reads the Values' data (as cross_entropy's shift does)
+            tape = self.compiled.tape([X[i].tolist() for i in rows], targets)
+            self._hold(tape.params)
+            self.tapes[key] = (
+                tape,
+                self.np.array([self.where[id(p)] for p in tape.params], dtype=self.np.intp),
+            )
+        tape, index = self.tapes[key]
+        flat = X[rows].ravel()
+        if T is not None:
+            flat = self.np.concatenate((flat, T[rows].ravel()))
+        outputs, sums = tape.replay(flat, self.data[index])
+        return self.np.asarray(outputs), sums, index
 
     def sync(self) -> None:
         """The arrays' data and last grads into the Values, as an eager step would leave them."""
