@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import pickle
 import random
 import sys
 import types
@@ -585,3 +586,30 @@ def test_a_scheduler_of_another_optimizer_is_refused() -> None:
             scheduler=other,
             progress=False,
         )
+
+
+def test_a_run_saved_and_resumed_takes_the_steps_the_unbroken_run_takes() -> None:
+    """Model, optimizer and schedule saved after 4 epochs (through pickle, as to a file) and loaded
+    into new ones: 4 more epochs end where 8 straight epochs do."""
+    from autograd_lite.optim.lr_scheduler import StepLR
+
+    def start() -> tuple[MLP, Adam, StepLR]:
+        model = MLP(2, [6, 1], seed=4)
+        optimizer = Adam(model.parameters(), lr=0.05, amsgrad=True)
+        return model, optimizer, StepLR(optimizer, step_size=3, gamma=0.5)
+
+    def train(model: MLP, optimizer: Adam, scheduler: StepLR, epochs: int) -> train.History:
+        return fit(model, X, Y, loss=hinge, optimizer=optimizer, epochs=epochs, scheduler=scheduler,
+                   progress=False)  # fmt: skip
+
+    model, optimizer, scheduler = start()
+    straight = train(model, optimizer, scheduler, 8)
+    first = start()
+    before = train(*first, 4)
+    saved = pickle.loads(pickle.dumps([first[0].state_dict(), first[1].state_dict(), first[2].state_dict()]))
+    resumed = start()  # made, then loaded: making a scheduler sets the rate, which loading replaces
+    for thing, state in zip(resumed, saved):
+        thing.load_state_dict(state)
+    after = train(*resumed, 4)
+    assert before.loss + after.loss == straight.loss and before.lr + after.lr == straight.lr
+    assert resumed[0].state_dict() == model.state_dict()
