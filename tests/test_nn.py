@@ -75,7 +75,7 @@ def test_mlp_draws_micrographs_weights_from_the_global_random_in_micrographs_ord
 
 
 def test_micrographs_demo_training_loop_runs_unchanged_and_gives_micrographs_numbers() -> None:
-    X, labels = make_moons(30, noise=0.1, seed=0)  # micrograd takes about 0.3 s per step on 30 points
+    X, labels = make_moons(16, noise=0.1, seed=0)  # micrograd takes about 0.15 s per step on 16 points
     y = [2 * t - 1 for t in labels]
     random.seed(7)
     theirs, their_trace = micrograd_demo_training(micrograd.nn.MLP, micrograd.engine.Value, X, y, steps=8)

@@ -201,21 +201,26 @@ class Tape:
             engine.add_pass(leaf, leaf.grad, g)  # as in backward()
         return _unflatten(self.out_shape, iter(outputs))
 
-    def replay(self, flat: Any, params: Any) -> tuple[Any, Any]:
+    def replay(self, flat: Any, params: Any, backward: bool = True) -> tuple[Any, Any]:
         """Forward on these inputs and parameters' data (in ``params``' order), then backward from root:
-        the outputs in order, and the parameters' grads (0 where root does not depend on one); arrays
-        with NumPy, lists in pure Python. No Value is read or written."""
+        the outputs in order, and the parameters' grads (0 where root does not depend on one; None with
+        ``backward=False``, which only evaluates); arrays with NumPy, lists in pure Python. No Value is
+        read or written."""
         if self.plan is None:
-            vals, grads = self._run_python(list(flat), list(params))
-            return [vals[i] for i in self.outputs], grads[self.n_inputs : self.first]
-        values, gradients = self.plan.run(flat, params, self.first, self.root)
-        return values[self.plan_outputs], gradients[self.n_inputs : self.first]
+            vals, grads = self._run_python(list(flat), list(params), backward)
+            values, gradients = [vals[i] for i in self.outputs], grads
+        else:
+            vals, gradients = self.plan.run(flat, params, self.first, self.root, backward)
+            values = vals[self.plan_outputs]
+        return values, None if gradients is None else gradients[self.n_inputs : self.first]
 
     def unflatten(self, outputs: Sequence[float]) -> Any:
         """Outputs in order (as ``replay`` gives them) in the structure f returned them."""
         return _unflatten(self.out_shape, iter(outputs))
 
-    def _run_python(self, flat: list[float], params: list[float]) -> tuple[list[float], list[float]]:
+    def _run_python(
+        self, flat: list[float], params: list[float], backward: bool = True
+    ) -> tuple[list[float], list[float] | None]:
         vals = [*flat, *params, *[0.0] * len(self.nodes)]
         locals_: list[tuple[float, ...]] = []
         for i, (op, args, consts) in enumerate(self.nodes, self.first):
@@ -226,6 +231,8 @@ class Tape:
                 result = engine.math_error(op, (*xs, *consts), e)
             vals[i] = result[0]
             locals_.append(result[1:])
+        if not backward:
+            return vals, None
         grads = [0.0] * (self.first + self.n_backward)
         grads[self.root] = 1.0
         for k in range(self.n_backward - 1, -1, -1):

@@ -251,9 +251,10 @@ class Plan:
         return Map(op, index(out), [index(row) for row in table], columns, np)
 
     def run(
-        self, inputs: Sequence[float], params: Sequence[float], n_first: int, root: int
+        self, inputs: Sequence[float], params: Sequence[float], n_first: int, root: int, backward: bool = True
     ) -> tuple[Any, Any]:
-        """Forward over every group, then backward from root over root's; the values and the grads."""
+        """Forward over every group, then (unless not ``backward``) backward from root over root's; the
+        values and the grads (None without backward)."""
         np = self.np
         vals = np.empty(self.size)
         vals[: len(inputs)] = inputs
@@ -266,6 +267,8 @@ class Plan:
                 except FloatingPointError:  # a sum or a product overflows: to inf, as floats do
                     with np.errstate(all="ignore"):
                         saved.append(step.forward(vals))
+        if not backward:
+            return vals, None
         grads = np.zeros(self.size)
         grads[self.place[root]] = 1.0
         with np.errstate(all="ignore"):  # 0 * inf is NaN here as in the eager engine, with no warning

@@ -378,7 +378,7 @@ class _ArrayStep:
 
     def evaluate(self, X: Any, y: Sequence[Any]) -> tuple[float, list[Any]]:
         """The loss on the validation samples (X, y) and each one's output, with the parameters as they
-        are: the training step's replay on all of them at once, its gradients unused."""
+        are: the training step's forward, replayed on all of them at once."""
         np = self.np
         if self.validation is None:
             self.validation = (
@@ -386,11 +386,15 @@ class _ArrayStep:
                 np.array(y, dtype=float) if self.T is not None else None,
             )
         X_val, T_val = self.validation
-        outputs, _, _ = self._replay("validation", X_val, T_val, np.arange(len(X_val)), list(y))
+        outputs, _, _ = self._replay(
+            "validation", X_val, T_val, np.arange(len(X_val)), list(y), backward=False
+        )
         last = outputs[1:].reshape(len(X_val), self.ends[-1])[:, self.ends[-1] - self.widths[-1] :].tolist()
         return float(outputs[0]), [o[0] if len(o) == 1 else o for o in last]
 
-    def _replay(self, part: str, X: Any, T: Any, rows: Any, targets: list[Any]) -> tuple[Any, Any, Any]:
+    def _replay(
+        self, part: str, X: Any, T: Any, rows: Any, targets: list[Any], backward: bool = True
+    ) -> tuple[Any, Any, Any]:
         """The replay of the step's tape on these rows of X (and of T, the target rows, if any), of the
         training or the validation samples: its outputs, the parameters' grads, and where those are held."""
         key = (part, len(rows), None if T is not None else tuple(targets))
@@ -406,7 +410,7 @@ class _ArrayStep:
         flat = X[rows].ravel()
         if T is not None:
             flat = self.np.concatenate((flat, T[rows].ravel()))
-        outputs, sums = tape.replay(flat, self.data[index])
+        outputs, sums = tape.replay(flat, self.data[index], backward)
         return self.np.asarray(outputs), sums, index
 
     def sync(self) -> None:
