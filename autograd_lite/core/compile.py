@@ -178,7 +178,6 @@ class Tape:
             np = np if work >= AUTO_NUMPY_WORK_PER_GROUP * (len(groups) + 2) else None
         #: NumPy if this tape replays with it, else None: the pure-Python loop.
         self.np: Any = np
-        self.size = len(position)
         #: With NumPy, the nodes as groups of array operations (see ``vectorized``).
         self.plan = (
             None if self.np is None else Plan(self.nodes, groups or [], self.n_inputs, self.first, self.np)
@@ -213,10 +212,6 @@ class Tape:
             vals, gradients = self.plan.run(flat, params, self.first, self.root, backward)
             values = vals[self.plan_outputs]
         return values, None if gradients is None else gradients[self.n_inputs : self.first]
-
-    def unflatten(self, outputs: Sequence[float]) -> Any:
-        """Outputs in order (as ``replay`` gives them) in the structure f returned them."""
-        return _unflatten(self.out_shape, iter(outputs))
 
     def _run_python(
         self, flat: list[float], params: list[float], backward: bool = True

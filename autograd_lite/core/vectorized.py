@@ -246,7 +246,7 @@ class Plan:
         if op is SUM:
             return Sum(index(out), index(table), columns)
         if op is DOT and not columns:
-            dense = _dense(table, out, index)
+            dense = _dense(table, out, index, np)
             return dense if dense is not None else Dot(index(out), index(table))
         return Map(op, index(out), [index(row) for row in table], columns, np)
 
@@ -292,10 +292,9 @@ def groups(nodes: list[Node], first: int, n_backward: int) -> list[Group]:
     ]
 
 
-def _dense(table: Any, out: Any, index: Callable[[Any], Index]) -> Dense | None:
+def _dense(table: Any, out: Any, index: Callable[[Any], Index], np: Any) -> Dense | None:
     """The dot products as one matrix product, if they pair every distinct row of weights with every
     distinct row of inputs (their nodes sorted by weights, then inputs); else None."""
-    np = index(out).np
     k = len(table) // 2
     ws, xs = table[:k].T, table[k:].T
     n_w = len(np.unique(ws, axis=0))

@@ -335,6 +335,8 @@ class _ArrayStep:
         self.T = np.array(y, dtype=float) if isinstance(y[0], Sequence) else None
         self.params: list[Value] = list(optimizer.params)  # then any other parameter a recording reads
         self.where = {id(p): k for k, p in enumerate(self.params)}
+        self.data = np.array([p.data for p in self.params])
+        self.grads = np.zeros(len(self.params))
         self._hold(model.parameters())
         self.layers = [
             np.array([self.where[id(p)] for p in layer.parameters()], dtype=np.intp) for layer in model.layers
@@ -352,10 +354,7 @@ class _ArrayStep:
         for p in new:
             self.where[id(p)] = len(self.params)
             self.params.append(p)
-        if not hasattr(self, "data"):
-            self.data = self.np.array([p.data for p in self.params])
-            self.grads = self.np.zeros(len(self.params))
-        elif new:
+        if new:
             self.data = self.np.concatenate((self.data, [p.data for p in new]))
             self.grads = self.np.concatenate((self.grads, self.np.zeros(len(new))))
 
