@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+# The first pip that installs a dependency group (`--group`, PEP 735): the development pins live in one.
+PIP_VERSION := 26.3
 # pytest's workers (pytest-xdist): one per core; `make test JOBS=0` runs the tests in one process.
 JOBS   ?= auto
 # The venv is tagged with its Python's version, so `make test PYTHON=python3.13` makes a new one.
@@ -17,9 +19,12 @@ DEMO_EXTRAS := viz,plot,fast
 .PHONY: demo test lint docs bench notebooks clean
 
 $(VENV_TAG):
+	@command -v $(PYTHON) > /dev/null && [ -n "$(PY_VERSION)" ] || \
+		{ echo "make: Python interpreter not found (or it does not run): PYTHON=$(PYTHON); set PYTHON to a Python 3.11 or newer" >&2; exit 1; }
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "autograd-lite needs Python 3.11 or newer; set PYTHON=python3.x")'
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
+	$(PIP) pip==$(PIP_VERSION)
 	@touch $@
 
 $(DEMO_STAMP): pyproject.toml $(VENV_TAG)
@@ -27,7 +32,7 @@ $(DEMO_STAMP): pyproject.toml $(VENV_TAG)
 	@touch $@
 
 $(DEV_STAMP): pyproject.toml $(VENV_TAG)
-	$(PIP) -e '.[dev]'
+	$(PIP) --group dev -e '.[all]'
 	@touch $@ $(DEMO_STAMP)
 
 demo: $(DEMO_STAMP)
