@@ -69,6 +69,13 @@ html_sidebars = {f"docs/{page}": [] for page in ("index", "guide", "changelog")}
 html_additional_pages = {"index": "redirect.html"}  # the site's address leads to docs/index.html
 
 logger = logging.getLogger(__name__)
+# The README links the repository's files by their addresses on the code host, so that the package index
+# shows its pictures and its links lead somewhere; the site reads them as paths in the repository, as the
+# include options in docs/guide.md expect: its own copy of each picture, and its own page for each notebook.
+_README_ADDRESSES = {
+    "https://raw.githubusercontent.com/autograd-lite/autograd-lite/main/": "",
+    "https://github.com/autograd-lite/autograd-lite/blob/main/notebooks/": "notebooks/",
+}
 # What Python gives a NamedTuple field for a docstring when it has none.
 _NAMEDTUPLE_FIELD = re.compile(r"Alias for field number \d+")
 
@@ -163,6 +170,13 @@ def require_exports_documented(app: Sphinx, env: BuildEnvironment) -> None:
                 )
 
 
+def read_readme_links_locally(app: Sphinx, path: os.PathLike[str], docname: str, content: list[str]) -> None:
+    """Turn the README's addresses of repository files back into paths as a page includes it."""
+    if os.fspath(path) == "README.md":
+        for address, local in _README_ADDRESSES.items():
+            content[0] = content[0].replace(address, local)
+
+
 class CommandHelp(SphinxDirective):
     """``.. command-help:: [COMMAND]``: what ``autograd-lite [COMMAND] --help`` prints, so that the page
     says what the command itself says."""
@@ -219,5 +233,6 @@ def setup(app: Sphinx) -> None:
     app.connect("object-description-transform", require_descriptions)
     app.connect("autodoc-process-docstring", require_module_docs)
     app.connect("env-check-consistency", require_exports_documented)
+    app.connect("include-read", read_readme_links_locally)
     app.add_directive("command-help", CommandHelp)
     app.add_directive("op-table", OpTable)
