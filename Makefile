@@ -16,7 +16,7 @@ DEV_STAMP  := $(VENV)/.installed-dev
 # What the demo needs; tests/test_package.py installs the built wheel with these and runs the demo.
 DEMO_EXTRAS := viz,plot,fast
 
-.PHONY: demo test lint docs bench notebooks clean
+.PHONY: demo test lint docs bench notebooks oracle clean
 
 $(VENV_TAG):
 	@command -v $(PYTHON) > /dev/null && [ -n "$(PY_VERSION)" ] || \
@@ -59,6 +59,11 @@ bench: $(DEV_STAMP)
 
 notebooks: $(DEV_STAMP)  # run each notebook in a fresh kernel and save it with its outputs
 	$(BIN)/jupyter execute --inplace notebooks/*.ipynb
+
+# PyTorch's numbers for the tests on every Python (tests/oracle/torch.json), from the cases in tests/oracle/;
+# torch's CPU build is installed for Python 3.11 only, so run it with that Python.
+oracle: $(DEV_STAMP)
+	cd tests && ../$(BIN)/python -m oracle.make_torch_oracle
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist

@@ -1,8 +1,10 @@
 """Fixtures the test modules share.
 
 Some tests need a system tool: Graphviz (its `dot`, or the embedded one built to WebAssembly) or the
-system Chromium. Without it such a test skips, saying what to install; under CI (CI=true), where every
-tool must be there, a missing one is a failure instead. Random graphs come from the package itself
+system Chromium; a few need PyTorch itself, which is installed only where its CPU build is to be had (the
+other torch tests read the committed oracle, tests/oracle/torch.json). Without it such a test skips, saying
+what to install or why it is missing; under CI (CI=true), where everything must be there, a missing one is a
+failure instead. Random graphs come from the package itself
 (``autograd_lite.testing.strategies.programs``), as they do for the benchmarks.
 
 Tests marked ``e2e`` run what a user runs, in another process, a fresh venv, a kernel or a browser;
@@ -14,6 +16,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable
+from types import ModuleType
 from typing import TYPE_CHECKING, Literal
 
 import pytest
@@ -60,6 +63,31 @@ def need_renderer(need: Need) -> Callable[[Renderer], Literal["system", "wasm"]]
             raise  # not reached: need() skips or fails
 
     return check
+
+
+@pytest.fixture(scope="session")
+def torch_live(need: Need) -> ModuleType:
+    """PyTorch, for the tests that check the engine against it on fresh hypothesis inputs."""
+    from oracle import TORCH_ONLY_ON_311, torch
+
+    need(
+        torch is not None,
+        f"{TORCH_ONLY_ON_311}; the committed oracle (tests/oracle/torch.json) covers these cases on seeded "
+        "inputs, and this test draws fresh ones",
+    )
+    return torch
+
+
+@pytest.fixture(scope="session")
+def torch(need: Need) -> ModuleType:
+    """PyTorch itself, for the tests of MLP.to_torch() and MLP.from_torch()."""
+    import oracle
+
+    need(
+        oracle.torch is not None,
+        f"{oracle.TORCH_ONLY_ON_311}; converting to and from torch modules needs torch itself",
+    )
+    return oracle.torch
 
 
 @pytest.fixture(scope="session")

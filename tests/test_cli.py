@@ -14,24 +14,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import torch
+from oracle import records
+from oracle.points import NEURON, SMALL_NEURON
 
 from autograd_lite.tools.viz.graph import DEFAULT_MAX_NODES
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 SCRIPT = Path(sys.executable).parent / "autograd-lite"  # the console script installed beside this python
-NEURON = [
-    "--var",
-    "w1=-3",
-    "--var",
-    "x1=2",
-    "--var",
-    "w2=1",
-    "--var",
-    "x2=0",
-    "--var",
-    "b=6.8813735870195432",
-]
+
+
+def variables(values: dict[str, float]) -> list[str]:
+    """The command line's --var arguments for values."""
+    return [arg for name, x in values.items() for arg in ("--var", f"{name}={x!r}")]
 
 
 def run(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -70,22 +64,19 @@ def test_every_command_has_help(command: str) -> None:
 
 @pytest.mark.e2e
 def test_gradcheck_prints_the_value_and_torchs_gradient_and_exits_0() -> None:
-    done = run("gradcheck", "tanh(w1*x1 + w2*x2 + b)", *NEURON)
+    done = run("gradcheck", "tanh(w1*x1 + w2*x2 + b)", *variables(NEURON))
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
-    values = {k: float(v) for k, v in (a.split("=") for a in NEURON[1::2])}
-    leaves = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in values.items()}
-    out = torch.tanh(leaves["w1"] * leaves["x1"] + leaves["w2"] * leaves["x2"] + leaves["b"])
-    out.backward()
+    want = records("points", "neuron")
     first = done.stdout.splitlines()[0]
     assert first.startswith("tanh(w1 * x1 + w2 * x2 + b) = ")
-    assert float(first.split(" = ")[1]) == pytest.approx(out.item(), rel=1e-15)
+    assert float(first.split(" = ")[1]) == pytest.approx(want["value"], rel=1e-15)
     rows = table(done.stdout)
     assert list(rows) == ["df/dw1", "df/dx1", "df/dw2", "df/dx2", "df/db"]
-    for name, leaf in leaves.items():
+    for name, grad in want["grads"].items():
         analytic, numeric = float(rows[f"df/d{name}"][0]), float(rows[f"df/d{name}"][1])
-        assert analytic == pytest.approx(leaf.grad.item(), rel=1e-7, abs=1e-12)  # printed to 8 digits
-        assert numeric == pytest.approx(leaf.grad.item(), rel=1e-6, abs=1e-9)
+        assert analytic == pytest.approx(grad, rel=1e-7, abs=1e-12)  # printed to 8 digits
+        assert numeric == pytest.approx(grad, rel=1e-6, abs=1e-9)
 
 
 @pytest.mark.e2e
@@ -130,17 +121,11 @@ NEURON_GRADS = {
     "x": -1.5,
     "b": 0.5,
 }  # d tanh(w*x + b)/d each at w=-3, x=2, b=6.88...: checked vs torch
-SMALL_NEURON = ["tanh(w*x + b)", "--var", "w=-3", "--var", "x=2", "--var", "b=6.8813735870195432"]
+SMALL_NEURON_ARGS = ["tanh(w*x + b)", *variables(SMALL_NEURON)]
 
 
 def test_the_small_neurons_gradients_are_torchs() -> None:
-    w, x, b = (
-        torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (-3.0, 2.0, 6.8813735870195432)
-    )
-    torch.tanh(w * x + b).backward()
-    assert [w.grad.item(), x.grad.item(), b.grad.item()] == pytest.approx(
-        list(NEURON_GRADS.values()), rel=1e-12
-    )
+    assert records("points", "small_neuron")["grads"] == pytest.approx(NEURON_GRADS, rel=1e-12)
 
 
 @pytest.mark.e2e
@@ -148,7 +133,7 @@ def test_draw_writes_an_svg_with_each_values_label_data_and_grad(
     tmp_path: Path, need_renderer: Callable[[str], str]
 ) -> None:
     need_renderer("auto")  # the system Graphviz or the embedded one
-    done = run("draw", *SMALL_NEURON, "-o", "graph.svg", cwd=tmp_path)
+    done = run("draw", *SMALL_NEURON_ARGS, "-o", "graph.svg", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "wrote graph.svg\n"
     svg = ET.parse(tmp_path / "graph.svg").getroot()
@@ -164,7 +149,7 @@ def test_draw_writes_an_svg_with_each_values_label_data_and_grad(
 
 @pytest.mark.e2e
 def test_draw_writes_dot_without_a_renderer(tmp_path: Path) -> None:
-    done = run("draw", *SMALL_NEURON, "-o", "graph.dot", cwd=tmp_path)
+    done = run("draw", *SMALL_NEURON_ARGS, "-o", "graph.dot", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     source = (tmp_path / "graph.dot").read_text()
     assert 'label="x\ndata 2\ngrad -1.5"' in source and "label=tanh" in source
@@ -172,7 +157,7 @@ def test_draw_writes_dot_without_a_renderer(tmp_path: Path) -> None:
 
 @pytest.mark.e2e
 def test_steps_prints_every_chain_rule_step_and_ends_at_torchs_gradients() -> None:
-    done = run("steps", *SMALL_NEURON)
+    done = run("steps", *SMALL_NEURON_ARGS)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == "backward from v5: v5.grad = 1, then 5 steps"
@@ -187,7 +172,7 @@ def test_steps_prints_every_chain_rule_step_and_ends_at_torchs_gradients() -> No
 @pytest.mark.e2e
 def test_steps_writes_the_stepper_page(tmp_path: Path, need_renderer: Callable[[str], str]) -> None:
     need_renderer("auto")
-    done = run("steps", *SMALL_NEURON, "-o", "steps.html", cwd=tmp_path)
+    done = run("steps", *SMALL_NEURON_ARGS, "-o", "steps.html", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     page = (tmp_path / "steps.html").read_text()
     assert page.startswith("<!DOCTYPE html>") and "<svg" in page

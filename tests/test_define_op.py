@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 
 import pytest
-import torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from oracle import records
+from oracle.ops import USER_OPS, Derivatives, torch_derivatives
 
 from autograd_lite import Value, define_op, detect_anomaly, hessian
 from autograd_lite.core import ops as table
@@ -22,20 +23,18 @@ hypot = define_op(
 floats_only = define_op("floats_only", lambda x: (x**3, 3 * x**2))  # no derivatives as Values
 
 
-def torch_grads(f, xs: list[float]) -> tuple[float, list[float], list[list[float]]]:
-    """f's value, gradient and hessian at xs by torch float64 autograd."""
-    leaves = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
-    out = f(*leaves)
-    firsts = torch.autograd.grad(out, leaves, create_graph=True)
-    rows = [[g.item() for g in torch.autograd.grad(first, leaves, retain_graph=True)] for first in firsts]
-    return out.item(), [g.item() for g in firsts], rows
+def graph(a: Value, b: Value) -> Value:
+    """USER_OPS: the user ops in a graph."""
+    return hypot(cube(a) * b, b + 2.5)
 
 
-def ours(f, xs: list[float]) -> tuple[float, list[float], list[list[float]]]:
-    leaves = [Value(x) for x in xs]
-    out = f(*leaves)
+def assert_matches(x: float, y: float, theirs: Derivatives) -> None:
+    """graph's value, gradient (backward) and hessian (the functional one) at x, y against torch's."""
+    leaves = [Value(x), Value(y)]
+    out = graph(*leaves)
     out.backward()
-    return out.data, [leaf.grad for leaf in leaves], hessian(f)(*xs)
+    got = [out.data, [leaf.grad for leaf in leaves], hessian(graph)(x, y)]
+    assert_all_close(got, [theirs.value, theirs.grads, theirs.hessian])
 
 
 def assert_all_close(got: object, want: object) -> None:
@@ -47,22 +46,18 @@ def assert_all_close(got: object, want: object) -> None:
         assert math.isclose(got, want, rel_tol=1e-12, abs_tol=1e-12), (got, want)
 
 
-XS = st.floats(-3, 3)
+def test_user_ops_in_a_graph_match_the_values_gradients_and_hessians_torch_gave() -> None:
+    for ((x, y), _), theirs in records("user ops", USER_OPS.name):
+        assert_matches(x, y, Derivatives(*theirs))
 
 
+@pytest.mark.usefixtures("torch_live")
 @settings(max_examples=50, deadline=None)
-@given(XS, XS)
-def test_user_ops_in_a_graph_match_torch_values_gradients_and_hessians(x: float, y: float) -> None:
+@given(data=st.data())
+def test_user_ops_in_a_graph_match_torch_on_fresh_inputs(data: st.DataObject) -> None:
+    x, y = (data.draw(domain.strategy()) for domain in USER_OPS.args)
     assume(x != 0 or y != -2.5)  # hypot(0, 0) is outside its domain
-
-    def f(a, b):
-        return hypot(cube(a) * b, b + 2.5)
-
-    def reference(a, b):
-        return torch.hypot(a**3 * b, b + 2.5)
-
-    got, want = ours(f, [x, y]), torch_grads(reference, [x, y])
-    assert_all_close(list(got), list(want))
+    assert_matches(x, y, torch_derivatives(USER_OPS, [x, y], []))
 
 
 def test_a_user_op_declared_by_a_table_entrys_rule_gives_the_same_node_as_the_builtin() -> None:

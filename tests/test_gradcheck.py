@@ -10,9 +10,10 @@ import warnings
 from pathlib import Path
 
 import pytest
-import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle import records
+from oracle.points import MIXED_AT, WRONG_CUBE_AT, mixed
 
 from autograd_lite import Value, define_op
 from autograd_lite.testing import GradcheckError, gradcheck, gradgradcheck, gradient_report
@@ -95,7 +96,7 @@ def rows(message: str) -> dict[str, list[str]]:
 
 
 def test_gradcheck_catches_a_wrong_derivative_and_its_table_points_at_it() -> None:
-    x, y = Value(1.5, label="x"), Value(0.5, label="y")
+    x, y = Value(WRONG_CUBE_AT[0], label="x"), Value(WRONG_CUBE_AT[1], label="y")
     with pytest.raises(GradcheckError) as caught:
         gradcheck(lambda a, b: wrong_cube(a) * b.tanh(), [x, y])
     message = str(caught.value)
@@ -105,11 +106,10 @@ def test_gradcheck_catches_a_wrong_derivative_and_its_table_points_at_it() -> No
     table = rows(message)
     assert table["df/dx"][-2:] == ["<-", "wrong"] and "wrong" not in table["df/dy"]
     # the analytic column holds the engine's (wrong) gradient, the numeric one torch's true gradient
-    a, b = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (1.5, 0.5))
-    (a**3 * torch.tanh(b)).backward()
+    dx, dy = records("points", "cube_times_tanh")
     assert float(table["df/dx"][0]) == pytest.approx(2 * 1.5**2 * math.tanh(0.5), rel=1e-8)
-    assert float(table["df/dx"][1]) == pytest.approx(a.grad.item(), rel=1e-8)
-    assert float(table["df/dy"][0]) == pytest.approx(b.grad.item(), rel=1e-8)
+    assert float(table["df/dx"][1]) == pytest.approx(dx, rel=1e-8)
+    assert float(table["df/dy"][0]) == pytest.approx(dy, rel=1e-8)
     assert caught.value.report.ok is False
 
 
@@ -150,14 +150,12 @@ def test_gradgradcheck_of_an_op_without_derivatives_as_values_says_what_is_missi
 
 
 def test_gradgradcheck_checks_mixed_second_derivatives_against_torch() -> None:
-    f = lambda x, y: (x * y).sin() + x.exp() * y
-    report = gradient_report(f, [0.3, -1.2], order=2)
+    report = gradient_report(mixed, list(MIXED_AT), order=2)
     assert report.ok
-    x, y = (torch.tensor(v, dtype=torch.float64) for v in (0.3, -1.2))
-    want = torch.autograd.functional.hessian(lambda a, b: torch.sin(a * b) + torch.exp(a) * b, (x, y))
+    want = records("points", "mixed_hessian")  # torch.autograd.functional.hessian's
     second = {row.name: row.analytic for row in report.rows if row.name.startswith("d2")}
-    assert second["d2f/dx0 dx1"] == pytest.approx(want[0][1].item(), rel=1e-12)
-    assert second["d2f/dx1 dx1"] == pytest.approx(want[1][1].item(), rel=1e-12)
+    assert second["d2f/dx0 dx1"] == pytest.approx(want[0][1], rel=1e-12)
+    assert second["d2f/dx1 dx1"] == pytest.approx(want[1][1], rel=1e-12)
 
 
 # ---- kinks and domains -------------------------------------------------------------------------------------

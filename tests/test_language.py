@@ -10,15 +10,14 @@ import re
 import time
 
 import pytest
-import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle import records
+from oracle.points import NEURON
 
 from autograd_lite import Value, define_op
 from autograd_lite.testing.strategies import expressions
 from autograd_lite.tools.language import MAX_DEPTH, MAX_LENGTH, ExpressionError, parse
-
-NEURON = {"w1": -3.0, "x1": 2.0, "w2": 1.0, "x2": 0.0, "b": 6.8813735870195432}
 
 
 def test_a_neuron_expression_gives_torchs_value_and_gradients() -> None:
@@ -26,12 +25,11 @@ def test_a_neuron_expression_gives_torchs_value_and_gradients() -> None:
     leaves = e.inputs
     out = e(*leaves)
     out.backward()
-    ts = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in NEURON.items()}
-    want = torch.tanh(ts["w1"] * ts["x1"] + ts["w2"] * ts["x2"] + ts["b"])
-    want.backward()
-    assert out.data == pytest.approx(want.item(), rel=1e-15)
+    want = records("points", "neuron")
+    assert out.data == pytest.approx(want["value"], rel=1e-15)
+    assert [leaf.label for leaf in leaves] == list(want["grads"])
     for leaf in leaves:
-        assert leaf.grad == pytest.approx(ts[leaf.label].grad.item(), rel=1e-12, abs=1e-15)
+        assert leaf.grad == pytest.approx(want["grads"][leaf.label], rel=1e-12, abs=1e-15)
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""Each loss against torch.nn.functional in float64: value and gradient, on hypothesis-drawn inputs."""
+"""Each loss against torch.nn.functional in float64: value and gradient, on the committed oracle's inputs
+(every Python) and on hypothesis-drawn ones (where torch is installed)."""
 
 from __future__ import annotations
 
@@ -7,155 +8,59 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-import torch
-import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle import records
+from oracle.domains import hypothesis_draw
+from oracle.learning import LOSSES, Loss, torch_loss
+from oracle.points import BATCH, HINGE_TS, HINGE_W, HINGE_XS, ONE_SAMPLE
 
 from autograd_lite import Value, compile
-from autograd_lite.losses import (
-    binary_cross_entropy,
-    binary_cross_entropy_with_logits,
-    cross_entropy,
-    hinge,
-    l2_penalty,
-    mse,
-    sse,
-)
-
-floats = st.floats(-8.0, 8.0, allow_nan=False)
-unit = st.floats(1e-6, 1 - 1e-6)
+from autograd_lite.losses import binary_cross_entropy, cross_entropy, hinge, mse, sse
 
 
 def close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-13)
 
 
-def compare(
-    ours: Callable[[list[Value]], Value], theirs: Callable[[torch.Tensor], torch.Tensor], xs: list[float]
-) -> None:
-    """ours(Values) and theirs(tensor) agree on the value and on the gradient for each input."""
+def assert_matches(loss: Loss, xs: list[float], rest: Any, theirs: tuple[float, list[float]]) -> None:
+    """Our loss of a Value per number and torch's agree on the value and on the gradient in each number."""
     vs = [Value(x) for x in xs]
-    out = ours(vs)
+    out = loss.ours(vs, rest)
     out.backward()
-    t = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
-    tout = theirs(t)
-    tout.backward()
-    assert t.grad is not None
-    assert close(out.data, tout.item()), (out.data, tout.item())
-    for v, g in zip(vs, t.grad.tolist()):
-        assert close(v.grad, g), (v.grad, g)
+    value, grads = theirs
+    assert close(out.data, value), (loss.name, xs, rest, out.data, value)
+    assert len(grads) == len(vs)
+    for v, g in zip(vs, grads):
+        assert close(v.grad, g), (loss.name, xs, rest, v.grad, g)
 
 
-def pairs(elements: st.SearchStrategy[float], targets: st.SearchStrategy[Any]) -> Any:
-    return st.integers(1, 8).flatmap(
-        lambda n: st.tuples(
-            st.lists(elements, min_size=n, max_size=n), st.lists(targets, min_size=n, max_size=n)
-        )
-    )
+@pytest.mark.parametrize("loss", LOSSES, ids=str)
+def test_each_loss_matches_the_numbers_torch_gave_on_the_oracles_inputs(loss: Loss) -> None:
+    for (xs, rest), theirs in records("losses", loss.name):
+        assert_matches(loss, xs, rest, theirs)
 
 
-@given(pairs(floats, floats))
-def test_mse_matches_torch(case: tuple[list[float], list[float]]) -> None:
-    xs, ts = case
-    compare(lambda v: mse(v, ts), lambda t: F.mse_loss(t, torch.tensor(ts, dtype=torch.float64)), xs)
-
-
-@given(pairs(floats, floats))
-def test_sse_matches_torch(case: tuple[list[float], list[float]]) -> None:
-    xs, ts = case
-    compare(
-        lambda v: sse(v, ts),
-        lambda t: F.mse_loss(t, torch.tensor(ts, dtype=torch.float64), reduction="sum"),
-        xs,
-    )
-
-
-@given(pairs(unit, st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0.0, 1.0))))
-def test_binary_cross_entropy_matches_torch(case: tuple[list[float], list[float]]) -> None:
-    xs, ts = case
-    compare(
-        lambda v: binary_cross_entropy(v, ts),
-        lambda t: F.binary_cross_entropy(t, torch.tensor(ts, dtype=torch.float64)),
-        xs,
-    )
-
-
-@given(pairs(st.floats(-60.0, 60.0), st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0.0, 1.0))))
-def test_binary_cross_entropy_with_logits_matches_torch_even_for_large_logits(
-    case: tuple[list[float], list[float]],
-) -> None:
-    xs, ts = case
-    compare(
-        lambda v: binary_cross_entropy_with_logits(v, ts),
-        lambda t: F.binary_cross_entropy_with_logits(t, torch.tensor(ts, dtype=torch.float64)),
-        xs,
-    )
-
-
+@pytest.mark.usefixtures("torch_live")
 @settings(deadline=None)
-@given(
-    st.integers(1, 5).flatmap(
-        lambda classes: st.tuples(
-            st.lists(
-                st.lists(st.floats(-300.0, 300.0), min_size=classes, max_size=classes), min_size=1, max_size=6
-            ),
-            st.lists(st.integers(0, classes - 1), min_size=6, max_size=6),
-        )
-    )
-)
-def test_cross_entropy_matches_torch_and_stays_finite_for_large_logits(
-    case: tuple[list[list[float]], list[int]],
-) -> None:
-    rows, targets = case
-    targets = targets[: len(rows)]
-    classes = len(rows[0])
-    flat = [x for row in rows for x in row]
-
-    def ours(vs: list[Value]) -> Value:
-        return cross_entropy([vs[i : i + classes] for i in range(0, len(vs), classes)], targets)
-
-    compare(ours, lambda t: F.cross_entropy(t.reshape(len(rows), classes), torch.tensor(targets)), flat)
+@given(data=st.data())
+def test_every_loss_matches_torch_on_fresh_inputs(data: st.DataObject) -> None:
+    """Each example draws inputs for every loss: 1 to 8 predictions, rows of up to 5 classes, logits up to
+    300 (cross_entropy stays finite), hard and soft labels."""
+    draw = hypothesis_draw(data)
+    for loss in LOSSES:
+        xs, rest = loss.draw(draw)
+        assert_matches(loss, xs, rest, torch_loss(loss, xs, rest))
 
 
 def test_cross_entropy_of_one_sample_takes_a_class_index() -> None:
-    compare(
-        lambda v: cross_entropy(v, 2),
-        lambda t: F.cross_entropy(t, torch.tensor(2)),
-        [0.5, -1.0, 2.0, 0.1],
-    )
-
-
-@settings(deadline=None)
-@given(
-    st.integers(1, 5).flatmap(
-        lambda classes: st.lists(
-            st.tuples(
-                st.lists(st.floats(-30.0, 30.0), min_size=classes, max_size=classes),
-                st.lists(st.floats(0.0, 1.0), min_size=classes, max_size=classes),
-            ),
-            min_size=1,
-            max_size=4,
-        )
-    )
-)
-def test_cross_entropy_with_class_probabilities_matches_torch_in_the_logits_and_the_probabilities(
-    case: list[tuple[list[float], list[float]]],
-) -> None:
-    """As torch's, for any weights (they need not sum to 1), with the weights differentiated too."""
-    classes, n = len(case[0][0]), len(case)
-    flat = [x for logits, _ in case for x in logits] + [p for _, probs in case for p in probs]
-
-    def ours(vs: list[Value]) -> Value:
-        rows = [vs[i : i + classes] for i in range(0, n * classes, classes)]
-        probs = [vs[n * classes + i : n * classes + i + classes] for i in range(0, n * classes, classes)]
-        return cross_entropy(rows, probs) if n > 1 else cross_entropy(rows[0], probs[0])
-
-    def theirs(t: torch.Tensor) -> torch.Tensor:
-        logits, probs = t[: n * classes].reshape(n, classes), t[n * classes :].reshape(n, classes)
-        return F.cross_entropy(logits, probs) if n > 1 else F.cross_entropy(logits[0], probs[0])
-
-    compare(ours, theirs, flat)
+    logits, index = ONE_SAMPLE
+    vs = [Value(x) for x in logits]
+    out = cross_entropy(vs, index)
+    out.backward()
+    theirs = records("points", "cross_entropy_of_one_sample")
+    assert close(out.data, theirs["value"])
+    assert [v.grad for v in vs] == pytest.approx(theirs["grads"], rel=1e-12, abs=1e-13)
 
 
 def test_one_hot_targets_give_the_class_index_loss_and_let_a_compiled_loss_take_them_as_inputs() -> None:
@@ -177,32 +82,15 @@ def test_one_hot_targets_give_the_class_index_loss_and_let_a_compiled_loss_take_
     assert c([3.0, 1.0, -1.0], [[0.0, 1.0, 0.0]] * 3) != c(xs, one_hot) and len(c.tapes) == 1
 
 
-@given(pairs(floats, st.sampled_from([-1.0, 1.0])))
-def test_hinge_is_micrographs_max_margin_loss(case: tuple[list[float], list[float]]) -> None:
-    xs, ts = case
-    compare(
-        lambda v: hinge(v, ts), lambda t: F.relu(1 - torch.tensor(ts, dtype=torch.float64) * t).mean(), xs
-    )
-
-
-@given(st.lists(floats, min_size=1, max_size=10), st.floats(0.0, 1.0))
-def test_l2_penalty_is_alpha_times_the_sum_of_squares(xs: list[float], alpha: float) -> None:
-    compare(lambda v: l2_penalty(v, alpha), lambda t: alpha * (t * t).sum(), xs)
-
-
 def test_losses_take_a_models_batch_as_it_comes() -> None:
     """One list of outputs per sample (multi-output) flattens like a 2-D tensor."""
-    xs = [[0.5, -1.0], [2.0, 0.25], [-0.75, 1.5]]
-    ts = [[0.0, 1.0], [1.0, 1.0], [-1.0, 0.5]]
+    xs, ts = BATCH
     vs = [[Value(x) for x in row] for row in xs]
     out = mse(vs, ts)
     out.backward()
-    t = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
-    tout = F.mse_loss(t, torch.tensor(ts, dtype=torch.float64))
-    tout.backward()
-    assert t.grad is not None
-    assert close(out.data, tout.item())
-    assert [v.grad for row in vs for v in row] == pytest.approx(t.grad.flatten().tolist(), rel=1e-12)
+    theirs = records("points", "mse_of_a_batch")
+    assert close(out.data, theirs["value"])
+    assert [v.grad for row in vs for v in row] == pytest.approx(theirs["grads"], rel=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -247,15 +135,11 @@ def test_bad_input_gets_an_error_naming_it(call: Callable[[], Any], message: str
 
 
 def test_a_compiled_loss_gets_its_targets_as_numbers_and_checks_them_on_every_call() -> None:
-    w = Value(0.5)
+    w = Value(HINGE_W)
     loss = compile(lambda xs, ts: hinge([w * x for x in xs], ts), static_argnums=1)
-    loss([1.0, 3.0], [1.0, -1.0])
-    tw = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
-    F.relu(
-        1 - torch.tensor([1.0, -1.0], dtype=torch.float64) * tw * torch.tensor([1.0, 3.0])
-    ).mean().backward()
-    assert w.grad == pytest.approx(tw.grad.item(), rel=1e-15)  # type: ignore[union-attr]
-    loss([2.0, 1.0], [1.0, -1.0])  # the same targets: replayed
+    loss(HINGE_XS, HINGE_TS)
+    assert w.grad == pytest.approx(records("points", "hinge_weight_grad"), rel=1e-15)
+    loss([2.0, 1.0], HINGE_TS)  # the same targets: replayed
     assert len(loss.tapes) == 1
     with pytest.raises(ValueError, match=r"^hinge\(\) takes targets -1 or 1, got 0\.0$"):
         loss([1.0, 3.0], [1.0, 0.0])  # new targets: recorded again, so checked

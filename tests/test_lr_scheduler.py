@@ -1,4 +1,5 @@
-"""The learning-rate schedules give torch.optim.lr_scheduler's rates, step for step, to the bit."""
+"""The learning-rate schedules give torch.optim.lr_scheduler's rates, step for step, to the bit: the rates
+the committed oracle holds from torch."""
 
 from __future__ import annotations
 
@@ -7,70 +8,31 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-import torch
+from oracle import records
+from oracle.learning import EPOCHS, SCHEDULED, SCHEDULES, rates
 
 from autograd_lite import Value
 from autograd_lite.optim import SGD, Adam
 from autograd_lite.optim import lr_scheduler as ours
 
-EPOCHS = 45
-SCHEDULES: dict[str, tuple[str, dict[str, Any]]] = {
-    "step": ("StepLR", {"step_size": 7, "gamma": 0.5}),
-    "multistep": ("MultiStepLR", {"milestones": [3, 10, 10, 30], "gamma": 0.3}),
-    "exponential": ("ExponentialLR", {"gamma": 0.93}),
-    "linear-warmup": ("LinearLR", {"start_factor": 0.1, "total_iters": 12}),
-    "linear-decay": ("LinearLR", {"start_factor": 1.0, "end_factor": 0.05, "total_iters": 30}),
-    "cosine": ("CosineAnnealingLR", {"T_max": 10, "eta_min": 0.001}),  # four half-periods in 45 epochs
-    "micrograd": ("LambdaLR", {"lr_lambda": lambda k: 1.0 - 0.9 * k / 100}),  # its demo's schedule
-}
+
+def optimizer() -> SGD:
+    return SGD([Value(1.0)], lr=0.1)
 
 
-def pair(lr: float = 0.1) -> tuple[SGD, torch.optim.SGD]:
-    return SGD([Value(1.0)], lr=lr), torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
-
-
-def rates(optimizer: Any, scheduler: Any, epochs: int, metrics: list[float] | None = None) -> list[float]:
-    """The rate after each epoch: the optimizer steps, then the scheduler (on the epoch's metric)."""
-    seen = []
-    for epoch in range(epochs):
-        optimizer.step()
-        scheduler.step(*([] if metrics is None else [metrics[epoch]]))
-        seen.append(scheduler.get_last_lr()[0])
-    return seen
-
-
-@pytest.mark.parametrize("name", SCHEDULES)
+@pytest.mark.parametrize("name", SCHEDULED)
 def test_each_schedule_gives_torchs_rates_step_for_step(name: str) -> None:
-    kind, options = SCHEDULES[name]
-    mine, theirs = pair()
-    a = getattr(ours, kind)(mine, **options)
-    b = getattr(torch.optim.lr_scheduler, kind)(theirs, **options)
-    assert a.get_last_lr() == b.get_last_lr()  # making one takes the first step
-    got, want = rates(mine, a, EPOCHS), rates(theirs, b, EPOCHS)
-    assert got == want  # to the bit: the same arithmetic in the same order
-    assert mine.lr == theirs.param_groups[0]["lr"] and len(set(got)) > 3
-
-
-# A validation loss: falling, then flat with noise below the threshold, a bump, flat again.
-PLATEAUS = [1.0, 0.8, 0.7] + [0.7 * (1 + 1e-6 * (-1) ** k) for k in range(14)] + [0.9, 0.5] + [0.5] * 26
-
-
-@pytest.mark.parametrize(
-    "options",
-    [
-        {},
-        {"patience": 2, "factor": 0.5, "cooldown": 3},
-        {"patience": 1, "threshold": 0.05, "threshold_mode": "abs", "min_lr": 0.02},
-        {"mode": "max", "patience": 3},
-    ],
-    ids=["defaults", "cooldown", "abs-min_lr", "max"],
-)
-def test_reduce_on_plateau_cuts_the_rate_as_torchs_does(options: dict[str, Any]) -> None:
-    mine, theirs = pair()
-    a = ours.ReduceLROnPlateau(mine, **options)
-    b = torch.optim.lr_scheduler.ReduceLROnPlateau(theirs, **options)
-    got, want = rates(mine, a, len(PLATEAUS), PLATEAUS), rates(theirs, b, len(PLATEAUS), PLATEAUS)
-    assert got == want and len(set(got)) > 1
+    """Each kind of schedule, and ReduceLROnPlateau on a validation loss that falls, stays flat (with noise
+    below its threshold), bumps and falls again: the first rate (making one takes the first step), the rate
+    after each epoch, and the optimizer's at the end."""
+    kind, options, metrics = SCHEDULED[name]
+    mine = optimizer()
+    scheduler = getattr(ours, kind)(mine, **options)
+    want = records("schedules", name)
+    assert scheduler.get_last_lr() == want["first"]
+    got = rates(mine, scheduler, EPOCHS if metrics is None else len(metrics), metrics)
+    assert got == want["rates"]  # to the bit: the same arithmetic in the same order
+    assert mine.lr == want["lr"] and len(set(got)) > (3 if metrics is None else 1)
 
 
 @pytest.mark.parametrize("name", ["step", "cosine", "linear-warmup"])
@@ -80,14 +42,14 @@ def test_a_schedule_saved_and_loaded_goes_on_as_the_one_that_ran_on(name: str) -
     def make(optimizer: SGD) -> Any:
         return getattr(ours, kind)(optimizer, **options)
 
-    through, scheduler = pair()[0], None
+    through = optimizer()
     scheduler = make(through)
     whole = rates(through, scheduler, 30)
-    first, scheduler = pair()[0], None
+    first = optimizer()
     scheduler = make(first)
     half = rates(first, scheduler, 13)
     saved = pickle.loads(pickle.dumps((first.state_dict(), scheduler.state_dict())))  # as a file would
-    resumed = pair()[0]
+    resumed = optimizer()
     again = make(resumed)  # made first: making a scheduler sets the rate, which the state then replaces
     resumed.load_state_dict(saved[0])
     again.load_state_dict(saved[1])

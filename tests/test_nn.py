@@ -11,14 +11,16 @@ import re
 import statistics
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import micrograd.engine
 import micrograd.nn
 import pytest
-import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle import records
+from oracle.points import SWISH_WEIGHTS, SWISH_X
 
 from autograd_lite import Value
 from autograd_lite.data import make_moons
@@ -259,7 +261,7 @@ def test_nouts_that_is_not_a_list_of_sizes_is_refused_in_one_line(nouts: Any) ->
 TORCH_NAMES = [a for a in ACTIVATIONS if a != "swish_beta"]
 
 
-def torch_and_ours(model: MLP, xs: list[list[float]]) -> None:
+def torch_and_ours(torch: ModuleType, model: MLP, xs: list[list[float]]) -> None:
     """The model and its to_torch() give the same outputs, parameter gradients and input gradients."""
     net = model.to_torch()
     t_in = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
@@ -287,16 +289,18 @@ def torch_and_ours(model: MLP, xs: list[list[float]]) -> None:
 
 
 @pytest.mark.parametrize("activation", TORCH_NAMES)
-def test_to_torch_gives_the_same_outputs_and_gradients(activation: str) -> None:
+def test_to_torch_gives_the_same_outputs_and_gradients(torch: ModuleType, activation: str) -> None:
     rng = random.Random(3)
     xs = [[rng.uniform(-2, 2) for _ in range(3)] for _ in range(6)]
     torch_and_ours(
-        MLP(3, [5, 4, 2], activation=activation, output_activation="sigmoid", seed=4, init="he"), xs
+        torch,
+        MLP(3, [5, 4, 2], activation=activation, output_activation="sigmoid", seed=4, init="he"),
+        xs,
     )
-    torch_and_ours(MLP(3, [5, 1], activation=activation, bias=False, seed=5), xs)
+    torch_and_ours(torch, MLP(3, [5, 1], activation=activation, bias=False, seed=5), xs)
 
 
-def test_converting_leaves_both_random_generators_alone() -> None:
+def test_converting_leaves_both_random_generators_alone(torch: ModuleType) -> None:
     model = MLP(2, [3, 1], seed=0)
     random.seed(5)
     torch.manual_seed(5)
@@ -305,19 +309,19 @@ def test_converting_leaves_both_random_generators_alone() -> None:
     assert torch.rand(1).item() == torch.rand(1, generator=torch.Generator().manual_seed(5)).item()
 
 
-def test_from_torch_reads_a_torch_network_back() -> None:
+def test_from_torch_reads_a_torch_network_back(torch: ModuleType) -> None:
     torch.manual_seed(0)
     net = torch.nn.Sequential(
         torch.nn.Linear(3, 6), torch.nn.Tanh(), torch.nn.Linear(6, 6), torch.nn.Tanh(), torch.nn.Linear(6, 2)
     ).double()
     model = MLP.from_torch(net)
     assert repr(model) == "MLP(3, [6, 6, 2], activation='tanh', output_activation='linear', bias=True)"
-    torch_and_ours(model, [[0.1, -0.5, 2.0], [1.5, 0.3, -0.7]])
+    torch_and_ours(torch, model, [[0.1, -0.5, 2.0], [1.5, 0.3, -0.7]])
     back = MLP.from_torch(model.to_torch())
     assert back.state_dict() == model.state_dict()
 
 
-def test_from_torch_explains_what_it_cannot_read() -> None:
+def test_from_torch_explains_what_it_cannot_read(torch: ModuleType) -> None:
     with pytest.raises(ValueError, match=r"module 1 is Dropout"):
         MLP.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Dropout(), torch.nn.Linear(2, 1)))
     with pytest.raises(ValueError, match=r"one hidden activation; this module has \['relu', 'tanh'\]"):
@@ -336,7 +340,9 @@ def test_from_torch_explains_what_it_cannot_read() -> None:
         MLP.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.LeakyReLU(0.2)))
 
 
-def test_from_torch_reads_softplus_only_with_torchs_defaults_and_differs_past_its_threshold() -> None:
+def test_from_torch_reads_softplus_only_with_torchs_defaults_and_differs_past_its_threshold(
+    torch: ModuleType,
+) -> None:
     for softplus in (torch.nn.Softplus(threshold=1.0), torch.nn.Softplus(beta=2.0)):
         with pytest.raises(ValueError, match=re.escape(f"(default arguments); module 1 is {softplus!r}")):
             MLP.from_torch(torch.nn.Sequential(torch.nn.Linear(1, 1), softplus))
@@ -363,17 +369,20 @@ def test_swish_beta_learns_one_beta_per_neuron() -> None:
         "neurons.0.b",
         "neurons.0.beta",
     ]
-    x = [0.7, -1.3]
-    outs = layer.forward(x)
+    for n, ws in zip(layer.neurons, SWISH_WEIGHTS, strict=True):
+        for w, data in zip(n.w, ws):
+            w.data = data
+    outs = layer.forward(SWISH_X)
     Value.sum(outs).backward()
-    for n, out in zip(layer.neurons, outs):
-        assert n.beta is not None
-        z = torch.tensor(sum(w.data * xi for w, xi in zip(n.w, x)), dtype=torch.float64)
-        beta = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
-        t = z * torch.sigmoid(beta * z)
-        t.backward()
-        assert out.data == pytest.approx(t.item(), rel=1e-14)
-        assert n.beta.grad == pytest.approx(beta.grad.item(), rel=1e-12)  # type: ignore[union-attr]
+    # z * sigmoid(beta * z) at beta = 1, and its derivative in beta, as torch gives them
+    for n, out, (value, beta_grad) in zip(layer.neurons, outs, records("points", "swish_beta"), strict=True):
+        assert n.beta is not None and n.beta.data == 1.0
+        assert out.data == pytest.approx(value, rel=1e-14)
+        assert n.beta.grad == pytest.approx(beta_grad, rel=1e-12)
+
+
+@pytest.mark.usefixtures("torch")
+def test_swish_beta_has_no_torch_module() -> None:
     with pytest.raises(ValueError, match="no PyTorch module for activation 'swish_beta'"):
         MLP(2, [3, 1], activation="swish_beta").to_torch()
 

@@ -1,8 +1,8 @@
-"""SGD, Adam and AdamW step for step against torch.optim in float64, over every option."""
+"""SGD, Adam and AdamW step for step against torch.optim in float64, over every option: the parameters after
+each step against those the committed oracle holds from torch."""
 
 from __future__ import annotations
 
-import itertools
 import math
 import random
 import subprocess
@@ -11,128 +11,45 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-import torch
+from oracle import records
+from oracle.learning import BAD_OPTIONS, RUNS, START, STEPS, Run, objective, scheduled_lr
 
 from autograd_lite import Value
 from autograd_lite.learning import optim
 from autograd_lite.optim import SGD, Adam, AdamW, Optimizer
 
-STEPS = 60
-START = [0.9, -1.3, 0.25, 2.0, -0.4, 1.1, -2.2]
-SCALES = [1.0, 0.3, 2.5, -0.7, 1.8, 0.05, -1.2]
 
-
-def objective(ps: list[Any], sin: Callable[[Any], Any]) -> Any:
-    """A smooth loss with a different curvature per parameter, written once for both engines."""
-    total: Any = 0.0
-    for p, c in zip(ps, SCALES):
-        total = total + c * sin(p) + 0.1 * c * c * p * p
-    return total
-
-
-def run_both(ours: Callable[[list[Value]], Optimizer], theirs: Callable[[list[torch.Tensor]], Any]) -> None:
-    """Take STEPS steps with each optimizer on the same objective; the parameters agree after every step."""
+def our_run(run: Run) -> list[list[float]]:
+    """The parameters after each of our steps."""
     ps = [Value(x) for x in START]
-    ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in START]
-    opt, topt = ours(ps), theirs(ts)
+    opt = getattr(optim, run.optimizer)(ps, **run.options)
+    seen = []
     for step in range(STEPS):
+        if run.schedule:
+            opt.lr = scheduled_lr(step)
         opt.zero_grad()
         objective(ps, lambda p: p.sin()).backward()
         opt.step()
-        topt.zero_grad()
-        objective(ts, torch.sin).backward()
-        topt.step()
-        for p, t in zip(ps, ts):
-            assert math.isclose(p.data, t.item(), rel_tol=1e-12, abs_tol=1e-14), (step, p.data, t.item())
+        seen.append([p.data for p in ps])
+    return seen
 
 
-SGD_OPTIONS = [
-    dict(lr=lr, momentum=m, dampening=d, weight_decay=wd, nesterov=n, maximize=mx)
-    for lr, m, d, wd, n, mx in itertools.product(
-        [0.05], [0.0, 0.9], [0.0, 0.3], [0.0, 0.05], [False, True], [False, True]
-    )
-    if not (n and (m == 0 or d != 0))  # torch's rule: Nesterov needs momentum and no dampening
-]
+@pytest.mark.parametrize("run", RUNS, ids=str)
+def test_each_optimizer_matches_torch_step_for_step(run: Run) -> None:
+    """Every option of each (Nesterov, dampening, weight decay, AMSGrad, maximize, both forms of torch.lerp),
+    the defaults, and a rate changed between steps as a torch param_group's."""
+    theirs = records("optimizers", str(run))
+    assert len(theirs) == STEPS
+    for step, (ours, want) in enumerate(zip(our_run(run), theirs)):
+        for p, t in zip(ours, want, strict=True):
+            assert math.isclose(p, t, rel_tol=1e-12, abs_tol=1e-14), (step, p, t)
 
 
-@pytest.mark.parametrize("options", SGD_OPTIONS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()))
-def test_sgd_matches_torch_step_for_step(options: dict[str, Any]) -> None:
-    run_both(lambda ps: SGD(ps, **options), lambda ts: torch.optim.SGD(ts, **options))
-
-
-ADAM_OPTIONS = [
-    dict(lr=0.02, betas=b, eps=e, weight_decay=wd, amsgrad=a, maximize=mx)
-    for b, e, wd, a, mx in itertools.product(
-        [(0.9, 0.999), (0.4, 0.6)],  # 1 - beta1 on both sides of 0.5: torch.lerp's two forms
-        [1e-8, 1e-2],
-        [0.0, 0.1],
-        [False, True],
-        [False, True],
-    )
-]
-
-
-@pytest.mark.parametrize(
-    "ours, theirs", [(Adam, torch.optim.Adam), (AdamW, torch.optim.AdamW)], ids=["Adam", "AdamW"]
-)
-@pytest.mark.parametrize("options", ADAM_OPTIONS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()))
-def test_adam_and_adamw_match_torch_step_for_step(ours: Any, theirs: Any, options: dict[str, Any]) -> None:
-    run_both(lambda ps: ours(ps, **options), lambda ts: theirs(ts, **options))
-
-
-@pytest.mark.parametrize(
-    "ours, theirs", [(SGD, torch.optim.SGD), (Adam, torch.optim.Adam), (AdamW, torch.optim.AdamW)]
-)
-def test_defaults_match_torch(ours: Any, theirs: Any) -> None:
-    run_both(lambda ps: ours(ps), lambda ts: theirs(ts))
-
-
-def test_changing_lr_between_steps_acts_like_torch_param_groups() -> None:
-    def schedule(opt: Any, step: int) -> None:
-        lr = 0.1 * (1.0 - 0.9 * step / STEPS)  # micrograd's demo schedule
-        if isinstance(opt, Optimizer):
-            opt.lr = lr
-        else:
-            opt.param_groups[0]["lr"] = lr
-
-    ps = [Value(x) for x in START]
-    ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in START]
-    opt, topt = SGD(ps, lr=0.1, momentum=0.5), torch.optim.SGD(ts, lr=0.1, momentum=0.5)
-    for step in range(STEPS):
-        schedule(opt, step)
-        schedule(topt, step)
-        opt.zero_grad()
-        objective(ps, lambda p: p.sin()).backward()
-        opt.step()
-        topt.zero_grad()
-        objective(ts, torch.sin).backward()
-        topt.step()
-    for p, t in zip(ps, ts):
-        assert math.isclose(p.data, t.item(), rel_tol=1e-12)
-
-
-BAD_OPTIONS = [
-    (SGD, dict(lr=-0.1)),
-    (SGD, dict(momentum=-0.5)),
-    (SGD, dict(weight_decay=-1.0)),
-    (SGD, dict(nesterov=True)),
-    (SGD, dict(nesterov=True, momentum=0.9, dampening=0.1)),
-    (Adam, dict(lr=-1.0)),
-    (Adam, dict(eps=-1e-8)),
-    (Adam, dict(betas=(1.0, 0.999))),
-    (Adam, dict(betas=(0.9, -0.1))),
-    (Adam, dict(weight_decay=-0.1)),
-    (AdamW, dict(betas=(0.9, 1.5))),
-]
-
-
-@pytest.mark.parametrize("cls, options", BAD_OPTIONS, ids=lambda x: str(x))
-def test_bad_options_raise_torchs_error_message(cls: Any, options: dict[str, Any]) -> None:
-    with pytest.raises(ValueError) as theirs:
-        getattr(torch.optim, cls.__name__)([torch.zeros(1, requires_grad=True)], **options)
+@pytest.mark.parametrize("run", BAD_OPTIONS, ids=str)
+def test_bad_options_raise_torchs_error_message(run: Run) -> None:
     with pytest.raises(ValueError) as ours:
-        cls([Value(0.0)], **options)
-    assert str(ours.value) == str(theirs.value)
+        getattr(optim, run.optimizer)([Value(0.0)], **run.options)
+    assert str(ours.value) == records("refusals", str(run))
 
 
 @pytest.mark.parametrize("cls", [Adam, AdamW])
