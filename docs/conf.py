@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import importlib
 import inspect
 import io
 import os
@@ -32,6 +33,26 @@ from sphinx.util.docutils import SphinxDirective
 import autograd_lite
 from autograd_lite.core.ops import TABLE
 from autograd_lite.tools import cli
+
+# The public modules: each sets its objects' __module__ to its own name (autograd_lite/_public.py), so the
+# pages document them, and signatures link them, under the path users import them from. All are imported
+# before any page is read, so that every page sees those paths.
+PUBLIC = [
+    "autograd_lite",
+    "autograd_lite.nn",
+    "autograd_lite.optim",
+    "autograd_lite.optim.lr_scheduler",
+    "autograd_lite.losses",
+    "autograd_lite.train",
+    "autograd_lite.data",
+    "autograd_lite.plots",
+    "autograd_lite.viz",
+    "autograd_lite.testing",
+    "autograd_lite.testing.graphs",
+    "autograd_lite.testing.strategies",
+]
+for _public in PUBLIC:
+    importlib.import_module(_public)
 
 project = "autograd-lite"
 author = "The autograd-lite developers"
@@ -163,6 +184,26 @@ def require_exports_documented(app: Sphinx, env: BuildEnvironment) -> None:
                 )
 
 
+def read_reexported_doc_comments(app: Sphinx) -> None:
+    """Give each public module's source analyzer the ``#:`` doc comments of the layers' modules that hold
+    its objects. autodoc reads the doc comments of a class's attributes, and of module data, from the source
+    of the module that ``__module__`` names (for module data, the module being documented): for a public
+    module, a file of imports. The analyzers are cached, so autodoc then finds the comments there."""
+    layers = tuple(f"autograd_lite.{layer}." for layer in ("core", "learning", "tools"))
+    for name in PUBLIC:
+        public = sys.modules[name]
+        analyzer = ModuleAnalyzer.for_module(name)
+        analyzer.analyze()
+        for home_name, home in sorted(sys.modules.items()):
+            holds = (getattr(home, export, None) is getattr(public, export) for export in public.__all__)
+            if home_name.startswith(layers) and any(holds):
+                source = ModuleAnalyzer.for_module(home_name)
+                source.analyze()
+                analyzer.attr_docs = {**source.attr_docs, **analyzer.attr_docs}
+                analyzer.annotations = {**source.annotations, **analyzer.annotations}
+                analyzer.tagorder = {**source.tagorder, **analyzer.tagorder}
+
+
 class CommandHelp(SphinxDirective):
     """``.. command-help:: [COMMAND]``: what ``autograd-lite [COMMAND] --help`` prints, so that the page
     says what the command itself says."""
@@ -216,6 +257,7 @@ class OpTable(SphinxDirective):
 
 
 def setup(app: Sphinx) -> None:
+    app.connect("builder-inited", read_reexported_doc_comments)
     app.connect("object-description-transform", require_descriptions)
     app.connect("autodoc-process-docstring", require_module_docs)
     app.connect("env-check-consistency", require_exports_documented)

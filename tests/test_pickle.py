@@ -119,6 +119,12 @@ def test_a_pickle_that_names_the_internal_paths_still_loads_and_trains_on() -> N
         assert state[name] == pytest.approx(twin_state[name], rel=1e-12, abs=1e-15)
 
 
+def test_a_new_pickle_names_the_public_paths() -> None:
+    data = pickle.dumps((MLP(2, [1], seed=0), SGD(MLP(1, [1], seed=0).parameters())))
+    assert b"autograd_lite.nn" in data and b"autograd_lite.optim" in data
+    assert b"autograd_lite.learning" not in data
+
+
 def predict(model: MLP, x: list[float]) -> float:
     return model(x).data
 
