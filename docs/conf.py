@@ -90,6 +90,9 @@ html_sidebars = {f"docs/{page}": [] for page in ("index", "guide", "changelog")}
 html_additional_pages = {"index": "redirect.html"}  # the site's address leads to docs/index.html
 
 logger = logging.getLogger(__name__)
+# How Sphinx 9 writes a name of autodoc_type_aliases inside another type (``type[Figure]``), for want of
+# turning it into the name it stands for, as it does for a name on its own.
+_ALIAS_IN_A_TYPE = re.compile(r"TypeAliasForwardRef\('([\w.]+)'\)")
 # What Python gives a NamedTuple field for a docstring when it has none.
 _NAMEDTUPLE_FIELD = re.compile(r"Alias for field number \d+")
 
@@ -204,6 +207,17 @@ def read_reexported_doc_comments(app: Sphinx) -> None:
                 analyzer.tagorder = {**source.tagorder, **analyzer.tagorder}
 
 
+def name_aliases_in_types(
+    app: Sphinx, what: str, name: str, obj: Any, options: Any, signature: str | None, annotation: str | None
+) -> tuple[str | None, str | None]:
+    """Write a type alias inside a type as the name it stands for: ``type[matplotlib.figure.Figure]``."""
+    if signature is not None:
+        signature = _ALIAS_IN_A_TYPE.sub(r"\1", signature)
+    if annotation is not None:
+        annotation = _ALIAS_IN_A_TYPE.sub(r"\1", annotation)
+    return signature, annotation
+
+
 class CommandHelp(SphinxDirective):
     """``.. command-help:: [COMMAND]``: what ``autograd-lite [COMMAND] --help`` prints, so that the page
     says what the command itself says."""
@@ -258,6 +272,7 @@ class OpTable(SphinxDirective):
 
 def setup(app: Sphinx) -> None:
     app.connect("builder-inited", read_reexported_doc_comments)
+    app.connect("autodoc-process-signature", name_aliases_in_types)
     app.connect("object-description-transform", require_descriptions)
     app.connect("autodoc-process-docstring", require_module_docs)
     app.connect("env-check-consistency", require_exports_documented)
