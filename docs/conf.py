@@ -59,7 +59,9 @@ author = "The autograd-lite developers"
 copyright = f"2026, {author}"
 release = version = autograd_lite.__version__
 
-extensions = ["sphinx.ext.autodoc", "myst_nb"]  # myst_nb brings myst_parser for the Markdown pages
+# myst_nb brings myst_parser for the Markdown pages. sphinx-mathjax-offline copies the MathJax it ships into
+# the site's _static and points mathjax_path there: the maths renders with no network, as the rest does.
+extensions = ["sphinx.ext.autodoc", "sphinx.ext.mathjax", "sphinx-mathjax-offline", "myst_nb"]
 root_doc = "docs/index"
 include_patterns = ["docs/**", "notebooks/*.ipynb"]
 exclude_patterns = [".*", "build", "dist", "demo-output", "**/.ipynb_checkpoints"]  # not even walked through
