@@ -66,6 +66,10 @@ root_doc = "docs/index"
 include_patterns = ["docs/**", "notebooks/*.ipynb"]
 exclude_patterns = [".*", "build", "dist", "demo-output", "**/.ipynb_checkpoints"]  # not even walked through
 templates_path = ["_templates"]
+# The site's own styles (the op table's layout), found from this file: tests/test_docs.py builds its small
+# sites with this configuration, from other directories.
+html_static_path = [os.path.join(os.path.dirname(__file__), "_static")]
+html_css_files = ["site.css"]
 nitpicky = True  # every cross-reference must resolve, those in signatures included
 # Without intersphinx (the build needs no network) names from the standard library and from other
 # packages cannot resolve; they are the only ones let through. Built-in types resolve by themselves.
@@ -244,32 +248,46 @@ class CommandHelp(SphinxDirective):
 
 class OpTable(SphinxDirective):
     """``.. op-table::``: every op of ``autograd_lite.core.ops.TABLE``, read from the table itself, so that
-    the page lists what the code has."""
+    the page lists what the code has. Three columns, to fit the page's column (docs/_static/site.css): the
+    op as it is written (its method's call, or its name), what it computes and where it is defined, and the
+    PyTorch module of an activation."""
 
     def run(self) -> list[nodes.Node]:
-        head = ("op", "call", "computes", "domain", "PyTorch module")
-        body = []
+        head = ("op", "computes", "PyTorch module")
+        group = nodes.tgroup("", *(nodes.colspec(colwidth=1) for _ in head), cols=len(head))
+        group += nodes.thead(
+            "", nodes.row("", *(nodes.entry("", nodes.paragraph("", name)) for name in head))
+        )
+        body = nodes.tbody()
         for op in TABLE:
             params = ", ".join(f"{name}={default}" for name, default in op.params)
-            module = ""
+            computes = [nodes.paragraph("", op.doc)]
+            if op.domain:
+                computes.append(
+                    nodes.paragraph("", "", nodes.emphasis("", "domain: "), nodes.Text(op.domain))
+                )
+            module: list[nodes.Node] = []
             if op.activation:
                 arguments = ", ".join(f"{k}={v!r}" for k, v in op.activation.arguments.items())
-                module = f"nn.{op.activation.torch}({arguments})"
-            call = f"x.{op.name}({params})" if op.method else ""
-            body.append((op.name, call, op.doc, op.domain, module))
-        group = nodes.tgroup("", *(nodes.colspec(colwidth=1) for _ in head), cols=len(head))
-        group += nodes.thead("", self.row(head, code=False))
-        group += nodes.tbody("", *(self.row(cells, code=True) for cells in body))
-        return [nodes.table("", group)]
+                module = [self.code(f"nn.{op.activation.torch}({arguments})")]
+            row = nodes.row()
+            row += nodes.entry("", self.code(f"x.{op.name}({params})" if op.method else op.name))
+            row += nodes.entry("", *computes)
+            row += nodes.entry("", *module)
+            body += row
+        group += body
+        return [nodes.table("", group, classes=["op-table"])]
 
     @staticmethod
-    def row(cells: tuple[str, ...], *, code: bool) -> nodes.row:
-        """A table row; with ``code``, the op, its call and its PyTorch module in code font."""
-        line = nodes.row()
-        for i, cell in enumerate(cells):
-            text = nodes.literal(cell, cell) if code and cell and i in (0, 1, 4) else nodes.Text(cell)
-            line += nodes.entry("", nodes.paragraph("", "", text))
-        return line
+    def code(text: str) -> nodes.paragraph:
+        """``text`` in code font, which may break after an opening bracket (``nn.LeakyReLU(`` on one line,
+        ``negative_slope=0.01)`` on the next) as well as at a space, so that a long call fits its column."""
+        literal = nodes.literal()
+        for i, part in enumerate(re.split(r"(?<=\()", text)):
+            if i:
+                literal += nodes.raw("", "<wbr>", format="html")
+            literal += nodes.Text(part)
+        return nodes.paragraph("", "", literal)
 
 
 def setup(app: Sphinx) -> None:
