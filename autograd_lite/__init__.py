@@ -1,5 +1,6 @@
 """autograd-lite: a scalar reverse-mode automatic differentiation engine."""
 
+from ._public import publish
 from .core.compile import compile
 from .core.engine import Value, define_op, detect_anomaly, is_grad_enabled, no_grad
 from .core.functional import grad, hessian, value_and_grad
@@ -15,4 +16,5 @@ __all__ = [
     "no_grad",
     "value_and_grad",
 ]
+publish(globals())
 __version__ = "0.1.0"  # the one place the version is written: the package metadata reads it here

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import importlib
 import inspect
 import io
 import os
@@ -33,16 +34,42 @@ import autograd_lite
 from autograd_lite.core.ops import TABLE
 from autograd_lite.tools import cli
 
+# The public modules: each sets its objects' __module__ to its own name (autograd_lite/_public.py), so the
+# pages document them, and signatures link them, under the path users import them from. All are imported
+# before any page is read, so that every page sees those paths.
+PUBLIC = [
+    "autograd_lite",
+    "autograd_lite.nn",
+    "autograd_lite.optim",
+    "autograd_lite.optim.lr_scheduler",
+    "autograd_lite.losses",
+    "autograd_lite.train",
+    "autograd_lite.data",
+    "autograd_lite.plots",
+    "autograd_lite.viz",
+    "autograd_lite.testing",
+    "autograd_lite.testing.graphs",
+    "autograd_lite.testing.strategies",
+]
+for _public in PUBLIC:
+    importlib.import_module(_public)
+
 project = "autograd-lite"
 author = "The autograd-lite developers"
 copyright = f"2026, {author}"
 release = version = autograd_lite.__version__
 
-extensions = ["sphinx.ext.autodoc", "myst_nb"]  # myst_nb brings myst_parser for the Markdown pages
+# myst_nb brings myst_parser for the Markdown pages. sphinx-mathjax-offline copies the MathJax it ships into
+# the site's _static and points mathjax_path there: the maths renders with no network, as the rest does.
+extensions = ["sphinx.ext.autodoc", "sphinx.ext.mathjax", "sphinx-mathjax-offline", "myst_nb"]
 root_doc = "docs/index"
 include_patterns = ["docs/**", "notebooks/*.ipynb"]
 exclude_patterns = [".*", "build", "dist", "demo-output", "**/.ipynb_checkpoints"]  # not even walked through
 templates_path = ["_templates"]
+# The site's own styles (the op table's layout), found from this file: tests/test_docs.py builds its small
+# sites with this configuration, from other directories.
+html_static_path = [os.path.join(os.path.dirname(__file__), "_static")]
+html_css_files = ["site.css"]
 nitpicky = True  # every cross-reference must resolve, those in signatures included
 # Without intersphinx (the build needs no network) names from the standard library and from other
 # packages cannot resolve; they are the only ones let through. Built-in types resolve by themselves.
@@ -76,6 +103,11 @@ _README_ADDRESSES = {
     "https://raw.githubusercontent.com/autograd-lite/autograd-lite/main/": "",
     "https://github.com/autograd-lite/autograd-lite/blob/main/notebooks/": "notebooks/",
 }
+
+
+# How Sphinx 9 writes a name of autodoc_type_aliases inside another type (``type[Figure]``), for want of
+# turning it into the name it stands for, as it does for a name on its own.
+_ALIAS_IN_A_TYPE = re.compile(r"TypeAliasForwardRef\('([\w.]+)'\)")
 # What Python gives a NamedTuple field for a docstring when it has none.
 _NAMEDTUPLE_FIELD = re.compile(r"Alias for field number \d+")
 
@@ -177,6 +209,37 @@ def read_readme_links_locally(app: Sphinx, path: os.PathLike[str], docname: str,
             content[0] = content[0].replace(address, local)
 
 
+def read_reexported_doc_comments(app: Sphinx) -> None:
+    """Give each public module's source analyzer the ``#:`` doc comments of the layers' modules that hold
+    its objects. autodoc reads the doc comments of a class's attributes, and of module data, from the source
+    of the module that ``__module__`` names (for module data, the module being documented): for a public
+    module, a file of imports. The analyzers are cached, so autodoc then finds the comments there."""
+    layers = tuple(f"autograd_lite.{layer}." for layer in ("core", "learning", "tools"))
+    for name in PUBLIC:
+        public = sys.modules[name]
+        analyzer = ModuleAnalyzer.for_module(name)
+        analyzer.analyze()
+        for home_name, home in sorted(sys.modules.items()):
+            holds = (getattr(home, export, None) is getattr(public, export) for export in public.__all__)
+            if home_name.startswith(layers) and any(holds):
+                source = ModuleAnalyzer.for_module(home_name)
+                source.analyze()
+                analyzer.attr_docs = {**source.attr_docs, **analyzer.attr_docs}
+                analyzer.annotations = {**source.annotations, **analyzer.annotations}
+                analyzer.tagorder = {**source.tagorder, **analyzer.tagorder}
+
+
+def name_aliases_in_types(
+    app: Sphinx, what: str, name: str, obj: Any, options: Any, signature: str | None, annotation: str | None
+) -> tuple[str | None, str | None]:
+    """Write a type alias inside a type as the name it stands for: ``type[matplotlib.figure.Figure]``."""
+    if signature is not None:
+        signature = _ALIAS_IN_A_TYPE.sub(r"\1", signature)
+    if annotation is not None:
+        annotation = _ALIAS_IN_A_TYPE.sub(r"\1", annotation)
+    return signature, annotation
+
+
 class CommandHelp(SphinxDirective):
     """``.. command-help:: [COMMAND]``: what ``autograd-lite [COMMAND] --help`` prints, so that the page
     says what the command itself says."""
@@ -201,35 +264,51 @@ class CommandHelp(SphinxDirective):
 
 class OpTable(SphinxDirective):
     """``.. op-table::``: every op of ``autograd_lite.core.ops.TABLE``, read from the table itself, so that
-    the page lists what the code has."""
+    the page lists what the code has. Three columns, to fit the page's column (docs/_static/site.css): the
+    op as it is written (its method's call, or its name), what it computes and where it is defined, and the
+    PyTorch module of an activation."""
 
     def run(self) -> list[nodes.Node]:
-        head = ("op", "call", "computes", "domain", "PyTorch module")
-        body = []
+        head = ("op", "computes", "PyTorch module")
+        group = nodes.tgroup("", *(nodes.colspec(colwidth=1) for _ in head), cols=len(head))
+        group += nodes.thead(
+            "", nodes.row("", *(nodes.entry("", nodes.paragraph("", name)) for name in head))
+        )
+        body = nodes.tbody()
         for op in TABLE:
             params = ", ".join(f"{name}={default}" for name, default in op.params)
-            module = ""
+            computes = [nodes.paragraph("", op.doc)]
+            if op.domain:
+                computes.append(
+                    nodes.paragraph("", "", nodes.emphasis("", "domain: "), nodes.Text(op.domain))
+                )
+            module: list[nodes.Node] = []
             if op.activation:
                 arguments = ", ".join(f"{k}={v!r}" for k, v in op.activation.arguments.items())
-                module = f"nn.{op.activation.torch}({arguments})"
-            call = f"x.{op.name}({params})" if op.method else ""
-            body.append((op.name, call, op.doc, op.domain, module))
-        group = nodes.tgroup("", *(nodes.colspec(colwidth=1) for _ in head), cols=len(head))
-        group += nodes.thead("", self.row(head, code=False))
-        group += nodes.tbody("", *(self.row(cells, code=True) for cells in body))
-        return [nodes.table("", group)]
+                module = [self.code(f"nn.{op.activation.torch}({arguments})")]
+            row = nodes.row()
+            row += nodes.entry("", self.code(f"x.{op.name}({params})" if op.method else op.name))
+            row += nodes.entry("", *computes)
+            row += nodes.entry("", *module)
+            body += row
+        group += body
+        return [nodes.table("", group, classes=["op-table"])]
 
     @staticmethod
-    def row(cells: tuple[str, ...], *, code: bool) -> nodes.row:
-        """A table row; with ``code``, the op, its call and its PyTorch module in code font."""
-        line = nodes.row()
-        for i, cell in enumerate(cells):
-            text = nodes.literal(cell, cell) if code and cell and i in (0, 1, 4) else nodes.Text(cell)
-            line += nodes.entry("", nodes.paragraph("", "", text))
-        return line
+    def code(text: str) -> nodes.paragraph:
+        """``text`` in code font, which may break after an opening bracket (``nn.LeakyReLU(`` on one line,
+        ``negative_slope=0.01)`` on the next) as well as at a space, so that a long call fits its column."""
+        literal = nodes.literal()
+        for i, part in enumerate(re.split(r"(?<=\()", text)):
+            if i:
+                literal += nodes.raw("", "<wbr>", format="html")
+            literal += nodes.Text(part)
+        return nodes.paragraph("", "", literal)
 
 
 def setup(app: Sphinx) -> None:
+    app.connect("builder-inited", read_reexported_doc_comments)
+    app.connect("autodoc-process-signature", name_aliases_in_types)
     app.connect("object-description-transform", require_descriptions)
     app.connect("autodoc-process-docstring", require_module_docs)
     app.connect("env-check-consistency", require_exports_documented)

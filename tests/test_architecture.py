@@ -1,4 +1,5 @@
-"""The package's structure: no module reaches into another's private names (underscored: its own business).
+"""The package's structure: no module reaches into another's private names (underscored: its own business);
+each public object names the public module users import it from.
 
 Read from the source with ``ast``: a module may import and use another module's public names only, and an
 attribute with a leading underscore (``node._fn``) only where the module that owns it (defines it, in a
@@ -8,11 +9,15 @@ class body, ``__slots__`` or an assignment) is the one reading it.
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
+from types import FunctionType
+from typing import TypeVar
 
 PACKAGE = Path(__file__).resolve().parents[1] / "autograd_lite"
 MODULES = sorted(PACKAGE.rglob("*.py"))
 NAMEDTUPLE_API = {"_replace", "_asdict", "_fields", "_make"}
+LAYERS = ("core", "learning", "tools")
 
 
 def private(name: str) -> bool:
@@ -66,3 +71,28 @@ def test_the_check_sees_a_private_import_and_a_private_attribute_of_another_modu
 def test_no_module_uses_another_modules_private_names() -> None:
     found = [v for path in MODULES for v in violations(path)]
     assert found == [], "\n".join(found)
+
+
+def public_modules() -> list[str]:
+    """The modules users import (autograd_lite, .nn, .optim, .optim.lr_scheduler, ...): all but the layers'
+    and the private ones."""
+    names = []
+    for path in MODULES:
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        parts = parts[:-1] if parts[-1] == "__init__" else parts
+        if parts[1:2] and (parts[1] in LAYERS or parts[-1].startswith("_")):
+            continue
+        names.append(".".join(parts))
+    return names
+
+
+def test_each_public_class_and_function_names_the_module_users_import_it_from() -> None:
+    assert {"autograd_lite", "autograd_lite.nn", "autograd_lite.optim.lr_scheduler"} <= set(public_modules())
+    wrong = []
+    for name in public_modules():
+        module = importlib.import_module(name)
+        for export in module.__all__:
+            obj = getattr(module, export)
+            if isinstance(obj, type | FunctionType | TypeVar) and obj.__module__ != name:
+                wrong.append(f"{name}.{export} says it is {obj.__module__}.{export}")
+    assert wrong == [], "\n".join(wrong)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import multiprocessing
 import pickle
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,10 @@ from autograd_lite import Value, define_op
 from autograd_lite.core.engine import topological_order
 from autograd_lite.nn import MLP
 from autograd_lite.optim import SGD, Adam
+
+# A model and its optimizer pickled by the code of commit e326762, before the public objects took the paths
+# users import them from: the file names autograd_lite.learning.models.MLP and .learning.optim.Adam.
+OLD_PICKLE = Path(__file__).parent / "pickles" / "mlp_adam_e326762.pickle"
 
 
 def structure(root: Value) -> list[tuple[str, float, object, str, tuple[int, ...], tuple[float, ...]]]:
@@ -84,6 +89,40 @@ def test_models_and_optimizers_pickle_and_go_on_as_the_originals_would() -> None
             opt.step()
     assert twin.state_dict() == model.state_dict()
     assert pickle.loads(pickle.dumps(SGD(model.parameters(), lr=0.1, momentum=0.9))).momentum == 0.9
+
+
+def adam_steps(model: MLP, optimizer: Adam, n: int) -> None:
+    """What the old pickle's pair went through before it was written: n steps on out**2 at (0.5, -1)."""
+    for _ in range(n):
+        optimizer.zero_grad()
+        out = model([0.5, -1.0])
+        (out * out).backward()
+        optimizer.step()
+
+
+def test_a_pickle_that_names_the_internal_paths_still_loads_and_trains_on() -> None:
+    data = OLD_PICKLE.read_bytes()
+    assert b"autograd_lite.learning.models" in data and b"autograd_lite.learning.optim" in data
+    model, optimizer = pickle.loads(data)
+    assert isinstance(model, MLP) and isinstance(optimizer, Adam)
+    assert all(p is q for p, q in zip(optimizer.params, model.parameters(), strict=True))
+    assert model([0.5, -1.0]).data == 0.08624171070834118  # what the old code printed after pickling
+    assert optimizer.steps == 3
+    twin = MLP(2, [3, 1], seed=0)  # the same recipe, run now: both go on alike
+    twin_optimizer = Adam(twin.parameters(), lr=0.05)
+    adam_steps(twin, twin_optimizer, 3)
+    adam_steps(model, optimizer, 1)
+    adam_steps(twin, twin_optimizer, 1)
+    assert model.state_dict() == pytest.approx(twin.state_dict(), rel=1e-12, abs=1e-15)
+    state, twin_state = optimizer.state_dict(), twin_optimizer.state_dict()
+    for name in Adam.STATE:
+        assert state[name] == pytest.approx(twin_state[name], rel=1e-12, abs=1e-15)
+
+
+def test_a_new_pickle_names_the_public_paths() -> None:
+    data = pickle.dumps((MLP(2, [1], seed=0), SGD(MLP(1, [1], seed=0).parameters())))
+    assert b"autograd_lite.nn" in data and b"autograd_lite.optim" in data
+    assert b"autograd_lite.learning" not in data
 
 
 def predict(model: MLP, x: list[float]) -> float:
