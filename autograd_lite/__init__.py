@@ -17,4 +17,5 @@ __all__ = [
     "value_and_grad",
 ]
 publish(globals())
+del publish  # not an export of this module
 __version__ = "0.1.0"  # the one place the version is written: the package metadata reads it here

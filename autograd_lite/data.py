@@ -5,3 +5,4 @@ from .learning.data import *  # noqa: F403
 from .learning.data import __all__ as __all__
 
 publish(globals())
+del publish  # not an export of this module

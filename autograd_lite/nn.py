@@ -10,3 +10,4 @@ from .learning.torch_interop import TORCH_ACTIVATIONS
 __all__ = [*models.__all__, *checkpoints.__all__, "TORCH_ACTIVATIONS"]
 
 publish(globals())
+del publish  # not an export of this module

@@ -5,3 +5,4 @@ from .learning.train import *  # noqa: F403
 from .learning.train import __all__ as __all__
 
 publish(globals())
+del publish  # not an export of this module

@@ -5,3 +5,4 @@ from .tools.viz import *  # noqa: F403
 from .tools.viz import __all__ as __all__
 
 publish(globals())
+del publish  # not an export of this module

@@ -6,3 +6,4 @@ from ..learning.optim import *  # noqa: F403
 from ..learning.optim import __all__ as __all__
 
 publish(globals())
+del publish  # not an export of this module

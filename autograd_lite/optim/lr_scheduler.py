@@ -6,3 +6,4 @@ from ..learning.lr_scheduler import *  # noqa: F403
 from ..learning.lr_scheduler import __all__ as __all__
 
 publish(globals())
+del publish  # not an export of this module

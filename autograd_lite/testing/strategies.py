@@ -5,3 +5,4 @@ from ..tools.testing.strategies import *  # noqa: F403
 from ..tools.testing.strategies import __all__ as __all__
 
 publish(globals())
+del publish  # not an export of this module
