@@ -236,6 +236,8 @@ class _Checker:
         spread = max(steps) - min(steps)
         if spread <= atol + rtol * max(map(abs, slopes)) or spread <= max(map(abs, steps)) / 2:
             return Row(name, analytic, central, close(analytic, central))
+        if all(close(analytic, slope) for slope in slopes):  # irregular only within the tolerance: rounding
+            return Row(name, analytic, central, True)
         left, right = slopes[0], slopes[-1]
         slack = atol + rtol * max(abs(left), abs(right))  # a one-sided slope is the derivative to O(h)
 
