@@ -67,6 +67,27 @@ def test_wheel_metadata_gives_the_licence_the_pythons_and_the_project_urls(dist:
     assert {f"autograd_lite/{name}" for name in shipped} <= set(names)
 
 
+def test_the_published_metadata_offers_the_users_extras_and_no_development_pins(dist: Path) -> None:
+    with zipfile.ZipFile(wheel(dist)) as zf:
+        metadata = zf.read(f"autograd_lite-{autograd_lite.__version__}.dist-info/METADATA").decode()
+    extras = re.findall(r"^Provides-Extra: (\S+)$", metadata, re.MULTILINE)
+    assert sorted(extras) == ["all", "fast", "plot", "testing", "viz"]
+    requires = re.findall(r"^Requires-Dist: (.+)$", metadata, re.MULTILINE)
+    pinned = [r for r in requires if re.match(r"[\w.-]+ *==", r)]
+    assert requires and not pinned  # the dev group's exact pins stay in the repository
+
+
+def test_make_with_a_python_that_does_not_exist_says_so_and_stops(tmp_path: Path) -> None:
+    venv = ROOT / ".venv"
+    before = venv.stat().st_mtime_ns if venv.exists() else None
+    done = subprocess.run(
+        ["make", "-C", ROOT, "test", "PYTHON=python3.99"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert "Python interpreter not found (or it does not run): PYTHON=python3.99" in done.stderr
+    assert (venv.stat().st_mtime_ns if venv.exists() else None) == before  # nothing made or removed
+
+
 SMOKE = """
 import json, sys
 from importlib import metadata, resources
