@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import ModuleType
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 from hypothesis import settings
@@ -97,6 +97,29 @@ def chromium(need: Need) -> str:
     need(path is not None, "the browser tests need Chromium: apt-get install chromium")
     assert path is not None
     return path
+
+
+# Headless, as root, and sending nothing of its own out (this machine's network refuses it, many at a time).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: str) -> Iterator[Any]:
+    """The system Chromium, launched by Playwright for a module's browser tests."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
 
 
 # The e2e files whose tests take longest (JupyterLab and Notebook 7 open every notebook, and 02 is run

@@ -70,16 +70,6 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.wait(timeout=30)
 
 
-@pytest.fixture(scope="module")
-def browser(chromium: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        yield b
-        b.close()
-
-
 def shut_down_kernels(lab: str) -> None:
     """Shut down the kernels of the notebooks opened so far (opening a notebook starts one)."""
     api = f"{lab}/api/sessions"

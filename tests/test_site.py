@@ -17,16 +17,6 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[1]
-# As tests/test_viz.py launches Chromium: headless, as root, and with nothing of its own sent out.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 # Per cell of the op table: its text and how many lines it takes (line boxes of distinct heights).
 MEASURE_TABLE = """() => {
@@ -79,10 +69,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def offline(chromium: str) -> Iterator[tuple[Any, list[str]]]:
+def offline(browser: Any) -> Iterator[tuple[Any, list[str]]]:
     """A 1280 x 900 page that may load files only, and the addresses of the requests it refused."""
-    from playwright.sync_api import sync_playwright
-
     refused: list[str] = []
 
     def route(request: Any) -> None:
@@ -92,12 +80,10 @@ def offline(chromium: str) -> Iterator[tuple[Any, list[str]]]:
             refused.append(request.request.url)
             request.abort()
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.route("**/*", route)
-        yield page, refused
-        browser.close()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.route("**/*", route)
+    yield page, refused
+    page.close()
 
 
 def test_the_op_table_fits_the_column_and_no_cell_holds_a_word_a_line(

@@ -33,15 +33,6 @@ from autograd_lite.tools.viz.render import Renderer
 from autograd_lite.viz import Step, draw, step_through
 
 SVG = "{http://www.w3.org/2000/svg}"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 NASTY = "</script><script>window.pwned=1</script> <b>&amp;\"'"
 
 
@@ -476,16 +467,6 @@ def test_save_writes_the_page_and_refuses_other_suffixes(tmp_path: Path, rendere
 
 
 # ---- the page in a browser ----------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def browser(chromium: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 def shown(page: Any) -> dict[str, Any]:
     """What the page shows: the equation, the marked boxes' names, and every box's grad line by name."""
     return page.evaluate(  # type: ignore[no-any-return]
