@@ -103,7 +103,7 @@ def test_an_optimizers_state_saved_and_loaded_takes_the_same_next_step() -> None
     second.load_state_dict(state)
     run(6, second, u)
     assert u.data == w.data
-    with pytest.raises(ValueError, match="exp_avg holds 2 numbers for 1 parameters"):
+    with pytest.raises(ValueError, match=r"exp_avg must hold one number per parameter \(1\), got 2 numbers"):
         second.load_state_dict({**state, "exp_avg": [0.0, 0.0]})
     with pytest.raises(ValueError, match=r"needs the keys .*, got \['lr'\]"):
         second.load_state_dict({"lr": 0.1})

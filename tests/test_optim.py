@@ -129,3 +129,78 @@ def test_an_eager_step_does_not_import_numpy_whose_objects_would_slow_every_full
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     imported, data = done.stdout.split()
     assert imported == "False" and float(data) == pytest.approx(1.0 - 1e-3, abs=1e-8)  # Adam's first step
+
+
+# ---- state that is refused changes nothing ------------------------------------------------------------
+def stepped(make: Callable[[list[Value]], Optimizer]) -> Optimizer:
+    """An optimizer over two parameters after two steps, so that its state holds numbers."""
+    ps = [Value(0.5), Value(-1.5)]
+    opt = make(ps)
+    for _ in range(2):
+        opt.zero_grad()
+        objective(ps, lambda p: p.sin()).backward()
+        opt.step()
+    return opt
+
+
+ADAM_STATE_REFUSED = [
+    ({"lr": -1.0}, "Invalid learning rate: -1.0"),
+    ({"lr": math.nan}, "Invalid learning rate: nan"),
+    ({"lr": "0.1"}, "Invalid learning rate: '0.1'"),
+    ({"betas": (2.0, 5.0)}, "Invalid beta parameter at index 0: 2.0"),
+    ({"eps": -1.0}, "Invalid epsilon value: -1.0"),
+    ({"weight_decay": -1.0}, "Invalid weight_decay value: -1.0"),
+    ({"amsgrad": "yes"}, "amsgrad must be True or False, got 'yes'"),
+    ({"steps": -1}, "steps must be a whole number of steps taken, got -1"),
+    ({"steps": "3"}, "steps must be a whole number of steps taken, got '3'"),
+    ({"initial_lr": math.inf}, "initial_lr must be None or a finite rate of at least 0, got inf"),
+    ({"exp_avg": None}, r"exp_avg must hold one number per parameter \(2\), got None"),
+    ({"exp_avg": [0.1, math.nan]}, r"exp_avg\[1\] must be a finite number, got nan"),
+    ({"exp_avg_sq": [0.1, -0.2]}, r"exp_avg_sq\[1\] must be a finite number of at least 0, got -0.2"),
+    ({"lr": 0.5, "exp_avg": [9.0, 9.0], "exp_avg_sq": ["oops", 1.0]}, r"exp_avg_sq\[0\] .* got 'oops'"),
+]
+SGD_STATE_REFUSED = [
+    ({"momentum": -1.0}, "Invalid momentum value: -1.0"),
+    ({"nesterov": True, "momentum": 0.0}, "Nesterov momentum requires a momentum and zero dampening"),
+    (
+        {"momentum_buffers": [1.0]},
+        r"momentum_buffers must hold one number per parameter \(2\), got 1 numbers",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("make", "change", "message"),
+    [(lambda ps: Adam(ps, lr=0.01), *case) for case in ADAM_STATE_REFUSED]
+    + [(lambda ps: SGD(ps, lr=0.01, momentum=0.9), *case) for case in SGD_STATE_REFUSED],
+)
+def test_a_state_the_constructor_or_the_rule_would_refuse_is_refused_naming_it_and_changes_nothing(
+    make: Callable[[list[Value]], Optimizer], change: dict[str, Any], message: str
+) -> None:
+    opt = stepped(make)
+    before = opt.state_dict()
+    with pytest.raises(ValueError, match=message):
+        opt.load_state_dict({**before, **change})
+    assert opt.state_dict() == before
+
+
+def test_adamw_refuses_the_state_of_an_adam_with_coupled_decay() -> None:
+    adam, adamw = stepped(lambda ps: Adam(ps, weight_decay=0.1)), stepped(lambda ps: AdamW(ps))
+    before = adamw.state_dict()
+    with pytest.raises(ValueError, match="decoupled_weight_decay is True for AdamW, got False"):
+        adamw.load_state_dict(adam.state_dict())
+    assert adamw.state_dict() == before
+
+
+def test_a_state_saved_as_json_loads_and_takes_the_same_next_step() -> None:
+    import json
+
+    for make in (lambda ps: Adam(ps, lr=0.05, amsgrad=True), lambda ps: SGD(ps, lr=0.1, momentum=0.9)):
+        saved, twin = stepped(make), stepped(make)
+        other = make([Value(p.data) for p in twin.params])
+        other.load_state_dict(json.loads(json.dumps(saved.state_dict())))
+        for opt in (twin, other):
+            opt.zero_grad()
+            objective(opt.params, lambda p: p.sin()).backward()
+            opt.step()
+        assert [p.data for p in other.params] == [p.data for p in twin.params]

@@ -8,6 +8,7 @@ float in turn; ``update()`` applies it to arrays the caller holds, as a compiled
 
 from __future__ import annotations
 
+import inspect
 import math
 import sys
 from collections.abc import Callable, Iterable
@@ -42,8 +43,8 @@ class Optimizer:
                 raise TypeError(
                     f"optimizer parameters must be Values; parameter {i} is {type(p).__name__}: {p!r}"
                 )
-        if not lr >= 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        if not (_is_number(lr) and lr >= 0.0):
+            raise ValueError(f"Invalid learning rate: {lr!r}")
         self.lr = lr  # may be changed between steps (a learning-rate schedule)
         #: The lr a schedule started from: a scheduler sets it, and resumes from it.
         self.initial_lr: float | None = None
@@ -62,20 +63,53 @@ class Optimizer:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Take what ``state_dict()`` gave (for the same parameters, in the same order): the next step
-        is the one the saved optimizer would have taken. Nothing changes if the state does not fit."""
+        is the one the saved optimizer would have taken. State that does not fit is refused, naming the
+        key, and nothing changes: the settings pass the constructor's checks, the per-parameter state
+        holds one finite number per parameter (the averages of squares none below 0)."""
+        name = f"{type(self).__name__}.load_state_dict()"
         expected = set(self.state_dict())
-        if set(state) != expected:
-            name = f"{type(self).__name__}.load_state_dict()"
-            raise ValueError(f"{name} needs the keys {sorted(expected)}, got {sorted(state)}")
-        for name in self.STATE:
-            value = state[name]
-            if value is not None and len(value) != len(self.params):
-                raise ValueError(
-                    f"{type(self).__name__}.load_state_dict(): {name} holds {len(value)} numbers for "
-                    f"{len(self.params)} parameters"
-                )
-        for k, v in state.items():
-            setattr(self, k, [float(x) for x in v] if k in self.STATE and v is not None else v)
+        if not isinstance(state, dict) or set(state) != expected:
+            got = sorted(state) if isinstance(state, dict) else type(state).__name__
+            raise ValueError(f"{name} needs the keys {sorted(expected)}, got {got}")
+        counts = {"steps", "initial_lr"}
+        settings = {k: v for k, v in state.items() if k not in self.STATE and k not in counts}
+        accepted = inspect.signature(type(self)).parameters
+        try:
+            fresh = type(self)(self.params, **{k: v for k, v in settings.items() if k in accepted})
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{name}: {e}") from None
+        for k, v in settings.items():  # what the constructor fixes (AdamW's decoupled decay)
+            if k not in accepted and v != getattr(fresh, k):
+                raise ValueError(f"{name}: {k} is {getattr(fresh, k)!r} for {type(self).__name__}, got {v!r}")
+        loaded = {k: v for k, v in settings.items() if k in accepted}
+        if "steps" in state:
+            steps = state["steps"]
+            if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
+                raise ValueError(f"{name}: steps must be a whole number of steps taken, got {steps!r}")
+            loaded["steps"] = steps
+        initial = state["initial_lr"]
+        if initial is not None and not (_is_number(initial) and 0.0 <= initial < math.inf):
+            raise ValueError(
+                f"{name}: initial_lr must be None or a finite rate of at least 0, got {initial!r}"
+            )
+        loaded["initial_lr"] = initial
+        for k in self.STATE:
+            loaded[k] = self._loaded_state(name, k, state[k])
+        vars(self).update(loaded)
+
+    def _loaded_state(self, name: str, key: str, value: Any) -> list[float] | None:
+        """A per-parameter state as saved, checked: one finite number per parameter."""
+        if value is None and key == "momentum_buffers":  # before the first step
+            return None
+        n = len(self.params)
+        if not isinstance(value, list | tuple) or len(value) != n:
+            got = f"{len(value)} numbers" if isinstance(value, list | tuple) else repr(value)
+            raise ValueError(f"{name}: {key} must hold one number per parameter ({n}), got {got}")
+        for i, x in enumerate(value):
+            if not (_is_number(x) and math.isfinite(x)) or (key.endswith("_sq") and x < 0.0):
+                kind = "a finite number of at least 0" if key.endswith("_sq") else "a finite number"
+                raise ValueError(f"{name}: {key}[{i}] must be {kind}, got {x!r}")
+        return [float(x) for x in value]
 
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0, since the next backward pass adds to it."""
@@ -139,10 +173,13 @@ class SGD(Optimizer):
         maximize: bool = False,
     ) -> None:
         super().__init__(params, lr)
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not (_is_number(momentum) and momentum >= 0.0):
+            raise ValueError(f"Invalid momentum value: {momentum!r}")
+        if not (_is_number(dampening) and math.isfinite(dampening)):
+            raise ValueError(f"Invalid dampening value: {dampening!r}")
+        if not (_is_number(weight_decay) and weight_decay >= 0.0):
+            raise ValueError(f"Invalid weight_decay value: {weight_decay!r}")
+        _flags(nesterov=nesterov, maximize=maximize)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         self.momentum, self.dampening, self.weight_decay = momentum, dampening, weight_decay
@@ -192,15 +229,16 @@ class Adam(Optimizer):
         decoupled_weight_decay: bool = False,
     ) -> None:
         super().__init__(params, lr)
-        if not eps >= 0.0:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if len(betas) != 2:
+        if not (_is_number(eps) and eps >= 0.0):
+            raise ValueError(f"Invalid epsilon value: {eps!r}")
+        if not isinstance(betas, tuple | list) or len(betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
         for i, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
-        if not weight_decay >= 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+            if not (_is_number(beta) and 0.0 <= beta < 1.0):
+                raise ValueError(f"Invalid beta parameter at index {i}: {beta!r}")
+        if not (_is_number(weight_decay) and weight_decay >= 0.0):
+            raise ValueError(f"Invalid weight_decay value: {weight_decay!r}")
+        _flags(amsgrad=amsgrad, maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
         self.betas, self.eps, self.weight_decay, self.amsgrad = betas, eps, weight_decay, amsgrad
         self.maximize, self.decoupled_weight_decay = maximize, decoupled_weight_decay
         n = len(self.params)
@@ -256,6 +294,17 @@ class AdamW(Adam):
         super().__init__(
             params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize, decoupled_weight_decay=True
         )
+
+
+def _is_number(x: Any) -> bool:
+    """A real number (int or float, not a bool), as a setting or a state must be; NaN is one too."""
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def _flags(**flags: Any) -> None:
+    for key, value in flags.items():
+        if not isinstance(value, bool):
+            raise ValueError(f"{key} must be True or False, got {value!r}")
 
 
 def _lerp(start: Any, end: Any, weight: float) -> Any:
