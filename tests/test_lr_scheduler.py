@@ -107,3 +107,77 @@ def test_an_optimizers_state_saved_and_loaded_takes_the_same_next_step() -> None
         second.load_state_dict({**state, "exp_avg": [0.0, 0.0]})
     with pytest.raises(ValueError, match=r"needs the keys .*, got \['lr'\]"):
         second.load_state_dict({"lr": 0.1})
+
+
+# ---- a saved state: through JSON, and refused when it does not fit ---------------------------------------
+def test_a_multistep_schedule_saved_as_json_keeps_its_milestones() -> None:
+    import json
+
+    def make(opt: SGD) -> ours.MultiStepLR:
+        return ours.MultiStepLR(opt, milestones=[3, 6, 6], gamma=0.5)
+
+    through = optimizer()
+    whole = rates(through, make(through), 9)
+    first = optimizer()
+    scheduler = make(first)
+    half = rates(first, scheduler, 2)
+    saved = json.loads(json.dumps([first.state_dict(), scheduler.state_dict()]))
+    resumed = optimizer()
+    again = make(resumed)
+    resumed.load_state_dict(saved[0])
+    again.load_state_dict(saved[1])
+    assert half + rates(resumed, again, 7) == whole
+    assert whole[-1] == 0.1 * 0.5**3  # the cut at 3, and two at 6
+
+
+STEP = {"step_size": 2, "gamma": 0.5}
+REFUSED = [
+    ({"optimizer": "another"}, r"needs the keys .*'optimizer'"),  # would replace its optimizer
+    ({"step": 3}, r"needs the keys .*'step'"),  # would hide the method
+    ({"unknown": 1}, r"needs the keys .*'unknown'"),
+    ({"step_size": 0}, "step_size must be a positive integer, got 0"),
+    ({"gamma": float("nan")}, "gamma must be a finite number of at least 0, got nan"),
+    ({"last_epoch": "3"}, "last_epoch must be an integer of at least -1, got '3'"),
+    ({"base_lrs": [-0.1]}, r"base_lrs\[0\] must be a finite number of at least 0, got -0.1"),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), REFUSED)
+def test_a_state_that_does_not_fit_is_refused_naming_it_and_changes_nothing(
+    change: dict[str, Any], message: str
+) -> None:
+    opt = optimizer()
+    scheduler = ours.StepLR(opt, **STEP)
+    rates(opt, scheduler, 3)
+    before, lr = scheduler.state_dict(), opt.lr
+    with pytest.raises(ValueError, match=message):
+        scheduler.load_state_dict({**before, **change})
+    assert scheduler.state_dict() == before and scheduler.optimizer is opt and opt.lr == lr
+
+
+def test_another_schedulers_state_and_a_missing_key_are_refused() -> None:
+    scheduler = ours.StepLR(optimizer(), **STEP)
+    before = scheduler.state_dict()
+    other = ours.ExponentialLR(optimizer(), gamma=0.5).state_dict()
+    with pytest.raises(ValueError, match=r"StepLR.load_state_dict\(\) needs the keys"):
+        scheduler.load_state_dict(other)
+    with pytest.raises(ValueError, match="needs the keys"):
+        scheduler.load_state_dict({k: v for k, v in before.items() if k != "gamma"})
+    assert scheduler.state_dict() == before
+
+
+@pytest.mark.parametrize(
+    ("kind", "options", "message"),
+    [
+        ("StepLR", {"step_size": 2, "gamma": float("nan")}, "gamma must be a finite number"),
+        ("ExponentialLR", {"gamma": -0.5}, "gamma must be a finite number of at least 0"),
+        ("MultiStepLR", {"milestones": [2, -1]}, "milestones epoch must be an integer of at least 0"),
+        ("CosineAnnealingLR", {"T_max": 10, "eta_min": float("inf")}, "eta_min must be a finite number"),
+        ("ReduceLROnPlateau", {"patience": -1}, "patience must be an integer of at least 0"),
+    ],
+)
+def test_the_constructors_refuse_what_a_load_refuses(
+    kind: str, options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        getattr(ours, kind)(optimizer(), **options)

@@ -10,6 +10,7 @@ agree with PyTorch's in float64 to the last bit, step for step. micrograd's demo
 from __future__ import annotations
 
 import math
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any, Literal
@@ -69,13 +70,29 @@ class LRScheduler:
         return list(self._last_lr)
 
     def state_dict(self) -> dict[str, Any]:
-        """Everything the scheduler holds but its optimizer (and LambdaLR's functions), for
-        ``load_state_dict``; save the optimizer's own ``state_dict()`` beside it."""
-        return {k: v for k, v in vars(self).items() if k not in ("optimizer", "lr_lambdas")}
+        """Everything the scheduler holds but its optimizer (and LambdaLR's functions), as numbers and
+        lists (JSON keeps them), for ``load_state_dict``; save the optimizer's ``state_dict()`` beside it."""
+        state = {k: v for k, v in vars(self).items() if k not in ("optimizer", "lr_lambdas")}
+        if "milestones" in state:  # a Counter's keys would come back from JSON as strings
+            state["milestones"] = sorted(state["milestones"].elements())
+        return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Take the state ``state_dict()`` gave; the schedule goes on from it."""
-        vars(self).update(state)
+        """Take the state ``state_dict()`` gave; the schedule goes on from it. A state of another kind
+        of scheduler, or a value the constructor would refuse, is refused naming the key, and nothing
+        changes."""
+        name = f"{type(self).__name__}.load_state_dict()"
+        expected = set(self.state_dict())
+        if not isinstance(state, dict) or set(state) != expected:
+            got = sorted(state) if isinstance(state, dict) else type(state).__name__
+            raise ValueError(f"{name} needs the keys {sorted(expected)}, got {got}")
+        loaded = {}
+        for key, value in state.items():
+            try:
+                loaded[key] = _CHECKS[key](key, value)
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"{name}: {e}") from None
+        vars(self).update(loaded)
 
     def _next_lr(self, lr: float) -> float:
         """The rate for ``self.last_epoch``, from the current one."""
@@ -101,7 +118,7 @@ class StepLR(LRScheduler):
     def __init__(
         self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
-        self.step_size, self.gamma = _positive_int("step_size", step_size), gamma
+        self.step_size, self.gamma = _positive_int("step_size", step_size), _rate("gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
     def _next_lr(self, lr: float) -> float:
@@ -116,8 +133,8 @@ class MultiStepLR(LRScheduler):
     def __init__(
         self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
-        self.milestones = Counter(milestones)
-        self.gamma = gamma
+        self.milestones = _milestones("milestones", milestones)
+        self.gamma = _rate("gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
     def _next_lr(self, lr: float) -> float:
@@ -130,7 +147,7 @@ class ExponentialLR(LRScheduler):
     """The rate times ``gamma`` every epoch."""
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
-        self.gamma = gamma
+        self.gamma = _rate("gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
     def _next_lr(self, lr: float) -> float:
@@ -149,16 +166,8 @@ class LinearLR(LRScheduler):
         total_iters: int = 5,
         last_epoch: int = -1,
     ) -> None:
-        if start_factor > 1.0 or start_factor <= 0:
-            raise ValueError(
-                "Starting multiplicative factor expected to be greater than 0 and less or equal to 1, "
-                f"got {start_factor!r}"
-            )
-        if end_factor > 1.0 or end_factor < 0:
-            raise ValueError(
-                f"Ending multiplicative factor expected to be between 0 and 1, got {end_factor!r}"
-            )
-        self.start_factor, self.end_factor = start_factor, end_factor
+        self.start_factor = _start_factor("start_factor", start_factor)
+        self.end_factor = _end_factor("end_factor", end_factor)
         self.total_iters = _positive_int("total_iters", total_iters)
         super().__init__(optimizer, last_epoch)
 
@@ -176,7 +185,7 @@ class CosineAnnealingLR(LRScheduler):
     (and back up over the next ``T_max``), each step from the last as in PyTorch."""
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
-        self.T_max, self.eta_min = _positive_int("T_max", T_max), eta_min
+        self.T_max, self.eta_min = _positive_int("T_max", T_max), _rate("eta_min", eta_min)
         super().__init__(optimizer, last_epoch)
 
     def _next_lr(self, lr: float) -> float:
@@ -211,18 +220,14 @@ class ReduceLROnPlateau(LRScheduler):
         min_lr: float = 0.0,
         eps: float = 1e-8,
     ) -> None:
-        if factor >= 1.0:
-            raise ValueError(f"Factor should be < 1.0, got {factor!r}")
-        if mode not in ("min", "max"):
-            raise ValueError(f"mode {mode!r} is unknown: 'min' or 'max'")
-        if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"threshold mode {threshold_mode!r} is unknown: 'rel' or 'abs'")
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         self.optimizer = optimizer
-        self.mode, self.factor, self.patience = mode, factor, patience
-        self.threshold, self.threshold_mode = threshold, threshold_mode
-        self.cooldown, self.min_lr, self.eps = cooldown, min_lr, eps
+        self.mode, self.factor = _CHECKS["mode"]("mode", mode), _factor("factor", factor)
+        self.patience, self.cooldown = _count("patience", patience), _count("cooldown", cooldown)
+        self.threshold = _rate("threshold", threshold)
+        self.threshold_mode = _CHECKS["threshold_mode"]("threshold_mode", threshold_mode)
+        self.min_lr, self.eps = _rate("min_lr", min_lr), _rate("eps", eps)
         self.last_epoch = 0
         self._last_lr = [optimizer.lr]
         self.best = math.inf if mode == "min" else -math.inf
@@ -260,7 +265,111 @@ class ReduceLROnPlateau(LRScheduler):
         )
 
 
-def _positive_int(name: str, value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+# ---- what a setting or a saved state may hold: one check per key, for the constructors and the loads ----
+def _whole(name: str, value: Any, least: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < least:
+        kind = "a positive integer" if least == 1 else f"an integer of at least {least}"
+        raise ValueError(f"{name} must be {kind}, got {value!r}")
     return value
+
+
+def _positive_int(name: str, value: Any) -> int:
+    return _whole(name, value, 1)
+
+
+def _count(name: str, value: Any) -> int:
+    return _whole(name, value, 0)
+
+
+def _real(name: str, value: Any, low: float, high: float, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise ValueError(f"{name} must be {what}, got {value!r}")
+    return float(value)
+
+
+def _rate(name: str, value: Any) -> float:
+    return _real(name, value, 0.0, sys.float_info.max, "a finite number of at least 0")
+
+
+def _factor(name: str, value: Any) -> float:
+    factor = _real(name, value, 0.0, math.inf, "a number of at least 0")
+    if factor >= 1.0:
+        raise ValueError(f"Factor should be < 1.0, got {value!r}")  # PyTorch's words
+    return factor
+
+
+def _start_factor(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 < value <= 1.0:
+        raise ValueError(
+            "Starting multiplicative factor expected to be greater than 0 and less or equal to 1, "
+            f"got {value!r}"
+        )
+    return float(value)
+
+
+def _end_factor(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+        raise ValueError(f"Ending multiplicative factor expected to be between 0 and 1, got {value!r}")
+    return float(value)
+
+
+def _rates(name: str, value: Any) -> list[float]:
+    if not isinstance(value, list) or len(value) != 1:
+        raise ValueError(f"{name} must be a list of one rate (one parameter group), got {value!r}")
+    return [_rate(f"{name}[0]", value[0])]
+
+
+def _milestones(name: str, value: Any) -> Counter[int]:
+    """Epochs, each listed once per cut it makes (a Counter, as states saved before held, is taken too)."""
+    epochs = list(value.elements()) if isinstance(value, Counter) else value
+    if isinstance(epochs, str | dict) or not isinstance(epochs, Iterable):
+        raise ValueError(f"{name} must be a list of epochs, got {value!r}")
+    return Counter(_count(f"{name} epoch", epoch) for epoch in epochs)
+
+
+def _choice(*allowed: str) -> Callable[[str, Any], str]:
+    def check(name: str, value: Any) -> str:
+        if value not in allowed:
+            words = name.replace("_", " ")
+            raise ValueError(f"{words} {value!r} is unknown: {' or '.join(map(repr, allowed))}")
+        return str(value)
+
+    return check
+
+
+def _flag(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def _best(name: str, value: Any) -> float:
+    return _real(name, value, -math.inf, math.inf, "a number (not NaN)")
+
+
+_CHECKS: dict[str, Callable[[str, Any], Any]] = {
+    "base_lrs": _rates,
+    "_last_lr": _rates,
+    "last_epoch": lambda name, value: _whole(name, value, -1),
+    "_step_count": _count,
+    "_initial": _flag,
+    "step_size": _positive_int,
+    "T_max": _positive_int,
+    "total_iters": _positive_int,
+    "gamma": _rate,
+    "eta_min": _rate,
+    "milestones": _milestones,
+    "start_factor": _start_factor,
+    "end_factor": _end_factor,
+    "mode": _choice("min", "max"),
+    "threshold_mode": _choice("rel", "abs"),
+    "factor": _factor,
+    "patience": _count,
+    "cooldown": _count,
+    "threshold": _rate,
+    "min_lr": _rate,
+    "eps": _rate,
+    "best": _best,
+    "cooldown_counter": _count,
+    "num_bad_epochs": _count,
+}
