@@ -72,7 +72,9 @@ def test_four_samples_is_the_classic_tutorials_dataset() -> None:
     "call, message",
     [
         (lambda: make_moons(0), "n must be a positive integer, got 0"),
-        (lambda: make_xor(10, noise=-1.0), "noise must be >= 0, got -1.0"),
+        (lambda: make_xor(10, noise=-1.0), "noise must be a finite number >= 0, got -1.0"),
+        (lambda: make_moons(10, noise=math.inf), "noise must be a finite number >= 0, got inf"),
+        (lambda: make_spiral(10, noise=math.nan), "noise must be a finite number >= 0, got nan"),
         (lambda: make_spiral(10, classes=1), "classes must be an integer >= 2, got 1"),
     ],
 )
@@ -121,6 +123,7 @@ def test_train_test_split_holds_out_the_fraction_rounded_up_and_keeps_pairs_toge
         (([[0.0]] * 3, [0, 1]), "as long as each other, got 3 and 2"),
         (([[0.0]] * 3, [0] * 3, 1.0), "test_size must be a fraction between 0 and 1, got 1.0"),
         (([[0.0]] * 3, [0] * 3, 0.9), "test_size=0.9 of 3 samples leaves no test or no training sample"),
+        (([[0.0]] * 3, [0] * 3, "0.5"), "test_size must be a fraction between 0 and 1, got '0.5'"),
     ],
 )
 def test_train_test_split_refuses_bad_arguments_naming_them(args: Any, message: str) -> None:
@@ -132,3 +135,12 @@ def test_one_hot_rows_mark_each_class_and_refuse_an_index_out_of_range() -> None
     assert one_hot([2, 0], 3) == [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
     with pytest.raises(ValueError, match=r"one_hot\(\) takes class indices in \[0, 3\), got 3"):
         one_hot([0, 3], 3)
+    with pytest.raises(ValueError, match=r"one_hot\(\) takes a positive number of classes, got 0"):
+        one_hot([0], 0)
+
+
+def test_one_hot_takes_numpy_integers_as_class_indices() -> None:
+    import numpy as np
+
+    rows = one_hot(np.array([0, 2]), 3)
+    assert rows == [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]] and all(type(v) is float for r in rows for v in r)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import math
+import numbers
 import random
 from collections.abc import Sequence
 from importlib import resources
@@ -32,8 +33,8 @@ Dataset = tuple[list[list[float]], list[int]]
 def _check(n: int, noise: float) -> None:
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
-    if not noise >= 0.0:
-        raise ValueError(f"noise must be >= 0, got {noise!r}")
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not 0.0 <= noise < math.inf:
+        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
 
 
 def _shuffled(rng: random.Random, X: list[list[float]], y: list[int]) -> Dataset:
@@ -113,7 +114,7 @@ def train_test_split(
     ``test_size`` of them (a fraction, rounded up) held out, as scikit-learn's function of this name."""
     if len(X) != len(y):
         raise ValueError(f"X and y must be as long as each other, got {len(X)} and {len(y)}")
-    if not 0.0 < test_size < 1.0:
+    if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real) or not 0.0 < test_size < 1.0:
         raise ValueError(f"test_size must be a fraction between 0 and 1, got {test_size!r}")
     n_test = math.ceil(test_size * len(X))
     if not 0 < n_test < len(X):
@@ -126,8 +127,12 @@ def train_test_split(
 
 def one_hot(y: Sequence[int], classes: int) -> list[list[float]]:
     """Each class index as a row of ``classes`` numbers, 1.0 at the index and 0.0 elsewhere: class
-    probabilities for ``cross_entropy``."""
+    probabilities for ``cross_entropy``. Indices may be NumPy integers (an array of them)."""
+    if isinstance(classes, bool) or not isinstance(classes, numbers.Integral) or classes < 1:
+        raise ValueError(f"one_hot() takes a positive number of classes, got {classes!r}")
+    indices = []
     for t in y:
-        if not isinstance(t, int) or isinstance(t, bool) or not 0 <= t < classes:
+        if isinstance(t, bool) or not isinstance(t, numbers.Integral) or not 0 <= t < classes:
             raise ValueError(f"one_hot() takes class indices in [0, {classes}), got {t!r}")
-    return [[1.0 if k == t else 0.0 for k in range(classes)] for t in y]
+        indices.append(int(t))
+    return [[1.0 if k == t else 0.0 for k in range(classes)] for t in indices]
