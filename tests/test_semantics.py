@@ -39,6 +39,35 @@ def test_leaves_accumulate_across_backward_calls_and_interior_nodes_restart() ->
     assert a.grad == records("points", "twice_backward")  # torch's leaf after two backward passes
 
 
+def failing(a: Value, b: Value, error: BaseException) -> Value:
+    """a * b + a, with a node made by hand (micrograd's way) whose backward closure raises error."""
+    out = Value(a.data * b.data, (a, b), "*")
+
+    def fail() -> None:
+        raise error
+
+    out._backward = fail
+    return out + a  # backward adds to a first, then reaches the closure
+
+
+@pytest.mark.parametrize("error", [RuntimeError("the closure failed"), KeyboardInterrupt()])
+def test_a_backward_that_fails_leaves_every_leaf_grad_as_it_was(error: BaseException) -> None:
+    a, b, fresh = Value(2.0), Value(3.0), Value(5.0)
+    (a * b).backward()
+    (a * b).backward()  # a.grad 6.0, b.grad 4.0 from earlier passes; fresh.grad 0.0
+    with pytest.raises(type(error)):
+        (failing(a, b, error) * fresh).backward()
+    assert (a.grad, b.grad, fresh.grad) == (6.0, 4.0, 0.0)
+
+
+def test_a_backward_that_anomaly_mode_stops_leaves_every_leaf_grad_as_it_was() -> None:
+    a, b = Value(1.0), Value(3.0)
+    (a * b).backward()  # a.grad 3.0, b.grad 1.0
+    with detect_anomaly(), pytest.raises(FloatingPointError, match="made a non-finite gradient"):
+        (a * 1e10 + b).backward(1e300)  # b gets 1e300, then a 1e10 * 1e300: inf, where anomaly mode stops
+    assert (a.grad, b.grad) == (3.0, 1.0)
+
+
 def test_a_node_used_twice_in_one_op_sums_both_contributions() -> None:
     cases: list[tuple[Callable[[Value], Value], float]] = [
         (lambda x: x * x, 2 * 3.0),

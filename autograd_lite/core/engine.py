@@ -715,16 +715,24 @@ def run_backward(
         if v._fn is None and not _plain_zero(v.grad):
             held.append((v, v.grad))
         v.grad = 0.0
-    if create_graph:
-        root.grad = Value(seed)
-        with _changed(grad=True):
-            _accumulate(order, _derivatives_as_values, on_step)
-    else:
-        root.grad = seed
-        if on_step is not None or _mode.get().anomaly:
-            _accumulate(order, _local_grads, on_step if not _mode.get().anomaly else _checked(on_step))
+    try:
+        if create_graph:
+            root.grad = Value(seed)
+            with _changed(grad=True):
+                _accumulate(order, _derivatives_as_values, on_step)
         else:
-            _accumulate_floats(order)
+            root.grad = seed
+            if on_step is not None or _mode.get().anomaly:
+                _accumulate(order, _local_grads, on_step if not _mode.get().anomaly else _checked(on_step))
+            else:
+                _accumulate_floats(order)
+    except BaseException:  # a pass that fails (an error, Ctrl-C) adds nothing: leaves keep what they held
+        for v in order:
+            if v._fn is None:
+                v.grad = 0.0
+        for leaf, before in held:
+            leaf.grad = before
+        raise
     added = []
     for leaf, before in held:
         added.append((leaf, before, leaf.grad))
