@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import random
@@ -12,6 +13,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -86,19 +88,56 @@ def test_temporary_files_of_a_killed_write_go_at_the_next_write_to_that_path(tmp
     dead = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
     )
-    prefix = temporary_files_prefix(target)
-    abandoned = tmp_path / f"{prefix}{dead.stdout.strip()}-abcd1234.tmp"
+    abandoned = tmp_path / temporary_file(target, dead.stdout.strip())
     abandoned.write_text("half")
-    other = tmp_path / f"{temporary_files_prefix(tmp_path / 'other.json')}1-abcd1234.tmp"
+    other = tmp_path / temporary_file(tmp_path / "other.json", "1")
     other.write_text("another target's")
     MLP(2, [1], seed=0).save(target)
     assert not abandoned.exists() and other.exists()
 
 
-def temporary_files_prefix(target: Path) -> str:
-    from autograd_lite.core.files import _temp_prefix  # the naming rule itself, to plant a leftover
+def test_a_temporary_file_of_another_host_or_container_goes_only_once_an_hour_old(tmp_path: Path) -> None:
+    # Its PID means nothing here: a live write in another PID namespace may have the PID of no process here
+    target = tmp_path / "model.json"
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    elsewhere = tmp_path / temporary_file(target, dead.stdout.strip(), writer="0ther0ne")
+    elsewhere.write_text("a write under way on another host")
+    MLP(2, [1], seed=0).save(target)
+    assert elsewhere.exists()
+    two_hours_ago = time.time() - 7200
+    os.utime(elsewhere, (two_hours_ago, two_hours_ago))
+    MLP(2, [1], seed=0).save(target)
+    assert not elsewhere.exists()
 
-    return _temp_prefix(target)
+
+def test_a_folder_that_refuses_a_new_file_is_named_not_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As a read-only folder (mode 555) refuses, for a user who is not root
+    target = tmp_path / "ro" / "m.json"
+    target.parent.mkdir()
+    target.write_text("{}")
+    real_open = os.open
+
+    def refusing(path: Any, flags: int, mode: int = 0o777) -> int:
+        if Path(path).parent == target.parent and flags & os.O_CREAT:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return real_open(path, flags, mode)
+
+    monkeypatch.setattr(os, "open", refusing)
+    with pytest.raises(PermissionError) as e:
+        MLP(2, [1], seed=0).save(target)
+    assert e.value.filename == str(target.parent) and "cannot create a file in the folder" in str(e.value)
+    assert target.read_text() == "{}"
+
+
+def temporary_file(target: Path, pid: str, writer: str | None = None) -> str:
+    """The name of a temporary file of a write to target by process pid (of this host, or of writer)."""
+    from autograd_lite.core.files import _WRITER, _temp_prefix  # the naming rule itself, to plant one
+
+    return f"{_temp_prefix(target)}{writer or _WRITER}-{pid}-abcd1234.tmp"
 
 
 # ---- reading ------------------------------------------------------------------------------------------
