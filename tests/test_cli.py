@@ -431,3 +431,25 @@ def test_gradcheck_exits_1_where_f_is_too_steep_to_check_and_0_for_a_large_input
     assert steep.returncode == 1 and "failed, cannot check: df/dx" in steep.stdout
     large = run("gradcheck", "x*x", "--var", "x=1e10")
     assert large.returncode == 0 and table(large.stdout)["df/dx"][:2] == ["2e+10", "2e+10"]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    "args", [["gradcheck", "x * 2", "--var", "x=1"], ["steps", "x * 2", "--var", "x=1"], ["neuron"]]
+)
+def test_a_full_stdout_is_one_line_and_exit_2_not_a_traceback(args: list[str]) -> None:
+    # exit 1 would say "a check failed" to a script
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "autograd_lite", *args], stdout=full, stderr=subprocess.PIPE, text=True
+        )
+    assert done.returncode == 2
+    assert done.stderr == "autograd-lite: error: cannot write to standard output: No space left on device\n"
+
+
+@pytest.mark.e2e
+def test_a_path_with_control_characters_is_printed_escaped_on_one_line(tmp_path: Path) -> None:
+    name = "two\nlines\x1b[31mred.dot"
+    done = run("draw", "x * 2", "--var", "x=1", "-o", name, cwd=tmp_path)
+    assert done.returncode == 0 and (tmp_path / name).is_file()
+    assert done.stdout == "wrote two\\nlines\\x1b[31mred.dot\n"

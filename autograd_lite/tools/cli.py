@@ -96,7 +96,7 @@ def _write(save: Callable[[], Path], path: str) -> None:
         raise BadInput(str(e)) from None
     except OSError as e:
         raise BadInput(f"cannot write {path}: {e.strerror or e}") from None
-    print(f"wrote {written}")
+    print(f"wrote {_shown(written)}")
 
 
 def _evaluate(expression: Expression) -> Value:
@@ -180,11 +180,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command on ``argv`` (by default the process's arguments) and return its exit status."""
     try:
         status = _run(argv)
-        sys.stdout.flush()  # here, where a closed pipe can be caught, not at exit
+        sys.stdout.flush()  # here, where a closed pipe or a full disk can be caught, not at exit
         return status
     except BrokenPipeError:  # the reader closed our stdout (``| head``): stop, quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit flush is quiet too
+        _drop_stdout()
         return OK
+    except OSError as e:  # stdout cannot be written (a full disk, > /dev/full): one line, as bad input
+        _drop_stdout()
+        print(f"autograd-lite: error: cannot write to standard output: {e.strerror or e}", file=sys.stderr)
+        return BAD_INPUT
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that the flush at exit does not fail (and print a traceback) again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _shown(text: object) -> str:
+    """Text for the terminal: control characters (a newline, an escape, a bidi override) as escapes, so a
+    path or a name cannot start a line or take over the terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
 
 
 def _plain(text: str | None) -> str:
@@ -246,5 +261,5 @@ def _run(argv: Sequence[str] | None) -> int:
     try:
         return _COMMANDS[args.command][0](_expression(args), args)
     except BadInput as e:
-        print(f"autograd-lite: error: {e}", file=sys.stderr)
+        print(f"autograd-lite: error: {_shown(e)}", file=sys.stderr)
         return BAD_INPUT
