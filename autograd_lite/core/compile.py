@@ -44,6 +44,11 @@ def compile(
     them, so it may branch on them and check them on every call. ``backend``: ``"numpy"`` (vectorized),
     ``"python"``, or ``"auto"``: NumPy, if it is installed, for graphs whose nodes fall into groups large
     enough (``AUTO_NUMPY_WORK_PER_GROUP``), where it pays off; the pure-Python replay otherwise.
+
+    What the tape cannot replay as the eager engine runs it is refused when f is recorded, with a
+    TypeError naming the Value: a number made from a Value's data (a comparison, ``float()``,
+    ``detach()``, an op under ``no_grad()``, a copy), or ``backward()`` inside f (but
+    ``create_graph=True`` over f's own Values, whose derivatives are ops).
     """
     return Compiled(f, backend, static_argnums)
 
@@ -75,8 +80,14 @@ class Compiled:
         flat: list[float] = []
         shape = _flatten_inputs(tuple(a for i, a in enumerate(args) if i not in static), flat)
         mode = engine.current_mode()
+        if mode.traced is not None:  # its outputs would be numbers of today in the graph being recorded
+            name = getattr(self.f, "__name__", repr(self.f))
+            raise TypeError(
+                f"compiled {name} is called while compile() records another function: its outputs are "
+                "numbers, which that tape would keep as they are now; call the function it compiles (.f)"
+            )
         if mode.anomaly or not mode.grad:  # to check each op, or with no graph to record: run f eagerly
-            _, outputs, out_shape = self._trace(flat, shape, given)
+            outputs, out_shape = self._call([Value(x) for x in flat], shape, given)
             if mode.grad:
                 outputs[0].backward()
             return _unflatten(out_shape, iter([v.data for v in outputs]))
@@ -94,22 +105,20 @@ class Compiled:
         key = (shape, _frozen(given))
         tape = self.tapes.get(key)
         if tape is None:
-            with engine.tracing():
-                inputs_, outputs, out_shape = self._trace(flat, shape, given)
-            tape = self.tapes[key] = Tape(inputs_, outputs, out_shape, self.np, self.auto)
+            inputs = [Value(x) for x in flat]
+            with engine.tracing(inputs):
+                outputs, out_shape = self._call(inputs, shape, given)
+            tape = self.tapes[key] = Tape(inputs, outputs, out_shape, self.np, self.auto)
         return tape
 
-    def _trace(
-        self, flat: list[float], shape: Shape, static: dict[int, Any]
-    ) -> tuple[list[Value], list[Value], Shape]:
-        """Call f on new leaves holding the inputs, and the static arguments as they are; f's inputs, its
-        outputs flattened, and their shape."""
-        inputs = [Value(x) for x in flat]
+    def _call(self, inputs: list[Value], shape: Shape, static: dict[int, Any]) -> tuple[list[Value], Shape]:
+        """Call f on the inputs (leaves) and the static arguments as they are; its outputs flattened, and
+        their shape."""
         dynamic = iter(_unflatten(shape, iter(inputs)))
         args = [static[i] if i in static else next(dynamic) for i in range(len(static) + len(shape[1]))]
         out = self.f(*args)
         outputs: list[Value] = []
-        return inputs, outputs, _flatten_outputs(out, outputs)
+        return outputs, _flatten_outputs(out, outputs)
 
 
 def _positions(static_argnums: int | Sequence[int]) -> frozenset[int]:

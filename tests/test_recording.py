@@ -1,0 +1,223 @@
+"""compile() records what f does as the eager engine does it, or refuses, naming what it cannot record.
+
+Each case runs eagerly, the oracle, and compiled on both backends: a compiled call returns what the
+eager engine returns and leaves the grads that backward() on f's first output leaves (the pure-Python
+replay to the bit, the NumPy one to rounding), or the recording call raises a TypeError naming the Value
+it would have frozen and the way out, and records nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from autograd_lite import Value, compile, no_grad
+from autograd_lite.core.engine import MATH_ERRORS, apply
+from autograd_lite.core.ops import TABLE, Op
+
+BACKENDS = ["python", "numpy"]
+RECORDING = "while compile() records the graph"
+
+
+def close(backend: str, got: Any, want: Any) -> bool:
+    """got is want, structure and numbers: exactly for the Python replay, to 1e-12 for NumPy's."""
+    if isinstance(want, (list, tuple)):
+        return (
+            type(got) is type(want)
+            and len(got) == len(want)
+            and all(map(close, [backend] * len(want), got, want))
+        )
+    if math.isnan(want):
+        return math.isnan(got)
+    return got == want if backend == "python" else math.isclose(got, want, rel_tol=1e-12, abs_tol=1e-12)
+
+
+def numbers(out: Any) -> Any:
+    """f's outputs with each Value as its data, lists and tuples kept."""
+    if isinstance(out, (list, tuple)):
+        return type(out)(numbers(item) for item in out)
+    return out.data
+
+
+def first_value(out: Any) -> Value | None:
+    if isinstance(out, Value):
+        return out
+    return next((v for item in out if (v := first_value(item)) is not None), None)
+
+
+def eager(f: Callable[..., Any], *inputs: float) -> Any:
+    """f called as compile() calls it, eagerly: on new leaves, then backward() from its first output."""
+    out = f(*[Value(x) for x in inputs])
+    root = first_value(out)
+    if root is not None:
+        root.backward()
+    return numbers(out)
+
+
+def refused(c: Any, *inputs: Any) -> str:
+    """The recording call's error; it records nothing."""
+    with pytest.raises(TypeError) as caught:
+        c(*inputs)
+    assert not c.tapes
+    return str(caught.value)
+
+
+# ---- numbers made from a Value's data: detach(), no_grad(), copies, compiled calls ------------------------
+def product_without_grad(w: Value, x: Value) -> Value:
+    with no_grad():
+        constant = w * x
+    return x * constant
+
+
+W = "Value(data=2.0, grad=0.0, label='w')"
+#: f(w, x) making a number of a Value's data, and how the refusal starts.
+READS: dict[str, tuple[Callable[[Value, Value], Value], str]] = {
+    "detach of a node": (
+        lambda w, x: (w * x) * (w * x).detach(),
+        "detach() reads the data of Value(data=2.0,",
+    ),
+    "detach of a parameter": (lambda w, x: x * w.detach(), f"detach() reads the data of {W}"),
+    "no_grad": (product_without_grad, "no_grad() makes *(w=2.0, 1.0) a constant"),
+    "a copy of a node": (lambda w, x: x * copy.copy(w * x), "copying reads the data of Value(data=2.0,"),
+    "a copy of a parameter": (lambda w, x: x * copy.deepcopy(w), f"copying reads the data of {W}"),
+}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", READS)
+def test_a_number_made_from_a_values_data_inside_f_is_refused_naming_the_value(
+    backend: str, name: str
+) -> None:
+    f, start = READS[name]
+    w = Value(2.0, label="w")
+    f(w, Value(3.0)).backward()  # eagerly, the number is made again on every call
+    w.grad = 0.0
+    message = refused(compile(lambda x: f(w, x), backend=backend), 1.0)
+    assert message.startswith(start), message
+    assert RECORDING in message and "pass it in as an argument, or do not compile this function" in message
+    assert w.grad == 0.0
+
+
+def test_detach_inside_f_is_refused_where_the_tape_would_freeze_it_as_a_number() -> None:
+    w = Value(2.0)
+    f = lambda x: (w * x) * (w * x).detach()
+    assert eager(f, 3.0) == 36.0 and w.grad == 18.0  # the detached factor is 6 at x = 3, with no gradient
+    w.grad = 0.0
+    for backend in BACKENDS:  # recorded at 1, replayed at 3, it would give 12 and a grad of 6
+        assert refused(compile(f, backend=backend), 1.0).startswith(
+            "detach() reads the data of Value(data=2.0,"
+        )
+    assert w.data == 2.0 and w.grad == 0.0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_compiled_function_called_while_another_is_recorded_is_refused(backend: str) -> None:
+    w = Value(2.0)
+    inner = compile(lambda: w * 3, backend=backend)
+    outer = compile(lambda x: x * inner(), backend=backend)  # inner's output: a number, of w's data now
+    message = refused(outer, 1.0)
+    assert message.startswith("compiled <lambda> is called while compile() records another function")
+
+
+# ---- backward() inside f --------------------------------------------------------------------------------
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_backward_inside_f_makes_numbers_and_is_refused(backend: str) -> None:
+    def f(x: Value) -> Value:
+        y = x.tanh()
+        y.backward()
+        return x * x.grad  # x.grad is a number here: the tape would keep the one of the recording call
+
+    message = refused(compile(f, backend=backend), 0.5)
+    assert message.startswith("backward() from Value(data=0.46211715726000974") and RECORDING in message
+    assert "for a derivative inside f, use backward(create_graph=True)" in message
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_derivative_inside_f_replays_as_ops_and_is_refused_where_it_reads_a_sign(backend: str) -> None:
+    def second(x: Value, y: Value) -> list[Value]:
+        ((x * y).tanh() * x + (x / y).exp()).backward(create_graph=True)
+        gx, gy = x.grad, y.grad
+        x.grad = y.grad = 0.0
+        gx.backward(create_graph=True)  # d/dx and d/dy of df/dx: through the first derivative's graph
+        return [gx, gy, x.grad, y.grad]
+
+    c = compile(second, backend=backend)
+    for x, y in [(0.3, 1.5), (-1.2, 0.4), (2.0, -0.7)]:  # recorded at the first point
+        assert close(backend, c(x, y), eager(second, x, y))
+    assert len(c.tapes) == 1
+
+    def of_abs(x: Value) -> Value:
+        (abs(x) * x).backward(create_graph=True)
+        return x.grad  # 2 |x|: abs's derivative, the sign of x, is read from x's data
+
+    assert eager(of_abs, -2.0) == 4.0  # recorded at 1, the sign +1 frozen, the tape would give 0 here
+    message = refused(compile(of_abs, backend=backend), 1.0)
+    assert message.startswith("backward(create_graph=True) builds the derivative of abs(1.0) from its data")
+    assert RECORDING in message
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_derivative_inside_f_that_reaches_a_parameter_is_refused(backend: str) -> None:
+    w = Value(0.7, label="w")
+
+    def f(x: Value) -> Value:
+        y = abs(w * x) * (w * x).tanh()
+        y.backward(create_graph=True)  # adds to w.grad, as a Value: the tape replays only its own backward
+        return w.grad * x
+
+    message = refused(compile(f, backend=backend), 1.0)
+    assert message.startswith(
+        "backward(create_graph=True) while compile() records the graph reaches Value(data=0.7, grad=0.0, "
+        "label='w'), which was not made inside the recording"
+    )
+    assert w.grad == 0.0
+
+
+def applied(op: Op, x: Value, a: Value) -> Value:
+    """op at x, with a for any other argument (an exponent, a slope, a base, a divisor)."""
+    args = (x,) if op.arity == 1 else (x, a) if op.arity == 2 else (x, a, a, x)  # sum, dot: any number
+    out = apply(op, *args)
+    assert isinstance(out, Value)
+    return out
+
+
+def derivatives(op: Op) -> Callable[[Value, Value], list[Value]]:
+    """f(x, a): the derivatives of op at (x, a) by backward(create_graph=True), those that are Values."""
+
+    def f(x: Value, a: Value) -> list[Value]:
+        applied(op, x, a).backward(create_graph=True)
+        return [g for g in (x.grad, a.grad) if isinstance(g, Value)]
+
+    return f
+
+
+# The ops whose derivatives as Values read their data (a sign, a branch on a comparison, or 1 / x against
+# infinity at 0): refused while recording. Every other op's derivatives are ops, and replay.
+READ_BY_DERIVATIVES = {"abs", "**", "r**", "sqrt", "relu", "leaky_relu", "elu", "selu"}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("op", TABLE, ids=repr)
+def test_every_ops_derivative_taken_inside_f_replays_at_other_points_or_is_refused(
+    backend: str, op: Op
+) -> None:
+    f = derivatives(op)
+    points = []  # both sides of 0, where op is defined
+    for x, a in [(-1.1, 0.7), (0.8, 1.3), (-0.4, 0.5), (1.2, 0.9)]:
+        try:
+            points.append(((x, a), eager(f, x, a)))
+        except MATH_ERRORS:
+            continue
+    assert len(points) >= 2
+    c = compile(f, backend=backend)
+    if op.name in READ_BY_DERIVATIVES:
+        message = refused(c, *points[0][0])
+        assert message.startswith(f"backward(create_graph=True) builds the derivative of {op.name}(")
+        return
+    for inputs, want in [*points, points[0]]:  # recorded at the first point, replayed at the others
+        assert close(backend, c(*inputs), want), (inputs, want)
+    assert len(c.tapes) == 1
