@@ -221,3 +221,39 @@ def test_every_ops_derivative_taken_inside_f_replays_at_other_points_or_is_refus
     for inputs, want in [*points, points[0]]:  # recorded at the first point, replayed at the others
         assert close(backend, c(*inputs), want), (inputs, want)
     assert len(c.tapes) == 1
+
+
+# ---- nodes built outside f ----------------------------------------------------------------------------
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_node_built_outside_f_is_refused_naming_it(backend: str) -> None:
+    w = Value(2.0)
+    h = w * 3  # built once, with w = 2: the eager engine keeps its 6 when w changes
+    h.label = "h"
+    f = lambda x: h * x
+    w.data = 5.0
+    assert eager(f, 1.0) == 6.0 and w.grad == 3.0  # the tape would compute h again: 15
+    w.grad = h.grad = 0.0
+    for g in (f, lambda x: (h, h * x)):
+        message = refused(compile(g, backend=backend), 1.0)
+        assert message.startswith(
+            "compile() cannot replay Value(data=6.0, grad=0.0, label='h') (*): it was not "
+        )
+        assert "built while f was recorded" in message and "build it inside f" in message
+    assert w.grad == 0.0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_node_built_while_another_shape_was_recorded_is_refused(backend: str) -> None:
+    w = Value(2.0)
+    kept: list[Value] = []
+
+    def f(xs: list[Value]) -> Value:
+        if not kept:
+            kept.append(w * 3)  # made inside f, but by the first recording only
+        return Value.sum(kept[0] * x for x in xs)
+
+    c = compile(f, backend=backend)
+    assert c([1.0]) == 6.0
+    with pytest.raises(TypeError, match=r"^compile\(\) cannot replay Value\(data=6\.0, grad=0\.0\) \(\*\)"):
+        c([1.0, 2.0])  # a new shape: a second recording, which does not build the node again
+    assert len(c.tapes) == 1

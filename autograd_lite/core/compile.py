@@ -47,8 +47,8 @@ def compile(
 
     What the tape cannot replay as the eager engine runs it is refused when f is recorded, with a
     TypeError naming the Value: a number made from a Value's data (a comparison, ``float()``,
-    ``detach()``, an op under ``no_grad()``, a copy), or ``backward()`` inside f (but
-    ``create_graph=True`` over f's own Values, whose derivatives are ops).
+    ``detach()``, an op under ``no_grad()``, a copy), ``backward()`` inside f (but ``create_graph=True``
+    over f's own Values, whose derivatives are ops), a node built before f was called.
     """
     return Compiled(f, backend, static_argnums)
 
@@ -106,9 +106,9 @@ class Compiled:
         tape = self.tapes.get(key)
         if tape is None:
             inputs = [Value(x) for x in flat]
-            with engine.tracing(inputs):
+            with engine.tracing(inputs) as traced:
                 outputs, out_shape = self._call(inputs, shape, given)
-            tape = self.tapes[key] = Tape(inputs, outputs, out_shape, self.np, self.auto)
+            tape = self.tapes[key] = Tape(inputs, outputs, out_shape, traced, self.np, self.auto)
         return tape
 
     def _call(self, inputs: list[Value], shape: Shape, static: dict[int, Any]) -> tuple[list[Value], Shape]:
@@ -152,10 +152,18 @@ class Tape:
 
     Root's subgraph comes first, in the eager engine's order, and is what backward runs over; nodes
     that only other outputs need come after it. So do parameters that root does not depend on.
+    ``traced``: the Values made while f was recorded (``engine.tracing``); any other interior node is
+    refused.
     """
 
     def __init__(
-        self, inputs: list[Value], outputs: list[Value], out_shape: Shape, np: Any, auto: bool = False
+        self,
+        inputs: list[Value],
+        outputs: list[Value],
+        out_shape: Shape,
+        traced: set[Value],
+        np: Any,
+        auto: bool = False,
     ) -> None:
         seen: set[Value] = set()
         parts = [_eager_order(v, seen) for v in outputs]  # each output's nodes that no earlier one has
@@ -175,7 +183,7 @@ class Tape:
         position = {id(v): i for i, v in enumerate([*inputs, *self.params, *order])}
         #: The interior nodes in topological order, each with its arguments' positions and its numbers.
         self.nodes: list[Node] = [
-            (_replayable(node), tuple(position[id(p)] for p in node.parents), node.constants)
+            (_replayable(node, traced), tuple(position[id(p)] for p in node.parents), node.constants)
             for node in order
         ]
         self.root = position[id(outputs[0])]
@@ -252,14 +260,23 @@ def _eager_order(root: Value, seen: set[Value]) -> tuple[list[Value], list[Value
     return [v for v in order if v.parents], [v for v in order if not v.parents]
 
 
-def _replayable(node: Value) -> Op:
-    """The op of a node, which the tape replays; a clear error for a node made by hand (no op to replay)."""
+def _replayable(node: Value, traced: set[Value]) -> Op:
+    """The op of a node, which the tape replays; a clear error for a node made by hand (no op to replay),
+    or one not made while f was recorded (not in ``traced``): the eager engine keeps the data and local
+    gradients such a node was built with, where the tape would compute them again."""
     op = node.primitive
     if not isinstance(op, Op):
         raise TypeError(
             f"compile() cannot replay {node!r}, made by hand (Value(data, children, {node.op!r}) with a "
             "_backward closure): its forward is not recorded anywhere; declare its op with define_op, or "
             "do not compile this function"
+        )
+    if node not in traced:
+        raise TypeError(
+            f"compile() cannot replay {node!r} ({op.name}): it was not built while f was recorded (it was "
+            "built before f was called, or copied), so the eager engine keeps the data it was built with, "
+            "where the tape would compute it again from the parameters' data of each call; build it "
+            "inside f, or do not compile this function"
         )
     return op
 
