@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from autograd_lite import Value, compile, no_grad
+from autograd_lite import Value, compile, detect_anomaly, no_grad
 from autograd_lite.core.engine import MATH_ERRORS, apply
 from autograd_lite.core.ops import TABLE, Op
 
@@ -257,3 +257,44 @@ def test_a_node_built_while_another_shape_was_recorded_is_refused(backend: str) 
     with pytest.raises(TypeError, match=r"^compile\(\) cannot replay Value\(data=6\.0, grad=0\.0\) \(\*\)"):
         c([1.0, 2.0])  # a new shape: a second recording, which does not build the node again
     assert len(c.tapes) == 1
+
+
+# ---- outputs of any kind and in any order ---------------------------------------------------------------
+OUTPUTS: dict[str, Callable[[Value, Value, Value], Any]] = {
+    "a parameter first": lambda w, v, x: (w, v * x),
+    "an input first": lambda w, v, x: (x, w * x),
+    "a parameter first, that the others use": lambda w, v, x: [w, w * x, v],
+    "a parameter first, twice": lambda w, v, x: (w, [w, v * w * x]),
+    "one node twice": lambda w, v, x: ((y := (w * x).tanh()), [y, v * y]),
+    "the root after empty lists": lambda w, v, x: ([], ((), [w * v * x]), v),
+    "an empty list": lambda w, v, x: [],
+    "an empty tuple": lambda w, v, x: (),
+    "empty lists and tuples in each other": lambda w, v, x: [[], ((), [])],
+}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", OUTPUTS)
+def test_outputs_of_any_kind_give_eager_values_and_grads_from_the_first_output(
+    backend: str, name: str
+) -> None:
+    runs = []
+    for compiled in (False, True):
+        w, v = Value(2.0), Value(-3.0)
+
+        def f(x: Value, w: Value = w, v: Value = v) -> Any:
+            return OUTPUTS[name](w, v, x)
+
+        call = compile(f, backend=backend) if compiled else lambda x: eager(f, x)
+        # grads accumulate across calls, as across backward() calls
+        runs.append([(call(x), w.grad, v.grad) for x in (1.5, -0.5, 1.5)])
+    assert close(backend, runs[1], runs[0]), runs
+
+
+def test_a_function_of_nothing_returning_nothing_returns_it_on_every_path() -> None:
+    for backend in BACKENDS:
+        assert compile(lambda: [], backend=backend)() == []
+    with detect_anomaly():  # run eagerly, with no output to differentiate
+        assert compile(lambda x: ([], ()))(1.0) == ([], ())
+    with no_grad():
+        assert compile(lambda x: [[]])(1.0) == [[]]

@@ -88,10 +88,13 @@ class Compiled:
             )
         if mode.anomaly or not mode.grad:  # to check each op, or with no graph to record: run f eagerly
             outputs, out_shape = self._call([Value(x) for x in flat], shape, given)
-            if mode.grad:
+            if mode.grad and outputs:
                 outputs[0].backward()
             return _unflatten(out_shape, iter([v.data for v in outputs]))
-        return self._tape(flat, shape, given).run(flat)
+        tape = self._tape(flat, shape, given)
+        if not tape.outputs:  # nothing to compute and no backward: f's empty lists and tuples
+            return _unflatten(tape.out_shape, iter(()))
+        return tape.run(flat)
 
     def tape(self, *args: Any) -> Tape:
         """The tape these arguments replay, recorded now if their shape (and static values) are new: for
@@ -150,10 +153,9 @@ def _frozen(x: Any) -> Any:
 class Tape:
     """A recorded graph laid out flat: inputs, parameters, then interior nodes in topological order.
 
-    Root's subgraph comes first, in the eager engine's order, and is what backward runs over; nodes
-    that only other outputs need come after it. So do parameters that root does not depend on.
-    ``traced``: the Values made while f was recorded (``engine.tracing``); any other interior node is
-    refused.
+    Root (the first output) and its subgraph come first, in the eager engine's order, and are what
+    backward runs over; what only other outputs need comes after them. ``traced``: the Values made
+    while f was recorded (``engine.tracing``); any other interior node is refused.
     """
 
     def __init__(
@@ -169,24 +171,26 @@ class Tape:
         parts = [_eager_order(v, seen) for v in outputs]  # each output's nodes that no earlier one has
         order = [node for part, _ in parts for node in part]
         input_ids = {id(v) for v in inputs}
-        # The parameters in the order the nodes use them (a neuron's weights in a row, as NumPy reads them
-        # best), root's first; then any output that is a parameter itself.
-        used = (p for part, _ in parts for node in part for p in node.parents if not p.parents)
-        self.params = [
+        # The parameters output by output, each output's in the order its nodes use them (a neuron's
+        # weights in a row, as NumPy reads them best), then an output that is a parameter itself: root's
+        # first, so the first n_grads are those backward reaches.
+        used = (
             leaf
-            for leaf in _unique([*used, *(leaf for _, ls in parts for leaf in ls)])
-            if id(leaf) not in input_ids
-        ]
+            for nodes, leaves in parts
+            for leaf in (*(p for node in nodes for p in node.parents if not p.parents), *leaves)
+        )
+        self.params = [leaf for leaf in _unique(used) if id(leaf) not in input_ids]
         self.n_inputs, self.first = len(inputs), len(inputs) + len(self.params)
-        self.n_backward = len(parts[0][0])
-        self.n_grads = sum(1 for leaf in parts[0][1] if id(leaf) not in input_ids)  # params come first
+        self.n_backward = len(parts[0][0]) if parts else 0
+        self.n_grads = sum(1 for leaf in parts[0][1] if id(leaf) not in input_ids) if parts else 0
         position = {id(v): i for i, v in enumerate([*inputs, *self.params, *order])}
         #: The interior nodes in topological order, each with its arguments' positions and its numbers.
         self.nodes: list[Node] = [
             (_replayable(node, traced), tuple(position[id(p)] for p in node.parents), node.constants)
             for node in order
         ]
-        self.root = position[id(outputs[0])]
+        # With no outputs there is no root: a compiled call returns f's empty structure without a replay.
+        self.root = position[id(outputs[0])] if outputs else 0
         self.outputs = [position[id(v)] for v in outputs]
         self.out_shape = out_shape
         groups = None if np is None else vectorized.groups(self.nodes, self.first, self.n_backward)
