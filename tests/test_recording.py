@@ -18,6 +18,7 @@ import pytest
 from autograd_lite import Value, compile, detect_anomaly, no_grad
 from autograd_lite.core.engine import MATH_ERRORS, apply
 from autograd_lite.core.ops import TABLE, Op
+from autograd_lite.losses import cross_entropy
 
 BACKENDS = ["python", "numpy"]
 RECORDING = "while compile() records the graph"
@@ -298,3 +299,63 @@ def test_a_function_of_nothing_returning_nothing_returns_it_on_every_path() -> N
         assert compile(lambda x: ([], ()))(1.0) == ([], ())
     with no_grad():
         assert compile(lambda x: [[]])(1.0) == [[]]
+
+
+# ---- static arguments, told apart as f tells them apart -------------------------------------------------
+def eager_static(f: Callable[[Value, Any], Value], x: float, k: Any) -> float:
+    """f's value eagerly, with k passed as it is (a static argument)."""
+    return f(Value(x), k).data
+
+
+def seen(k: Any) -> float:
+    """A number f makes of how k shows (its repr), another for each of STATICS (the test checks)."""
+    return float(sum((i + 1) * ord(ch) for i, ch in enumerate(repr(k))))
+
+
+#: Static arguments that compare equal in pairs (or threes), each shown by f its own way.
+STATICS = [
+    *(1, 1.0, True, 0.0, -0.0, [1], (1,), [1.0], [0.0], [-0.0], {"a": 1, "b": 2}, {"b": 2, "a": 1}),
+    *(([1, 2.0], {"a": (-0.0,)}), ([1, 2.0], {"a": (0.0,)}), frozenset({-0.0}), frozenset({0.0})),
+    *(complex(0.0, -0.0), 0j),
+]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_static_arguments_that_compare_equal_but_differ_to_f_record_a_tape_each(backend: str) -> None:
+    f = lambda x, k: x * seen(k)
+    want = [eager_static(f, 2.0, k) for k in STATICS]
+    assert len(set(want)) == len(STATICS)
+    c = compile(f, backend=backend, static_argnums=1)
+    for _ in range(2):  # recorded once per argument, then replayed
+        assert [c(2.0, k) for k in STATICS] == want
+    assert len(c.tapes) == len(STATICS)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_static_zero_keeps_its_sign_and_a_nan_is_one_argument(backend: str) -> None:
+    f = lambda x, s: x + math.copysign(1.0, s)
+    signs = [0.0, -0.0, math.nan, -math.nan, float("nan"), -float("nan")]
+    want = [eager_static(f, 1.0, s) for s in signs]
+    assert want == [2.0, 0.0, 2.0, 0.0, 2.0, 0.0]
+    c = compile(f, backend=backend, static_argnums=1)
+    assert [c(1.0, s) for s in signs] == want
+    assert len(c.tapes) == 4  # 0.0, -0.0, NaN and -NaN: a new NaN object is the same argument
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_class_index_of_the_wrong_type_is_refused_as_eagerly(backend: str) -> None:
+    c = compile(lambda z0, z1, t: cross_entropy([z0, z1], t), backend=backend, static_argnums=2)
+    assert c(0.5, -0.3, 1) == pytest.approx(math.log(math.exp(0.5) + math.exp(-0.3)) + 0.3, rel=1e-15)
+    for index in (1.0, True):
+        with pytest.raises(ValueError, match=r"target must be a class index in \[0, 2\)") as caught:
+            cross_entropy([Value(0.5), Value(-0.3)], index)
+        with pytest.raises(ValueError) as compiled:
+            c(0.5, -0.3, index)
+        assert str(compiled.value) == str(caught.value)
+
+
+def test_static_arguments_keyed_alike_share_a_tape() -> None:
+    c = compile(lambda x, k: x * len(k), static_argnums=1)
+    for k in ([1.0, 2.0], [1.0, 2.0], [1, 2], [1, 2], ((1, 2.0), {"a": 1}), ((1, 2.0), {"a": 1})):
+        c(1.0, k)
+    assert len(c.tapes) == 3

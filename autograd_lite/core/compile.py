@@ -12,6 +12,7 @@ gradient contributions in another order).
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Literal
 
@@ -41,9 +42,10 @@ def compile(
     output's gradient to the ``.grad`` of every Value leaf it depends on (the parameters f closes over).
     ``static_argnums``: the positions of arguments that f gets as they are, numbers and not Values (such
     as targets, or a class index): as JAX's static arguments, f is recorded again for each new value of
-    them, so it may branch on them and check them on every call. ``backend``: ``"numpy"`` (vectorized),
-    ``"python"``, or ``"auto"``: NumPy, if it is installed, for graphs whose nodes fall into groups large
-    enough (``AUTO_NUMPY_WORK_PER_GROUP``), where it pays off; the pure-Python replay otherwise.
+    them, told apart as f can tell them apart (1, 1.0 and True; 0.0 and -0.0), so it may branch on them
+    and check them on every call. ``backend``: ``"numpy"`` (vectorized), ``"python"``, or ``"auto"``:
+    NumPy, if it is installed, for graphs whose nodes fall into groups large enough
+    (``AUTO_NUMPY_WORK_PER_GROUP``), where it pays off; the pure-Python replay otherwise.
 
     What the tape cannot replay as the eager engine runs it is refused when f is recorded, with a
     TypeError naming the Value: a number made from a Value's data (a comparison, ``float()``,
@@ -134,20 +136,37 @@ def _positions(static_argnums: int | Sequence[int]) -> frozenset[int]:
 
 
 def _frozen(x: Any) -> Any:
-    """x as a dictionary key: lists and dicts as tuples, all the way down; an error if it cannot be one."""
+    """x as a dictionary key that tells apart what f can tell apart, all the way down: each value with its
+    type (1, 1.0 and True), a float by its bits (0.0 and -0.0; a NaN is one key, not a new one each call),
+    lists, tuples and dicts in their order; an error if it cannot be one."""
+    kind = type(x)
+    if kind is float:
+        return kind, _bits(x)
+    if isinstance(x, (list, tuple)):
+        if all(type(item) is float for item in x):  # a row of floats, such as targets: at once
+            return kind, float, struct.pack(f"<{len(x)}d", *x)
+        if all(type(item) is int for item in x):  # a row of class indices
+            return kind, int, tuple(x)
+        return kind, tuple(_frozen(item) for item in x)
     if isinstance(x, dict):
-        return tuple((k, _frozen(v)) for k, v in sorted(x.items()))
-    if type(x) in (list, tuple):
-        if all(type(item) in (int, float) for item in x):  # a row of numbers, such as targets
-            return tuple(x)
-        return tuple(_frozen(item) for item in x)
+        return kind, tuple((_frozen(k), _frozen(v)) for k, v in x.items())
+    if isinstance(x, frozenset):
+        return kind, frozenset(_frozen(item) for item in x)
     if isinstance(x, Value):
         raise TypeError(f"a static argument of a compiled function is a number, not a Value: got {x!r}")
+    if isinstance(x, float):  # a float's subclass, such as numpy.float64
+        return kind, _bits(x)
+    if isinstance(x, complex):
+        return kind, _bits(x.real), _bits(x.imag)
     try:
         hash(x)
     except TypeError:
         raise TypeError(f"a static argument of a compiled function must be hashable, got {x!r}") from None
-    return x
+    return kind, x
+
+
+def _bits(x: float) -> bytes:
+    return struct.pack("<d", x)
 
 
 class Tape:
