@@ -12,6 +12,7 @@ gradient contributions in another order).
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Literal
 
@@ -41,9 +42,15 @@ def compile(
     output's gradient to the ``.grad`` of every Value leaf it depends on (the parameters f closes over).
     ``static_argnums``: the positions of arguments that f gets as they are, numbers and not Values (such
     as targets, or a class index): as JAX's static arguments, f is recorded again for each new value of
-    them, so it may branch on them and check them on every call. ``backend``: ``"numpy"`` (vectorized),
-    ``"python"``, or ``"auto"``: NumPy, if it is installed, for graphs whose nodes fall into groups large
-    enough (``AUTO_NUMPY_WORK_PER_GROUP``), where it pays off; the pure-Python replay otherwise.
+    them, told apart as f can tell them apart (1, 1.0 and True; 0.0 and -0.0), so it may branch on them
+    and check them on every call. ``backend``: ``"numpy"`` (vectorized), ``"python"``, or ``"auto"``:
+    NumPy, if it is installed, for graphs whose nodes fall into groups large enough
+    (``AUTO_NUMPY_WORK_PER_GROUP``), where it pays off; the pure-Python replay otherwise.
+
+    What the tape cannot replay as the eager engine runs it is refused when f is recorded, with a
+    TypeError naming the Value: a number made from a Value's data (a comparison, ``float()``,
+    ``detach()``, an op under ``no_grad()``, a copy), ``backward()`` inside f (but ``create_graph=True``
+    over f's own Values, whose derivatives are ops), a node built before f was called.
     """
     return Compiled(f, backend, static_argnums)
 
@@ -75,12 +82,21 @@ class Compiled:
         flat: list[float] = []
         shape = _flatten_inputs(tuple(a for i, a in enumerate(args) if i not in static), flat)
         mode = engine.current_mode()
+        if mode.traced is not None:  # its outputs would be numbers of today in the graph being recorded
+            name = getattr(self.f, "__name__", repr(self.f))
+            raise TypeError(
+                f"compiled {name} is called while compile() records another function: its outputs are "
+                "numbers, which that tape would keep as they are now; call the function it compiles (.f)"
+            )
         if mode.anomaly or not mode.grad:  # to check each op, or with no graph to record: run f eagerly
-            _, outputs, out_shape = self._trace(flat, shape, given)
-            if mode.grad:
+            outputs, out_shape = self._call([Value(x) for x in flat], shape, given)
+            if mode.grad and outputs:
                 outputs[0].backward()
             return _unflatten(out_shape, iter([v.data for v in outputs]))
-        return self._tape(flat, shape, given).run(flat)
+        tape = self._tape(flat, shape, given)
+        if not tape.outputs:  # nothing to compute and no backward: f's empty lists and tuples
+            return _unflatten(tape.out_shape, iter(()))
+        return tape.run(flat)
 
     def tape(self, *args: Any) -> Tape:
         """The tape these arguments replay, recorded now if their shape (and static values) are new: for
@@ -94,22 +110,20 @@ class Compiled:
         key = (shape, _frozen(given))
         tape = self.tapes.get(key)
         if tape is None:
-            with engine.tracing():
-                inputs_, outputs, out_shape = self._trace(flat, shape, given)
-            tape = self.tapes[key] = Tape(inputs_, outputs, out_shape, self.np, self.auto)
+            inputs = [Value(x) for x in flat]
+            with engine.tracing(inputs) as traced:
+                outputs, out_shape = self._call(inputs, shape, given)
+            tape = self.tapes[key] = Tape(inputs, outputs, out_shape, traced, self.np, self.auto)
         return tape
 
-    def _trace(
-        self, flat: list[float], shape: Shape, static: dict[int, Any]
-    ) -> tuple[list[Value], list[Value], Shape]:
-        """Call f on new leaves holding the inputs, and the static arguments as they are; f's inputs, its
-        outputs flattened, and their shape."""
-        inputs = [Value(x) for x in flat]
+    def _call(self, inputs: list[Value], shape: Shape, static: dict[int, Any]) -> tuple[list[Value], Shape]:
+        """Call f on the inputs (leaves) and the static arguments as they are; its outputs flattened, and
+        their shape."""
         dynamic = iter(_unflatten(shape, iter(inputs)))
         args = [static[i] if i in static else next(dynamic) for i in range(len(static) + len(shape[1]))]
         out = self.f(*args)
         outputs: list[Value] = []
-        return inputs, outputs, _flatten_outputs(out, outputs)
+        return outputs, _flatten_outputs(out, outputs)
 
 
 def _positions(static_argnums: int | Sequence[int]) -> frozenset[int]:
@@ -122,54 +136,80 @@ def _positions(static_argnums: int | Sequence[int]) -> frozenset[int]:
 
 
 def _frozen(x: Any) -> Any:
-    """x as a dictionary key: lists and dicts as tuples, all the way down; an error if it cannot be one."""
+    """x as a dictionary key that tells apart what f can tell apart, all the way down: each value with its
+    type (1, 1.0 and True), a float by its bits (0.0 and -0.0; a NaN is one key, not a new one each call),
+    lists, tuples and dicts in their order; an error if it cannot be one."""
+    kind = type(x)
+    if kind is float:
+        return kind, _bits(x)
+    if isinstance(x, (list, tuple)):
+        if all(type(item) is float for item in x):  # a row of floats, such as targets: at once
+            return kind, float, struct.pack(f"<{len(x)}d", *x)
+        if all(type(item) is int for item in x):  # a row of class indices
+            return kind, int, tuple(x)
+        return kind, tuple(_frozen(item) for item in x)
     if isinstance(x, dict):
-        return tuple((k, _frozen(v)) for k, v in sorted(x.items()))
-    if type(x) in (list, tuple):
-        if all(type(item) in (int, float) for item in x):  # a row of numbers, such as targets
-            return tuple(x)
-        return tuple(_frozen(item) for item in x)
+        return kind, tuple((_frozen(k), _frozen(v)) for k, v in x.items())
+    if isinstance(x, frozenset):
+        return kind, frozenset(_frozen(item) for item in x)
     if isinstance(x, Value):
         raise TypeError(f"a static argument of a compiled function is a number, not a Value: got {x!r}")
+    if isinstance(x, float):  # a float's subclass, such as numpy.float64
+        return kind, _bits(x)
+    if isinstance(x, complex):
+        return kind, _bits(x.real), _bits(x.imag)
     try:
         hash(x)
     except TypeError:
         raise TypeError(f"a static argument of a compiled function must be hashable, got {x!r}") from None
-    return x
+    return kind, x
+
+
+def _bits(x: float) -> bytes:
+    return struct.pack("<d", x)
 
 
 class Tape:
     """A recorded graph laid out flat: inputs, parameters, then interior nodes in topological order.
 
-    Root's subgraph comes first, in the eager engine's order, and is what backward runs over; nodes
-    that only other outputs need come after it. So do parameters that root does not depend on.
+    Root (the first output) and its subgraph come first, in the eager engine's order, and are what
+    backward runs over; what only other outputs need comes after them. ``traced``: the Values made
+    while f was recorded (``engine.tracing``); any other interior node is refused.
     """
 
     def __init__(
-        self, inputs: list[Value], outputs: list[Value], out_shape: Shape, np: Any, auto: bool = False
+        self,
+        inputs: list[Value],
+        outputs: list[Value],
+        out_shape: Shape,
+        traced: set[Value],
+        np: Any,
+        auto: bool = False,
     ) -> None:
         seen: set[Value] = set()
         parts = [_eager_order(v, seen) for v in outputs]  # each output's nodes that no earlier one has
         order = [node for part, _ in parts for node in part]
         input_ids = {id(v) for v in inputs}
-        # The parameters in the order the nodes use them (a neuron's weights in a row, as NumPy reads them
-        # best), root's first; then any output that is a parameter itself.
-        used = (p for part, _ in parts for node in part for p in node.parents if not p.parents)
-        self.params = [
+        # The parameters output by output, each output's in the order its nodes use them (a neuron's
+        # weights in a row, as NumPy reads them best), then an output that is a parameter itself: root's
+        # first, so the first n_grads are those backward reaches.
+        used = (
             leaf
-            for leaf in _unique([*used, *(leaf for _, ls in parts for leaf in ls)])
-            if id(leaf) not in input_ids
-        ]
+            for nodes, leaves in parts
+            for leaf in (*(p for node in nodes for p in node.parents if not p.parents), *leaves)
+        )
+        self.params = [leaf for leaf in _unique(used) if id(leaf) not in input_ids]
         self.n_inputs, self.first = len(inputs), len(inputs) + len(self.params)
-        self.n_backward = len(parts[0][0])
-        self.n_grads = sum(1 for leaf in parts[0][1] if id(leaf) not in input_ids)  # params come first
+        self.n_backward = len(parts[0][0]) if parts else 0
+        self.n_grads = sum(1 for leaf in parts[0][1] if id(leaf) not in input_ids) if parts else 0
         position = {id(v): i for i, v in enumerate([*inputs, *self.params, *order])}
         #: The interior nodes in topological order, each with its arguments' positions and its numbers.
         self.nodes: list[Node] = [
-            (_replayable(node), tuple(position[id(p)] for p in node.parents), node.constants)
+            (_replayable(node, traced), tuple(position[id(p)] for p in node.parents), node.constants)
             for node in order
         ]
-        self.root = position[id(outputs[0])]
+        # With no outputs there is no root: a compiled call returns f's empty structure without a replay.
+        self.root = position[id(outputs[0])] if outputs else 0
         self.outputs = [position[id(v)] for v in outputs]
         self.out_shape = out_shape
         groups = None if np is None else vectorized.groups(self.nodes, self.first, self.n_backward)
@@ -243,14 +283,23 @@ def _eager_order(root: Value, seen: set[Value]) -> tuple[list[Value], list[Value
     return [v for v in order if v.parents], [v for v in order if not v.parents]
 
 
-def _replayable(node: Value) -> Op:
-    """The op of a node, which the tape replays; a clear error for a node made by hand (no op to replay)."""
+def _replayable(node: Value, traced: set[Value]) -> Op:
+    """The op of a node, which the tape replays; a clear error for a node made by hand (no op to replay),
+    or one not made while f was recorded (not in ``traced``): the eager engine keeps the data and local
+    gradients such a node was built with, where the tape would compute them again."""
     op = node.primitive
     if not isinstance(op, Op):
         raise TypeError(
             f"compile() cannot replay {node!r}, made by hand (Value(data, children, {node.op!r}) with a "
             "_backward closure): its forward is not recorded anywhere; declare its op with define_op, or "
             "do not compile this function"
+        )
+    if node not in traced:
+        raise TypeError(
+            f"compile() cannot replay {node!r} ({op.name}): it was not built while f was recorded (it was "
+            "built before f was called, or copied), so the eager engine keeps the data it was built with, "
+            "where the tape would compute it again from the parameters' data of each call; build it "
+            "inside f, or do not compile this function"
         )
     return op
 

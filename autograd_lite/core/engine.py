@@ -35,7 +35,9 @@ class Mode(NamedTuple):
 
     grad: bool  #: Ops record the graph (False inside ``no_grad``).
     anomaly: bool  #: Ops and backward check for NaN and infinities (inside ``detect_anomaly``).
-    tracing: bool = False  #: compile() is recording: a Value's data must not be read as a number.
+    #: While compile() records (else None): the Values made inside the recording, its inputs and every
+    #: node ops build; a Value's data must not be read as a number then.
+    traced: set[Value] | None = None
 
 
 _NORMAL = Mode(grad=True, anomaly=False)
@@ -49,7 +51,7 @@ _PROBLEMS: dict[type[Exception], str] = {
 
 
 @contextmanager
-def _changed(**changes: bool) -> Iterator[None]:
+def _changed(**changes: Any) -> Iterator[None]:
     """The mode with these changes inside the block, as it was after it."""
     token = _mode.set(_mode.get()._replace(**changes))
     try:
@@ -68,9 +70,13 @@ def detect_anomaly() -> AbstractContextManager[None]:
     return _changed(anomaly=True)
 
 
-def tracing() -> AbstractContextManager[None]:
-    """compile() records a graph inside the block: reading a Value's data (``<``, ``float()``) is refused."""
-    return _changed(tracing=True)
+@contextmanager
+def tracing(inputs: Iterable[Value] = ()) -> Iterator[set[Value]]:
+    """compile() records a graph inside the block: reading a Value's data as a number (``<``, ``float()``,
+    ``detach()``) is refused. Yields the Values made inside: ``inputs``, then every node ops build."""
+    traced = set(inputs)
+    with _changed(traced=traced):
+        yield traced
 
 
 def current_mode() -> Mode:
@@ -362,6 +368,7 @@ class Value:
 
     def __copy__(self) -> Value:
         """A new node with this one's data, grad, label, op and parents (the parents are shared)."""
+        _not_recording("copying", self)
         new: Value = _new(Value)
         for name in Value.__slots__:
             setattr(new, name, getattr(self, name))
@@ -370,6 +377,7 @@ class Value:
     def __deepcopy__(self, memo: dict[int, Any]) -> Value:
         """The graph under this node copied, walked in topological order (no recursion); leaves copied
         once each, through ``memo``, as ``copy.deepcopy`` shares them."""
+        _not_recording("copying", self)
         for v in topological_order(self):
             if id(v) in memo:
                 continue
@@ -451,6 +459,7 @@ class Value:
 
     def detach(self) -> Value:
         """A new leaf with the same data, cut off from this graph."""
+        _not_recording("detach()", self)  # a leaf of today's data: no op the tape could run again
         return Value(self.data, label=self.label)
 
     # ---- reverse mode ---------------------------------------------------------------------------------
@@ -503,10 +512,28 @@ def _plain_zero(grad: Any) -> bool:
     return type(grad) is float and grad == 0.0
 
 
+class _DataRead(TypeError):
+    """A Value's data read as a number while compile() records: refused, as the tape would freeze it."""
+
+
+#: Why a number made from a Value's data while compile() records is refused, and the way out.
+_FROZEN = (
+    "the tape would keep that number as it is now, where the eager engine computes it again on every "
+    "call; compute it outside the compiled function and pass it in as an argument, or do not compile "
+    "this function"
+)
+
+
+def _not_recording(how: str, v: Value) -> None:
+    """Refuse to make a new leaf or node of v's data, as ``how`` does, while compile() records."""
+    if _get_mode().traced is not None:
+        raise _DataRead(f"{how} reads the data of {v!r} while compile() records the graph: {_FROZEN}")
+
+
 def _concrete(v: Value, how: str) -> float:
     """v's data as a plain number: refused while compile() records, where it would freeze a branch."""
-    if _get_mode().tracing:
-        raise TypeError(
+    if _get_mode().traced is not None:
+        raise _DataRead(
             f"{how} reads the data of {v!r} while compile() records the graph, so the graph's structure "
             "could depend on the data; write it with ops (relu, abs, ...), or do not compile this function"
         )
@@ -573,11 +600,21 @@ def apply(op: Op, *args: Operand) -> Value | float:
     mode = _mode.get()
     if k == 0:
         return result[0]
+    if mode is _NORMAL:
+        return _node(result[0], op, args, result[1 : k + 1])
     if not mode.grad:
+        if mode.traced is not None:
+            raise _DataRead(
+                f"no_grad() makes {op.name}({_describe(args)}) a constant while compile() records the graph: "
+                f"{_FROZEN}"
+            )
         return Value(result[0])
     if mode.anomaly:
         _check_forward(op, args, result[: k + 1])
-    return _node(result[0], op, args, result[1 : k + 1])
+    node = _node(result[0], op, args, result[1 : k + 1])
+    if mode.traced is not None:
+        mode.traced.add(node)
+    return node
 
 
 def _values_first(op: Op, args: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -702,6 +739,9 @@ def run_backward(
     """
     seed = as_float(grad, "backward()")
     order = topological_order(root)
+    traced = _mode.get().traced
+    if traced is not None:
+        _check_recordable(order, create_graph, traced)
     if create_graph:  # refused before any grad changes
         hand = next((v for v in order if type(v._fn) is HandMade), None)
         if hand is not None:
@@ -718,6 +758,8 @@ def run_backward(
     try:
         if create_graph:
             root.grad = Value(seed)
+            if traced is not None:  # a constant the recorded derivatives start from
+                traced.add(root.grad)
             with _changed(grad=True):
                 _accumulate(order, _derivatives_as_values, on_step)
         else:
@@ -738,6 +780,26 @@ def run_backward(
         added.append((leaf, before, leaf.grad))
         add_pass(leaf, before, leaf.grad)
     return added
+
+
+def _check_recordable(order: list[Value], create_graph: bool, traced: set[Value]) -> None:
+    """Refuse a backward pass inside a function compile() records, unless the tape can replay it: with
+    ``create_graph=True`` (gradients as Values, not numbers), over Values made inside the recording only
+    (the tape does not replay what it adds to the grad of any other, such as a parameter)."""
+    if not create_graph:
+        raise TypeError(
+            f"backward() from {order[-1]!r} while compile() records the graph makes its gradients numbers: "
+            "the tape would keep them as they are now. A compiled function's call runs backward from f's "
+            "first output itself; for a derivative inside f, use backward(create_graph=True)"
+        )
+    outside = next((v for v in order if v not in traced), None)
+    if outside is not None:
+        raise TypeError(
+            f"backward(create_graph=True) while compile() records the graph reaches {outside!r}, which was "
+            "not made inside the recording (a parameter, a leaf made in f by Value(...), or a node built "
+            "before f was called): the tape cannot add to its grad as the eager engine does; take this "
+            "derivative outside the compiled function, or do not compile this function"
+        )
 
 
 def _accumulate(
@@ -809,7 +871,13 @@ def _derivatives_as_values(node: Value) -> tuple[Any, ...]:
     # The rule gives derivatives for its number arguments too, which nothing uses: built unchecked, and
     # only the parents' derivatives are checked under detect_anomaly.
     with _changed(anomaly=False):
-        derivatives = fn.derivatives(VALUES, node, *parents, *node.constants)[: len(parents)]
+        try:
+            derivatives = fn.derivatives(VALUES, node, *parents, *node.constants)[: len(parents)]
+        except _DataRead:  # while compile() records: a sign, or a branch, taken from the data
+            raise _DataRead(
+                f"backward(create_graph=True) builds the derivative of {fn.name}({_describe(parents)}) from "
+                f"its data as a number (a sign or a branch) while compile() records the graph: {_FROZEN}"
+            ) from None
     if _mode.get().anomaly:
         for parent, d in zip(parents, derivatives):
             if not math.isfinite(d.data if isinstance(d, Value) else d):
@@ -838,12 +906,13 @@ def _checked(on_step: Callable[[Step], None] | None) -> Callable[[Step], None]:
 
 # ---- the rules' namespace on Values: each elementary function is its op, so derivatives are graphs ---------
 def _number(x: Operand) -> float:
-    return x.data if isinstance(x, Value) else float(x)
+    """x as a number: a Value's data, which compile() refuses to freeze while it records."""
+    return _concrete(x, "a derivative") if isinstance(x, Value) else float(x)
 
 
 def _ieee_pow(x: Operand, y: Operand) -> Value | float:
     """x ** y as a Value, or a constant where no node can hold it: x = 0 to a negative or a Value power."""
-    if isinstance(x, Value) and (x.data != 0 or (not isinstance(y, Value) and _number(y) >= 0)):
+    if isinstance(x, Value) and (_number(x) != 0 or (not isinstance(y, Value) and _number(y) >= 0)):
         return x**y
     if isinstance(y, Value) and _number(x) != 0:
         return _number(x) ** y
