@@ -296,7 +296,9 @@ def test_the_progress_bar_stays_off_when_asked_or_when_stderr_is_not_a_terminal(
     "kwargs, message",
     [
         (dict(batch_size=0), "batch_size must be a positive integer or None, got 0"),
+        (dict(batch_size=True), "batch_size must be a positive integer or None, got True"),  # not online
         (dict(epochs=-1), "epochs must be a non-negative integer, got -1"),
+        (dict(epochs=True), "epochs must be a non-negative integer, got True"),
         (dict(y=[1, -1]), "fit\\(\\) needs as many targets as inputs \\(at least one\\), got 24 and 2"),
     ],
 )

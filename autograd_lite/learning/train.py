@@ -175,16 +175,16 @@ def fit(
         raise TypeError(f"fit() trains an MLP (its diagnostics are per layer), got {type(model).__name__}")
     if len(X) != len(y) or not X:
         raise ValueError(f"fit() needs as many targets as inputs (at least one), got {len(X)} and {len(y)}")
-    if not isinstance(epochs, int) or epochs < 0:
+    if not _count(epochs) or epochs < 0:
         raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
-    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+    if batch_size is not None and (not _count(batch_size) or batch_size < 1):
         raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}")
     if validation is not None and (len(validation) != 2 or len(validation[0]) != len(validation[1])):
         raise ValueError("validation must be (X_val, y_val), with as many targets as inputs")
     if validation is not None and not validation[0]:
         raise ValueError("validation needs at least one sample, got none")
     if early_stopping is not None:
-        if not isinstance(early_stopping, int) or isinstance(early_stopping, bool) or early_stopping < 1:
+        if not _count(early_stopping) or early_stopping < 1:
             raise ValueError(
                 f"early_stopping is a patience in epochs, a positive integer; got {early_stopping!r}"
             )
@@ -416,6 +416,11 @@ class _ArrayStep:
         """The arrays' data and last grads into the Values, as an eager step would leave them."""
         for p, d, g in zip(self.params, self.data.tolist(), self.grads.tolist()):
             p.data, p.grad = d, g
+
+
+def _count(n: Any) -> bool:
+    """Whether n is an integer, and not a bool (True is no count of epochs or samples)."""
+    return isinstance(n, int) and not isinstance(n, bool)
 
 
 def _by_target(batch: list[int], y: Sequence[Any]) -> list[int]:
