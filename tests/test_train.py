@@ -572,6 +572,30 @@ def test_bad_validation_options_are_refused_naming_them(options: dict[str, Any],
         fit(model, X, Y, loss=hinge, optimizer=SGD(model.parameters()), epochs=1, progress=False, **options)
 
 
+@pytest.mark.parametrize("compiled", [False, True])
+@pytest.mark.parametrize("targets", ["class indices", "one-hot rows"])
+def test_numpy_arrays_train_as_the_lists_they_hold(compiled: bool, targets: str) -> None:
+    """X, y, the validation samples, and rows within them, as NumPy arrays: read as the same lists."""
+    import numpy as np
+
+    y, y_val = LABELS, LABELS_VAL
+    if targets == "one-hot rows":
+        y, y_val = one_hot(y, 2), one_hot(y_val, 2)
+    given = {
+        "lists": (X, y, X_VAL, y_val),
+        "arrays": (np.array(X), np.array(y), np.array(X_VAL), np.array(y_val)),
+        "lists of arrays": ([np.array(x) for x in X], [np.array(t) for t in y], X_VAL, y_val),
+    }
+    runs = []
+    for inputs, outputs, inputs_val, outputs_val in given.values():
+        model = MLP(2, [4, 2], seed=0)
+        history = fit(model, inputs, outputs, loss=cross_entropy, optimizer=SGD(model.parameters(), lr=0.1),
+                      epochs=3, batch_size=5, accuracy=argmax_accuracy, seed=0, progress=False,
+                      validation=(inputs_val, outputs_val), compiled=compiled)  # fmt: skip
+        runs.append((history.loss, history.accuracy, history.val_loss, model.state_dict()))
+    assert runs[1] == runs[0] and runs[2] == runs[0]
+
+
 def test_a_scheduler_of_another_optimizer_is_refused() -> None:
     from autograd_lite.optim.lr_scheduler import StepLR
 

@@ -11,7 +11,7 @@ import math
 import random
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -137,8 +137,8 @@ class History:
 # ---- the loop --------------------------------------------------------------------------------------------
 def fit(
     model: MLP,
-    X: Sequence[Sequence[float]],
-    y: Sequence[Any],
+    X: Collection[Sequence[float]],
+    y: Collection[Any],
     *,
     loss: Loss,
     optimizer: Optimizer,
@@ -148,14 +148,15 @@ def fit(
     seed: int | None = None,
     progress: bool = True,
     compiled: bool = False,
-    validation: tuple[Sequence[Sequence[float]], Sequence[Any]] | None = None,
+    validation: tuple[Collection[Sequence[float]], Collection[Any]] | None = None,
     early_stopping: int | None = None,
     scheduler: LRScheduler | None = None,
 ) -> History:
     """Train ``model`` on (X, y) for ``epochs`` passes and return its History.
 
-    ``batch_size=None`` takes one step per epoch on the whole set; any size takes one step per batch,
-    the samples shuffled each epoch by ``random.Random(seed)`` (``batch_size=1`` is online training).
+    X and y are lists (or NumPy arrays, read as lists) of the inputs and of the targets, a number or a row
+    each. ``batch_size=None`` takes one step per epoch on the whole set; any size takes one step per
+    batch, the samples shuffled each epoch by ``random.Random(seed)`` (``batch_size=1`` is online training).
     The progress bar shows on a terminal or in a notebook, unless ``progress=False``. ``compiled=True``
     records the step's graph and replays it (see ``autograd_lite.compile``): the same steps, faster.
     Targets that are rows (one-hot rows of class probabilities for ``cross_entropy``, or several outputs
@@ -173,16 +174,24 @@ def fit(
     """
     if not isinstance(model, MLP):
         raise TypeError(f"fit() trains an MLP (its diagnostics are per layer), got {type(model).__name__}")
-    if len(X) != len(y) or not X:
-        raise ValueError(f"fit() needs as many targets as inputs (at least one), got {len(X)} and {len(y)}")
+    X_train, y_train = _listed(X), _listed(y)
+    if len(X_train) != len(y_train) or not X_train:
+        raise ValueError(
+            f"fit() needs as many targets as inputs (at least one), got {len(X_train)} and {len(y_train)}"
+        )
     if not _count(epochs) or epochs < 0:
         raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
     if batch_size is not None and (not _count(batch_size) or batch_size < 1):
         raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}")
-    if validation is not None and (len(validation) != 2 or len(validation[0]) != len(validation[1])):
-        raise ValueError("validation must be (X_val, y_val), with as many targets as inputs")
-    if validation is not None and not validation[0]:
-        raise ValueError("validation needs at least one sample, got none")
+    held_out = None
+    if validation is not None:
+        if len(validation) != 2:
+            raise ValueError("validation must be (X_val, y_val), with as many targets as inputs")
+        held_out = (_listed(validation[0]), _listed(validation[1]))
+        if len(held_out[0]) != len(held_out[1]):
+            raise ValueError("validation must be (X_val, y_val), with as many targets as inputs")
+        if not held_out[0]:
+            raise ValueError("validation needs at least one sample, got none")
     if early_stopping is not None:
         if not _count(early_stopping) or early_stopping < 1:
             raise ValueError(
@@ -193,7 +202,7 @@ def fit(
     if scheduler is not None and scheduler.optimizer is not optimizer:
         raise ValueError("the scheduler must schedule the optimizer given to fit()")
     rng = random.Random(seed)
-    order = list(range(len(X)))
+    order = list(range(len(X_train)))
     history = History()
     relu = [layer.activation == "relu" for layer in model.layers]
 
@@ -205,22 +214,24 @@ def fit(
             raise TypeError(f"the loss function must return a Value, got {type(value).__name__}")
         return value, traces
 
-    rows = isinstance(y[0], Sequence)  # targets a compiled step takes as inputs, not static arguments
+    rows = isinstance(y_train[0], Sequence)  # targets a compiled step takes as inputs, not static arguments
     compiled_step = compile_step(forward, static_argnums=() if rows else 1) if compiled else None
     arrays = None
     if compiled_step is not None:
-        arrays = _ArrayStep.make(compiled_step, model, optimizer, X, y, outputs=accuracy is not None)
+        arrays = _ArrayStep.make(
+            compiled_step, model, optimizer, X_train, y_train, outputs=accuracy is not None
+        )
 
     def value_step(batch: list[int], targets: list[Any]) -> Stepped:
         """One step on the Values: eager, or replayed by the compiled step; the optimizer steps them."""
         optimizer.zero_grad()
         if compiled_step is None:
-            root, graph = forward([X[i] for i in batch], targets)
+            root, graph = forward([X_train[i] for i in batch], targets)
             root.backward()
             value = root.data
             traces = [[[o.data for o in layer] for layer in trace] for trace in graph]
         else:  # forward and backward replayed: the loss and every layer's outputs come back as floats
-            value, traces = compiled_step([list(X[i]) for i in batch], targets)
+            value, traces = compiled_step([list(X_train[i]) for i in batch], targets)
         norms = [math.hypot(*(float(p.grad) for p in layer.parameters())) for layer in model.layers]
         optimizer.step()
         fired = [[any(trace[i][j] > 0 for trace in traces) for j in range(len(layer.neurons))]
@@ -240,8 +251,8 @@ def fit(
         for start in range(0, len(order), size):
             batch = order[start : start + size]
             if compiled_step is not None and not rows:
-                batch = _by_target(batch, y)
-            targets = [y[i] for i in batch]
+                batch = _by_target(batch, y_train)
+            targets = [y_train[i] for i in batch]
             value, outputs, fired, step_norms = run_step(batch, targets)
             norms = [n + m for n, m in zip(norms, step_norms)]
             total_loss += value * len(batch)
@@ -259,11 +270,11 @@ def fit(
         if accuracy is not None:
             history.accuracy.append(correct / len(order))
             postfix["accuracy"] = f"{history.accuracy[-1]:.1%}"
-        if validation is not None:
-            _validate(model, loss, accuracy, validation, arrays, history)
+        if held_out is not None:
+            _validate(model, loss, accuracy, held_out, arrays, history)
             postfix["val_loss"] = f"{history.val_loss[-1]:.4g}"
         if isinstance(scheduler, ReduceLROnPlateau):
-            scheduler.step(history.val_loss[-1] if validation is not None else history.loss[-1])
+            scheduler.step(history.val_loss[-1] if held_out is not None else history.loss[-1])
         elif scheduler is not None:
             scheduler.step()
         history.seconds.append(time.perf_counter() - began)
@@ -416,6 +427,17 @@ class _ArrayStep:
         """The arrays' data and last grads into the Values, as an eager step would leave them."""
         for p, d, g in zip(self.params, self.data.tolist(), self.grads.tolist()):
             p.data, p.grad = d, g
+
+
+def _listed(samples: Collection[Any]) -> list[Any]:
+    """The samples as a list of numbers or lists: a NumPy array (of the samples, or one per sample) as
+    lists of Python numbers, which a loss, an accuracy rule and a static target read as they read lists."""
+    return [_plain(s) for s in _plain(samples)]
+
+
+def _plain(x: Any) -> Any:
+    """x's lists if x is an array (NumPy's, or another with its interface: a shape, and lists out), else x."""
+    return x.tolist() if hasattr(x, "shape") and callable(getattr(x, "tolist", None)) else x
 
 
 def _count(n: Any) -> bool:
