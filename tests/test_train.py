@@ -15,6 +15,7 @@ from xml.etree import ElementTree
 import pytest
 
 from autograd_lite import Value
+from autograd_lite.core.compile import Compiled
 from autograd_lite.data import make_moons, one_hot
 from autograd_lite.learning import train
 from autograd_lite.losses import cross_entropy, hinge, l2_penalty, mse
@@ -133,18 +134,25 @@ def test_fit_compiled_takes_targets_as_numbers_so_cross_entropy_compiles_too(bat
     assert loss == pytest.approx(eager_loss, rel=1e-12) and weights == pytest.approx(eager_weights, rel=1e-12)
 
 
-def test_fit_compiled_takes_one_hot_targets_as_inputs_one_recording_per_batch_size(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """One-hot rows give the class-index losses and accuracies, and every batch of a size one tape."""
-    recorded: list[Any] = []
+@pytest.fixture
+def compiled_steps(monkeypatch: pytest.MonkeyPatch) -> list[Compiled]:
+    """The compiled steps fit() makes, as it makes them: their tapes say what was recorded, and how each
+    replays."""
+    made: list[Compiled] = []
     original = train.compile_step
 
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        recorded.append(original(*args, **kwargs))
-        return recorded[-1]
+    def spy(*args: Any, **kwargs: Any) -> Compiled:
+        made.append(original(*args, **kwargs))
+        return made[-1]
 
     monkeypatch.setattr(train, "compile_step", spy)
+    return made
+
+
+def test_fit_compiled_takes_one_hot_targets_as_inputs_one_recording_per_batch_size(
+    compiled_steps: list[Compiled],
+) -> None:
+    """One-hot rows give the class-index losses and accuracies, and every batch of a size one tape."""
     runs = []
     for targets, compiled in ((LABELS, False), (one_hot(LABELS, 2), True)):
         model = MLP(2, [4, 2], seed=0)
@@ -166,7 +174,7 @@ def test_fit_compiled_takes_one_hot_targets_as_inputs_one_recording_per_batch_si
     assert accuracy == eager_accuracy
     assert loss == pytest.approx(eager_loss, rel=1e-12) and weights == pytest.approx(eager_weights, rel=1e-12)
     sizes = {min(5, len(X) - start) for start in range(0, len(X), 5)}
-    assert len(recorded[0].tapes) == len(sizes)
+    assert len(compiled_steps[0].tapes) == len(sizes)
 
 
 def test_mini_batches_are_shuffled_by_the_seed() -> None:
@@ -570,6 +578,26 @@ def test_bad_validation_options_are_refused_naming_them(options: dict[str, Any],
     model = MLP(2, [2, 1], seed=0)
     with pytest.raises(ValueError, match=message):
         fit(model, X, Y, loss=hinge, optimizer=SGD(model.parameters()), epochs=1, progress=False, **options)
+
+
+@pytest.mark.parametrize("training", ["class indices", "one-hot rows"])
+def test_validation_targets_may_be_rows_or_class_indices_whichever_training_takes(
+    training: str, compiled_steps: list[Compiled]
+) -> None:
+    """Rows are a compiled step's inputs, class indices its static arguments: the validation samples are
+    replayed by the step compiled for their own kind, and measured as eager fit measures them."""
+    rows = {"class indices": LABELS, "one-hot rows": one_hot(LABELS, 2)}
+    val_rows = {"class indices": one_hot(LABELS_VAL, 2), "one-hot rows": LABELS_VAL}  # the other kind
+    runs = []
+    for compiled in (True, False):
+        model = MLP(2, [6, 6, 2], seed=0)
+        history = fit(model, X, rows[training], loss=cross_entropy, optimizer=SGD(model.parameters(), lr=0.1),
+                      epochs=3, batch_size=5, accuracy=argmax_accuracy, seed=0, progress=False,
+                      validation=(X_VAL, val_rows[training]), compiled=compiled)  # fmt: skip
+        runs.append((history.val_loss, history.val_accuracy))
+    (loss, accuracy), (eager_loss, eager_accuracy) = runs
+    assert loss == pytest.approx(eager_loss, rel=1e-12) and accuracy == eager_accuracy
+    assert [step.backend for step in compiled_steps] == ["numpy", "numpy"]  # one per kind, on arrays
 
 
 @pytest.mark.parametrize("compiled", [False, True])

@@ -214,12 +214,21 @@ def fit(
             raise TypeError(f"the loss function must return a Value, got {type(value).__name__}")
         return value, traces
 
-    rows = isinstance(y_train[0], Sequence)  # targets a compiled step takes as inputs, not static arguments
-    compiled_step = compile_step(forward, static_argnums=() if rows else 1) if compiled else None
+    by_kind: dict[bool, Compiled] = {}
+
+    def compiled_for(target_rows: bool) -> Compiled:
+        """The step compiled for targets that are rows (the replay's inputs) or numbers (static arguments),
+        made when first needed: the validation targets may be of the other kind."""
+        if target_rows not in by_kind:
+            by_kind[target_rows] = compile_step(forward, static_argnums=() if target_rows else 1)
+        return by_kind[target_rows]
+
+    rows = _rows(y_train)
+    compiled_step = compiled_for(rows) if compiled else None
     arrays = None
     if compiled_step is not None:
         arrays = _ArrayStep.make(
-            compiled_step, model, optimizer, X_train, y_train, outputs=accuracy is not None
+            compiled_for, model, optimizer, X_train, y_train, outputs=accuracy is not None
         )
 
     def value_step(batch: list[int], targets: list[Any]) -> Stepped:
@@ -328,22 +337,36 @@ class _ArrayStep:
 
     @staticmethod
     def make(
-        step: Compiled, model: MLP, optimizer: Optimizer, X: Any, y: Any, outputs: bool
+        compiled_for: Callable[[bool], Compiled],
+        model: MLP,
+        optimizer: Optimizer,
+        X: Any,
+        y: Any,
+        outputs: bool,
     ) -> _ArrayStep | None:
-        """The array step, if NumPy is installed and X (and y, for target rows) are rectangular."""
-        if step.np is None:
+        """The array step, if NumPy is installed and X (and y, for target rows) are rectangular;
+        ``compiled_for(rows)`` is the step compiled for targets that are rows, or numbers."""
+        np = compiled_for(_rows(y)).np
+        if np is None:
             return None
         try:
-            return _ArrayStep(step, model, optimizer, X, y, step.np, outputs)
+            return _ArrayStep(compiled_for, model, optimizer, X, y, np, outputs)
         except ValueError:  # ragged rows
             return None
 
     def __init__(
-        self, step: Compiled, model: MLP, optimizer: Optimizer, X: Any, y: Any, np: Any, outputs: bool
+        self,
+        compiled_for: Callable[[bool], Compiled],
+        model: MLP,
+        optimizer: Optimizer,
+        X: Any,
+        y: Any,
+        np: Any,
+        outputs: bool,
     ) -> None:
-        self.compiled, self.optimizer, self.np = step, optimizer, np
+        self.compiled_for, self.optimizer, self.np = compiled_for, optimizer, np
         self.X = np.array(X, dtype=float)
-        self.T = np.array(y, dtype=float) if isinstance(y[0], Sequence) else None
+        self.T = np.array(y, dtype=float) if _rows(y) else None
         self.params: list[Value] = list(optimizer.params)  # then any other parameter a recording reads
         self.where = {id(p): k for k, p in enumerate(self.params)}
         self.data = np.array([p.data for p in self.params])
@@ -391,10 +414,7 @@ class _ArrayStep:
         are: the training step's forward, replayed on all of them at once."""
         np = self.np
         if self.validation is None:
-            self.validation = (
-                np.array(X, dtype=float),
-                np.array(y, dtype=float) if self.T is not None else None,
-            )
+            self.validation = (np.array(X, dtype=float), np.array(y, dtype=float) if _rows(y) else None)
         X_val, T_val = self.validation
         outputs, _, _ = self._replay(
             "validation", X_val, T_val, np.arange(len(X_val)), list(y), backward=False
@@ -406,11 +426,12 @@ class _ArrayStep:
         self, part: str, X: Any, T: Any, rows: Any, targets: list[Any], backward: bool = True
     ) -> tuple[Any, Any, Any]:
         """The replay of the step's tape on these rows of X (and of T, the target rows, if any), of the
-        training or the validation samples: its outputs, the parameters' grads, and where those are held."""
+        training or the validation samples: its outputs, the parameters' grads, and where those are held.
+        Target rows are the tape's inputs, a number per target a static argument."""
         key = (part, len(rows), None if T is not None else tuple(targets))
         if key not in self.tapes:
             self.sync()  # a recording reads the Values' data (as cross_entropy's shift does)
-            tape = self.compiled.tape([X[i].tolist() for i in rows], targets)
+            tape = self.compiled_for(T is not None).tape([X[i].tolist() for i in rows], targets)
             self._hold(tape.params)
             self.tapes[key] = (
                 tape,
@@ -443,6 +464,11 @@ def _plain(x: Any) -> Any:
 def _count(n: Any) -> bool:
     """Whether n is an integer, and not a bool (True is no count of epochs or samples)."""
     return isinstance(n, int) and not isinstance(n, bool)
+
+
+def _rows(targets: Sequence[Any]) -> bool:
+    """Whether the targets are rows (a compiled step's inputs), not a number each (static arguments)."""
+    return isinstance(targets[0], Sequence)
 
 
 def _by_target(batch: list[int], y: Sequence[Any]) -> list[int]:
