@@ -8,6 +8,7 @@ import pickle
 import random
 import sys
 import types
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -18,9 +19,16 @@ from autograd_lite import Value
 from autograd_lite.core.compile import Compiled
 from autograd_lite.data import make_moons, one_hot
 from autograd_lite.learning import train
-from autograd_lite.losses import cross_entropy, hinge, l2_penalty, mse
+from autograd_lite.losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge,
+    l2_penalty,
+    mse,
+)
 from autograd_lite.nn import MLP, Layer
-from autograd_lite.optim import SGD, Adam
+from autograd_lite.optim import SGD, Adam, AdamW
 from autograd_lite.plots import confusion_matrix, decision_boundary
 from autograd_lite.tools import cli
 from autograd_lite.train import argmax_accuracy, fit, sign_accuracy, threshold_accuracy
@@ -175,6 +183,138 @@ def test_fit_compiled_takes_one_hot_targets_as_inputs_one_recording_per_batch_si
     assert loss == pytest.approx(eager_loss, rel=1e-12) and weights == pytest.approx(eager_weights, rel=1e-12)
     sizes = {min(5, len(X) - start) for start in range(0, len(X), 5)}
     assert len(compiled_steps[0].tapes) == len(sizes)
+
+
+#: How a compiled fit replays, and the hidden layers that make it replay so: without NumPy, on the Values;
+#: with NumPy, on arrays, by the pure-Python replay of each tape (a network too small for NumPy to pay) or
+#: by NumPy's. The pure-Python replay is exact; NumPy's adds in another order.
+REPLAYS = {
+    "no NumPy": (False, [4], "python"),
+    "arrays, pure-Python replay": (True, [4], "python"),
+    "arrays, NumPy replay": (True, [6, 6], "numpy"),
+}
+#: Each loss with its targets, outputs and output activation, and an optimizer: every loss and optimizer.
+LOSSES: dict[str, tuple[train.Loss, list[Any], int, str | None, Callable[[list[Value]], Any]]] = {
+    "hinge, SGD with momentum": (hinge, Y, 1, None, lambda ps: SGD(ps, lr=0.05, momentum=0.9)),
+    "mse, Adam": (mse, Y, 1, None, lambda ps: Adam(ps, lr=0.01)),
+    "bce with logits, AdamW": (
+        binary_cross_entropy_with_logits, LABELS, 1, None, lambda ps: AdamW(ps, lr=0.05, weight_decay=0.1)
+    ),
+    "bce, Nesterov and weight decay": (
+        binary_cross_entropy, LABELS, 1, "sigmoid",
+        lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+    ),
+    "cross_entropy, AMSGrad": (cross_entropy, LABELS, 2, None, lambda ps: Adam(ps, lr=0.01, amsgrad=True)),
+}  # fmt: skip
+FROZEN_SHIFT = pytest.mark.xfail(
+    reason="cross_entropy reads its shift (the largest logit) from .data while compile() records: a tape "
+    "replayed later shifts by a stale number, the same loss rounded otherwise; exact once it is an op",
+)
+
+
+def compiled_and_eager(
+    replay: str,
+    loss: str,
+    monkeypatch: pytest.MonkeyPatch,
+    targets: list[Any] | None = None,
+) -> list[tuple[list[float], list[float], list[float]]]:
+    """Each epoch's loss, the final parameters and their grads, of fit(compiled=True) replaying as named,
+    then of eager fit, in shuffled mini-batches of 3: of two classes, most sequences of targets repeat."""
+    numpy, hidden, _ = REPLAYS[replay]
+    if not numpy:
+        monkeypatch.setitem(sys.modules, "numpy", None)  # as if it were not installed
+    fn, classes, outputs, output_activation, optimizer = LOSSES[loss]
+    runs = []
+    for compiled in (True, False):
+        model = MLP(2, [*hidden, outputs], output_activation=output_activation, seed=0)
+        history = fit(model, X, classes if targets is None else targets, loss=fn,
+                      optimizer=optimizer(model.parameters()), epochs=5, batch_size=3, seed=0, progress=False,
+                      compiled=compiled)  # fmt: skip
+        params = model.parameters()
+        runs.append((history.loss, [p.data for p in params], [float(p.grad) for p in params]))
+    return runs
+
+
+def assert_replayed(replay: str, compiled_steps: list[Compiled]) -> None:
+    """The compiled fit ran as named: on arrays or not, and recorded tapes that replay as named."""
+    numpy, _, backend = REPLAYS[replay]
+    (step,) = compiled_steps
+    assert step.backend == ("numpy" if numpy else "python")  # whether the loop ran on arrays
+    assert step.tapes and {tape.backend for tape in step.tapes.values()} == {backend}
+
+
+def assert_equal(replay: str, compiled: Any, eager: Any) -> None:
+    """Equal to the bit by the pure-Python replay; with NumPy's, to rounding."""
+    if REPLAYS[replay][2] == "python":
+        assert compiled == eager
+    else:
+        for got, want in zip(compiled, eager):
+            assert got == pytest.approx(want, rel=1e-12, abs=1e-15)
+
+
+def replay_cases() -> list[Any]:
+    """Every loss with every replay; cross_entropy not yet exact with the pure-Python one."""
+    return [
+        pytest.param(replay, loss, marks=[FROZEN_SHIFT] if "cross" in loss and exact == "python" else [])
+        for loss in LOSSES
+        for replay, (_, _, exact) in REPLAYS.items()
+    ]
+
+
+@pytest.mark.parametrize(("replay", "loss"), replay_cases())
+def test_fit_compiled_takes_eagers_steps_in_eagers_batch_order_exactly_by_the_pure_python_replay(
+    replay: str, loss: str, compiled_steps: list[Compiled], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each batch's samples in the order eager fit takes them, which the loss adds them up in."""
+    compiled, eager = compiled_and_eager(replay, loss, monkeypatch)
+    assert_replayed(replay, compiled_steps)
+    assert_equal(replay, compiled, eager)
+
+
+@pytest.mark.parametrize("replay", REPLAYS)
+def test_a_compiled_step_is_recorded_on_the_batches_eager_fit_takes_in_eagers_order(
+    replay: str, compiled_steps: list[Compiled], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The forward runs (to record the step, or to take it eagerly) on batches eager fit makes, its samples
+    in eager's order, and in the order of eager's steps; the other steps replay."""
+    numpy, hidden, _ = REPLAYS[replay]
+    if not numpy:
+        monkeypatch.setitem(sys.modules, "numpy", None)
+    batches: dict[bool, list[tuple[Any, ...]]] = {}
+    for compiled in (True, False):
+        model = MLP(2, [*hidden, 1], seed=0)
+        samples: list[tuple[float, ...]] = []  # those the model has run on since the loss last ran
+        calls = batches[compiled] = []
+
+        def spied_model(x: list[Any], forward: Any = model.layer_outputs, samples: Any = samples) -> Any:
+            samples.append(tuple(getattr(v, "data", v) for v in x))  # a Value while the step is recorded
+            return forward(x)
+
+        def spied_loss(
+            outputs: list[Any], targets: list[Any], samples: Any = samples, calls: Any = calls
+        ) -> Value:
+            calls.append(tuple(samples))
+            samples.clear()
+            return hinge(outputs, targets)
+
+        monkeypatch.setattr(model, "layer_outputs", spied_model)
+        fit(model, X, Y, loss=spied_loss, optimizer=SGD(model.parameters(), lr=0.05), epochs=5, batch_size=3,
+            seed=0, progress=False, compiled=compiled)  # fmt: skip
+    eager = iter(batches[False])
+    assert all(batch in eager for batch in batches[True])  # each is an eager batch, after the one before
+    assert compiled_steps[0].tapes and len(batches[True]) < len(batches[False])
+
+
+@pytest.mark.parametrize("replay", REPLAYS)
+def test_shuffled_batches_whose_targets_do_not_repeat_are_stepped_eagerly_with_no_recording(
+    replay: str, compiled_steps: list[Compiled], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Real-valued targets: no batch has another's sequence of them, so a recording would never be
+    replayed. Every step is eager: the same steps as eager fit's, to the bit, whatever the replay."""
+    products = [x0 * x1 for x0, x1 in X]
+    compiled, eager = compiled_and_eager(replay, "mse, Adam", monkeypatch, targets=products)
+    assert compiled == eager
+    assert compiled_steps[0].tapes == {}
 
 
 def test_mini_batches_are_shuffled_by_the_seed() -> None:

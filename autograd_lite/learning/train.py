@@ -90,7 +90,8 @@ class History:
     grad_norms: list[list[float]] = field(default_factory=list)
     #: Per epoch, each layer's fraction of dead ReLU units (None for a layer without ReLU).
     dead_relus: list[list[float | None]] = field(default_factory=list)
-    #: How long each epoch took, in seconds (with ``compiled=True`` the first records the step's graph).
+    #: How long each epoch took, in seconds (with ``compiled=True``, an epoch that records the step's graph
+    #: takes longer: the first, for target rows).
     seconds: list[float] = field(default_factory=list)
     #: The learning rate of each epoch (a scheduler may change it between epochs).
     lr: list[float] = field(default_factory=list)
@@ -161,9 +162,12 @@ def fit(
     records the step's graph and replays it (see ``autograd_lite.compile``): the same steps, faster.
     Targets that are rows (one-hot rows of class probabilities for ``cross_entropy``, or several outputs
     to regress) are the replay's inputs: one recording per batch size. A number per target is a static
-    argument: one recording per batch size and set of targets (a batch's samples are taken in the order
-    of their targets, so that batches of two classes share few sets); for many classes give one-hot rows
-    (``data.one_hot``), and for real-valued targets in shuffled mini-batches, stay eager.
+    argument: one recording per sequence of targets, in the batch's order (the order the loss adds the
+    samples in, as eagerly). A sequence is recorded when it comes again, if most steps so far repeated a
+    sequence (full batches, online, small batches of few classes), and replayed from then on; other steps
+    are eager, so shuffled mini-batches whose targets seldom repeat (many classes, real-valued targets)
+    cost about what eager steps cost. For many classes give one-hot rows (``data.one_hot``): one
+    recording for every batch of a size.
 
     ``validation=(X_val, y_val)``: after each epoch, the loss (and accuracy) on these held-out samples,
     which training never sees, in ``History.val_loss``. ``early_stopping=N`` (with validation): stop
@@ -230,11 +234,12 @@ def fit(
         arrays = _ArrayStep.make(
             compiled_for, model, optimizer, X_train, y_train, outputs=accuracy is not None
         )
+    repeats = _Repeats()
 
-    def value_step(batch: list[int], targets: list[Any]) -> Stepped:
+    def value_step(batch: list[int], targets: list[Any], replay: bool) -> Stepped:
         """One step on the Values: eager, or replayed by the compiled step; the optimizer steps them."""
         optimizer.zero_grad()
-        if compiled_step is None:
+        if compiled_step is None or not replay:
             root, graph = forward([X_train[i] for i in batch], targets)
             root.backward()
             value = root.data
@@ -247,7 +252,18 @@ def fit(
                  for i, layer in enumerate(model.layers)]  # fmt: skip
         return value, [_output(trace) for trace in traces], fired, norms
 
-    run_step = arrays.step if arrays is not None else value_step
+    def run_step(batch: list[int], targets: list[Any]) -> Stepped:
+        """One step: replayed on the arrays if training runs there, else on the Values."""
+        replay = compiled_step is not None and (rows or repeats.replay(targets))
+        if arrays is None:
+            return value_step(batch, targets, replay)
+        if replay:
+            return arrays.step(batch, targets)
+        arrays.sync()  # an eager step reads and writes the Values
+        stepped = value_step(batch, targets, replay=False)
+        arrays.load()
+        return stepped
+
     bar, finish = _progress_bar(epochs, progress and _interactive())
     for _ in bar:
         began = time.perf_counter()
@@ -259,8 +275,6 @@ def fit(
         alive = [[False] * len(layer.neurons) for layer in model.layers]
         for start in range(0, len(order), size):
             batch = order[start : start + size]
-            if compiled_step is not None and not rows:
-                batch = _by_target(batch, y_train)
             targets = [y_train[i] for i in batch]
             value, outputs, fired, step_norms = run_step(batch, targets)
             norms = [n + m for n, m in zip(norms, step_norms)]
@@ -323,6 +337,29 @@ def _validate(
     history.val_loss.append(value)
     if accuracy is not None:
         history.val_accuracy.append(sum(accuracy(o, t) for o, t in zip(scores, y_val)) / len(y_val))
+
+
+class _Repeats:
+    """Whether a step on number targets (static arguments: a recording each sequence of them) replays the
+    compiled step. A recording costs a few eager steps, so a sequence is recorded when it comes again while
+    most steps so far have repeated one (full batches, online, small batches of few classes), and replayed
+    from then on; where sequences seldom repeat (shuffled batches of many classes, or of real-valued
+    targets) the steps are eager, at an eager step's cost."""
+
+    def __init__(self) -> None:
+        self.met: set[tuple[Any, ...]] = set()
+        self.recorded: set[tuple[Any, ...]] = set()
+        self.steps = self.repeated = 0  # the steps so far, and those whose sequence an earlier step had
+
+    def replay(self, targets: list[Any]) -> bool:
+        key = tuple(targets)
+        self.steps += 1
+        if key in self.met:
+            self.repeated += 1
+            if 2 * self.repeated >= self.steps:
+                self.recorded.add(key)
+        self.met.add(key)
+        return key in self.recorded
 
 
 #: A training step's results: the loss, each sample's output, for each layer whether each of its units
@@ -449,6 +486,11 @@ class _ArrayStep:
         for p, d, g in zip(self.params, self.data.tolist(), self.grads.tolist()):
             p.data, p.grad = d, g
 
+    def load(self) -> None:
+        """The Values' data and grads into the arrays, after a step taken on the Values."""
+        self.data[:] = [p.data for p in self.params]
+        self.grads[:] = [float(p.grad) for p in self.params]
+
 
 def _listed(samples: Collection[Any]) -> list[Any]:
     """The samples as a list of numbers or lists: a NumPy array (of the samples, or one per sample) as
@@ -469,14 +511,6 @@ def _count(n: Any) -> bool:
 def _rows(targets: Sequence[Any]) -> bool:
     """Whether the targets are rows (a compiled step's inputs), not a number each (static arguments)."""
     return isinstance(targets[0], Sequence)
-
-
-def _by_target(batch: list[int], y: Sequence[Any]) -> list[int]:
-    """The batch in the order of its targets (as it was, if they do not compare): the same samples."""
-    try:
-        return sorted(batch, key=lambda i: y[i])
-    except TypeError:
-        return batch
 
 
 def _output(trace: Sequence[Any]) -> Any:
