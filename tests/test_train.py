@@ -217,6 +217,7 @@ def compiled_and_eager(
     loss: str,
     monkeypatch: pytest.MonkeyPatch,
     targets: list[Any] | None = None,
+    trained: Callable[[MLP], list[Value]] = MLP.parameters,
 ) -> list[tuple[list[float], list[float], list[float]]]:
     """Each epoch's loss, the final parameters and their grads, of fit(compiled=True) replaying as named,
     then of eager fit, in shuffled mini-batches of 3: of two classes, most sequences of targets repeat."""
@@ -228,7 +229,7 @@ def compiled_and_eager(
     for compiled in (True, False):
         model = MLP(2, [*hidden, outputs], output_activation=output_activation, seed=0)
         history = fit(model, X, classes if targets is None else targets, loss=fn,
-                      optimizer=optimizer(model.parameters()), epochs=5, batch_size=3, seed=0, progress=False,
+                      optimizer=optimizer(trained(model)), epochs=5, batch_size=3, seed=0, progress=False,
                       compiled=compiled)  # fmt: skip
         params = model.parameters()
         runs.append((history.loss, [p.data for p in params], [float(p.grad) for p in params]))
@@ -315,6 +316,21 @@ def test_shuffled_batches_whose_targets_do_not_repeat_are_stepped_eagerly_with_n
     compiled, eager = compiled_and_eager(replay, "mse, Adam", monkeypatch, targets=products)
     assert compiled == eager
     assert compiled_steps[0].tapes == {}
+
+
+@pytest.mark.parametrize("replay", REPLAYS)
+def test_parameters_outside_the_optimizer_add_up_their_grads_step_after_step_as_eagerly(
+    replay: str, compiled_steps: list[Compiled], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An optimizer of the last layer zeroes only its grads: the other layers' grads add up each step."""
+
+    def last_layer(model: MLP) -> list[Value]:
+        return model.layers[-1].parameters()
+
+    compiled, eager = compiled_and_eager(replay, "hinge, SGD with momentum", monkeypatch, trained=last_layer)
+    assert_replayed(replay, compiled_steps)
+    assert max(map(abs, eager[2])) > 1.0  # the first layers' grads, added up over 40 steps
+    assert_equal(replay, compiled, eager)
 
 
 def test_mini_batches_are_shuffled_by_the_seed() -> None:

@@ -407,7 +407,7 @@ class _ArrayStep:
         self.params: list[Value] = list(optimizer.params)  # then any other parameter a recording reads
         self.where = {id(p): k for k, p in enumerate(self.params)}
         self.data = np.array([p.data for p in self.params])
-        self.grads = np.zeros(len(self.params))
+        self.grads = np.array([float(p.grad) for p in self.params])  # those outside the optimizer add to them
         self._hold(model.parameters())
         self.layers = [
             np.array([self.where[id(p)] for p in layer.parameters()], dtype=np.intp) for layer in model.layers
@@ -420,21 +420,22 @@ class _ArrayStep:
         self.validation: tuple[Any, Any] | None = None  # the validation samples' arrays, once needed
 
     def _hold(self, params: Sequence[Value]) -> None:
-        """Hold these parameters' data (and a 0 grad) in the arrays too, if they are not held yet."""
+        """Hold these parameters' data and grads in the arrays too, if they are not held yet."""
         new = [p for p in params if id(p) not in self.where]
         for p in new:
             self.where[id(p)] = len(self.params)
             self.params.append(p)
         if new:
             self.data = self.np.concatenate((self.data, [p.data for p in new]))
-            self.grads = self.np.concatenate((self.grads, self.np.zeros(len(new))))
+            self.grads = self.np.concatenate((self.grads, [float(p.grad) for p in new]))
 
     def step(self, batch: list[int], targets: list[Any]) -> Stepped:
         np = self.np
         outputs, sums, index = self._replay("training", self.X, self.T, np.array(batch), targets)
-        self.grads[:] = 0.0
-        self.grads[index] = sums
         n_opt = len(self.optimizer.params)
+        # zero_grad() zeroes the optimizer's parameters; backward adds this pass's sums to every grad
+        self.grads[:n_opt] = 0.0
+        self.grads[index] += sums
         self.optimizer.update(self.data[:n_opt], self.grads[:n_opt])
         # The outputs: the loss, then each sample's outputs of every layer, first layer first.
         units = outputs[1:].reshape(len(batch), self.ends[-1])
