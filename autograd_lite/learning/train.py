@@ -370,7 +370,8 @@ Stepped = tuple[float, list[Any], list[list[bool]], list[float]]
 class _ArrayStep:
     """fit's compiled step on NumPy arrays: the parameters' data held in an array from step to step (the
     optimizer's ``update`` steps it), each batch cut from an array of X. The Values get the data and the
-    last grads back at the end of each epoch (``sync``), and before a new batch shape is recorded."""
+    last grads back at the end of each epoch (``sync``), and before a new batch shape is recorded; a step
+    taken eagerly reads and writes them between a ``sync`` and a ``load``."""
 
     @staticmethod
     def make(
