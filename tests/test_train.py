@@ -8,6 +8,7 @@ import pickle
 import random
 import sys
 import types
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -15,11 +16,19 @@ from xml.etree import ElementTree
 import pytest
 
 from autograd_lite import Value
+from autograd_lite.core.compile import Compiled
 from autograd_lite.data import make_moons, one_hot
 from autograd_lite.learning import train
-from autograd_lite.losses import cross_entropy, hinge, l2_penalty, mse
+from autograd_lite.losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge,
+    l2_penalty,
+    mse,
+)
 from autograd_lite.nn import MLP, Layer
-from autograd_lite.optim import SGD, Adam
+from autograd_lite.optim import SGD, Adam, AdamW
 from autograd_lite.plots import confusion_matrix, decision_boundary
 from autograd_lite.tools import cli
 from autograd_lite.train import argmax_accuracy, fit, sign_accuracy, threshold_accuracy
@@ -133,18 +142,25 @@ def test_fit_compiled_takes_targets_as_numbers_so_cross_entropy_compiles_too(bat
     assert loss == pytest.approx(eager_loss, rel=1e-12) and weights == pytest.approx(eager_weights, rel=1e-12)
 
 
-def test_fit_compiled_takes_one_hot_targets_as_inputs_one_recording_per_batch_size(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """One-hot rows give the class-index losses and accuracies, and every batch of a size one tape."""
-    recorded: list[Any] = []
+@pytest.fixture
+def compiled_steps(monkeypatch: pytest.MonkeyPatch) -> list[Compiled]:
+    """The compiled steps fit() makes, as it makes them: their tapes say what was recorded, and how each
+    replays."""
+    made: list[Compiled] = []
     original = train.compile_step
 
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        recorded.append(original(*args, **kwargs))
-        return recorded[-1]
+    def spy(*args: Any, **kwargs: Any) -> Compiled:
+        made.append(original(*args, **kwargs))
+        return made[-1]
 
     monkeypatch.setattr(train, "compile_step", spy)
+    return made
+
+
+def test_fit_compiled_takes_one_hot_targets_as_inputs_one_recording_per_batch_size(
+    compiled_steps: list[Compiled],
+) -> None:
+    """One-hot rows give the class-index losses and accuracies, and every batch of a size one tape."""
     runs = []
     for targets, compiled in ((LABELS, False), (one_hot(LABELS, 2), True)):
         model = MLP(2, [4, 2], seed=0)
@@ -166,7 +182,155 @@ def test_fit_compiled_takes_one_hot_targets_as_inputs_one_recording_per_batch_si
     assert accuracy == eager_accuracy
     assert loss == pytest.approx(eager_loss, rel=1e-12) and weights == pytest.approx(eager_weights, rel=1e-12)
     sizes = {min(5, len(X) - start) for start in range(0, len(X), 5)}
-    assert len(recorded[0].tapes) == len(sizes)
+    assert len(compiled_steps[0].tapes) == len(sizes)
+
+
+#: How a compiled fit replays, and the hidden layers that make it replay so: without NumPy, on the Values;
+#: with NumPy, on arrays, by the pure-Python replay of each tape (a network too small for NumPy to pay) or
+#: by NumPy's. The pure-Python replay is exact; NumPy's adds in another order.
+REPLAYS = {
+    "no NumPy": (False, [4], "python"),
+    "arrays, pure-Python replay": (True, [4], "python"),
+    "arrays, NumPy replay": (True, [6, 6], "numpy"),
+}
+#: Each loss with its targets, outputs and output activation, and an optimizer: every loss and optimizer.
+LOSSES: dict[str, tuple[train.Loss, list[Any], int, str | None, Callable[[list[Value]], Any]]] = {
+    "hinge, SGD with momentum": (hinge, Y, 1, None, lambda ps: SGD(ps, lr=0.05, momentum=0.9)),
+    "mse, Adam": (mse, Y, 1, None, lambda ps: Adam(ps, lr=0.01)),
+    "bce with logits, AdamW": (
+        binary_cross_entropy_with_logits, LABELS, 1, None, lambda ps: AdamW(ps, lr=0.05, weight_decay=0.1)
+    ),
+    "bce, Nesterov and weight decay": (
+        binary_cross_entropy, LABELS, 1, "sigmoid",
+        lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+    ),
+    "cross_entropy, AMSGrad": (cross_entropy, LABELS, 2, None, lambda ps: Adam(ps, lr=0.01, amsgrad=True)),
+}  # fmt: skip
+FROZEN_SHIFT = pytest.mark.xfail(
+    reason="cross_entropy reads its shift (the largest logit) from .data while compile() records: a tape "
+    "replayed later shifts by a stale number, the same loss rounded otherwise; exact once it is an op",
+)
+
+
+def compiled_and_eager(
+    replay: str,
+    loss: str,
+    monkeypatch: pytest.MonkeyPatch,
+    targets: list[Any] | None = None,
+    trained: Callable[[MLP], list[Value]] = MLP.parameters,
+) -> list[tuple[list[float], list[float], list[float]]]:
+    """Each epoch's loss, the final parameters and their grads, of fit(compiled=True) replaying as named,
+    then of eager fit, in shuffled mini-batches of 3: of two classes, most sequences of targets repeat."""
+    numpy, hidden, _ = REPLAYS[replay]
+    if not numpy:
+        monkeypatch.setitem(sys.modules, "numpy", None)  # as if it were not installed
+    fn, classes, outputs, output_activation, optimizer = LOSSES[loss]
+    runs = []
+    for compiled in (True, False):
+        model = MLP(2, [*hidden, outputs], output_activation=output_activation, seed=0)
+        history = fit(model, X, classes if targets is None else targets, loss=fn,
+                      optimizer=optimizer(trained(model)), epochs=5, batch_size=3, seed=0, progress=False,
+                      compiled=compiled)  # fmt: skip
+        params = model.parameters()
+        runs.append((history.loss, [p.data for p in params], [float(p.grad) for p in params]))
+    return runs
+
+
+def assert_replayed(replay: str, compiled_steps: list[Compiled]) -> None:
+    """The compiled fit ran as named: on arrays or not, and recorded tapes that replay as named."""
+    numpy, _, backend = REPLAYS[replay]
+    (step,) = compiled_steps
+    assert step.backend == ("numpy" if numpy else "python")  # whether the loop ran on arrays
+    assert step.tapes and {tape.backend for tape in step.tapes.values()} == {backend}
+
+
+def assert_equal(replay: str, compiled: Any, eager: Any) -> None:
+    """Equal to the bit by the pure-Python replay; with NumPy's, to rounding."""
+    if REPLAYS[replay][2] == "python":
+        assert compiled == eager
+    else:
+        for got, want in zip(compiled, eager):
+            assert got == pytest.approx(want, rel=1e-12, abs=1e-15)
+
+
+def replay_cases() -> list[Any]:
+    """Every loss with every replay; cross_entropy not yet exact with the pure-Python one."""
+    return [
+        pytest.param(replay, loss, marks=[FROZEN_SHIFT] if "cross" in loss and exact == "python" else [])
+        for loss in LOSSES
+        for replay, (_, _, exact) in REPLAYS.items()
+    ]
+
+
+@pytest.mark.parametrize(("replay", "loss"), replay_cases())
+def test_fit_compiled_takes_eagers_steps_in_eagers_batch_order_exactly_by_the_pure_python_replay(
+    replay: str, loss: str, compiled_steps: list[Compiled], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each batch's samples in the order eager fit takes them, which the loss adds them up in."""
+    compiled, eager = compiled_and_eager(replay, loss, monkeypatch)
+    assert_replayed(replay, compiled_steps)
+    assert_equal(replay, compiled, eager)
+
+
+@pytest.mark.parametrize("replay", REPLAYS)
+def test_a_compiled_step_is_recorded_on_the_batches_eager_fit_takes_in_eagers_order(
+    replay: str, compiled_steps: list[Compiled], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The forward runs (to record the step, or to take it eagerly) on batches eager fit makes, its samples
+    in eager's order, and in the order of eager's steps; the other steps replay."""
+    numpy, hidden, _ = REPLAYS[replay]
+    if not numpy:
+        monkeypatch.setitem(sys.modules, "numpy", None)
+    batches: dict[bool, list[tuple[Any, ...]]] = {}
+    for compiled in (True, False):
+        model = MLP(2, [*hidden, 1], seed=0)
+        samples: list[tuple[float, ...]] = []  # those the model has run on since the loss last ran
+        calls = batches[compiled] = []
+
+        def spied_model(x: list[Any], forward: Any = model.layer_outputs, samples: Any = samples) -> Any:
+            samples.append(tuple(getattr(v, "data", v) for v in x))  # a Value while the step is recorded
+            return forward(x)
+
+        def spied_loss(
+            outputs: list[Any], targets: list[Any], samples: Any = samples, calls: Any = calls
+        ) -> Value:
+            calls.append(tuple(samples))
+            samples.clear()
+            return hinge(outputs, targets)
+
+        monkeypatch.setattr(model, "layer_outputs", spied_model)
+        fit(model, X, Y, loss=spied_loss, optimizer=SGD(model.parameters(), lr=0.05), epochs=5, batch_size=3,
+            seed=0, progress=False, compiled=compiled)  # fmt: skip
+    eager = iter(batches[False])
+    assert all(batch in eager for batch in batches[True])  # each is an eager batch, after the one before
+    assert compiled_steps[0].tapes and len(batches[True]) < len(batches[False])
+
+
+@pytest.mark.parametrize("replay", REPLAYS)
+def test_shuffled_batches_whose_targets_do_not_repeat_are_stepped_eagerly_with_no_recording(
+    replay: str, compiled_steps: list[Compiled], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Real-valued targets: no batch has another's sequence of them, so a recording would never be
+    replayed. Every step is eager: the same steps as eager fit's, to the bit, whatever the replay."""
+    products = [x0 * x1 for x0, x1 in X]
+    compiled, eager = compiled_and_eager(replay, "mse, Adam", monkeypatch, targets=products)
+    assert compiled == eager
+    assert compiled_steps[0].tapes == {}
+
+
+@pytest.mark.parametrize("replay", REPLAYS)
+def test_parameters_outside_the_optimizer_add_up_their_grads_step_after_step_as_eagerly(
+    replay: str, compiled_steps: list[Compiled], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An optimizer of the last layer zeroes only its grads: the other layers' grads add up each step."""
+
+    def last_layer(model: MLP) -> list[Value]:
+        return model.layers[-1].parameters()
+
+    compiled, eager = compiled_and_eager(replay, "hinge, SGD with momentum", monkeypatch, trained=last_layer)
+    assert_replayed(replay, compiled_steps)
+    assert max(map(abs, eager[2])) > 1.0  # the first layers' grads, added up over 40 steps
+    assert_equal(replay, compiled, eager)
 
 
 def test_mini_batches_are_shuffled_by_the_seed() -> None:
@@ -296,7 +460,9 @@ def test_the_progress_bar_stays_off_when_asked_or_when_stderr_is_not_a_terminal(
     "kwargs, message",
     [
         (dict(batch_size=0), "batch_size must be a positive integer or None, got 0"),
+        (dict(batch_size=True), "batch_size must be a positive integer or None, got True"),  # not online
         (dict(epochs=-1), "epochs must be a non-negative integer, got -1"),
+        (dict(epochs=True), "epochs must be a non-negative integer, got True"),
         (dict(y=[1, -1]), "fit\\(\\) needs as many targets as inputs \\(at least one\\), got 24 and 2"),
     ],
 )
@@ -568,6 +734,50 @@ def test_bad_validation_options_are_refused_naming_them(options: dict[str, Any],
     model = MLP(2, [2, 1], seed=0)
     with pytest.raises(ValueError, match=message):
         fit(model, X, Y, loss=hinge, optimizer=SGD(model.parameters()), epochs=1, progress=False, **options)
+
+
+@pytest.mark.parametrize("training", ["class indices", "one-hot rows"])
+def test_validation_targets_may_be_rows_or_class_indices_whichever_training_takes(
+    training: str, compiled_steps: list[Compiled]
+) -> None:
+    """Rows are a compiled step's inputs, class indices its static arguments: the validation samples are
+    replayed by the step compiled for their own kind, and measured as eager fit measures them."""
+    rows = {"class indices": LABELS, "one-hot rows": one_hot(LABELS, 2)}
+    val_rows = {"class indices": one_hot(LABELS_VAL, 2), "one-hot rows": LABELS_VAL}  # the other kind
+    runs = []
+    for compiled in (True, False):
+        model = MLP(2, [6, 6, 2], seed=0)
+        history = fit(model, X, rows[training], loss=cross_entropy, optimizer=SGD(model.parameters(), lr=0.1),
+                      epochs=3, batch_size=5, accuracy=argmax_accuracy, seed=0, progress=False,
+                      validation=(X_VAL, val_rows[training]), compiled=compiled)  # fmt: skip
+        runs.append((history.val_loss, history.val_accuracy))
+    (loss, accuracy), (eager_loss, eager_accuracy) = runs
+    assert loss == pytest.approx(eager_loss, rel=1e-12) and accuracy == eager_accuracy
+    assert [step.backend for step in compiled_steps] == ["numpy", "numpy"]  # one per kind, on arrays
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+@pytest.mark.parametrize("targets", ["class indices", "one-hot rows"])
+def test_numpy_arrays_train_as_the_lists_they_hold(compiled: bool, targets: str) -> None:
+    """X, y, the validation samples, and rows within them, as NumPy arrays: read as the same lists."""
+    import numpy as np
+
+    y, y_val = LABELS, LABELS_VAL
+    if targets == "one-hot rows":
+        y, y_val = one_hot(y, 2), one_hot(y_val, 2)
+    given = {
+        "lists": (X, y, X_VAL, y_val),
+        "arrays": (np.array(X), np.array(y), np.array(X_VAL), np.array(y_val)),
+        "lists of arrays": ([np.array(x) for x in X], [np.array(t) for t in y], X_VAL, y_val),
+    }
+    runs = []
+    for inputs, outputs, inputs_val, outputs_val in given.values():
+        model = MLP(2, [4, 2], seed=0)
+        history = fit(model, inputs, outputs, loss=cross_entropy, optimizer=SGD(model.parameters(), lr=0.1),
+                      epochs=3, batch_size=5, accuracy=argmax_accuracy, seed=0, progress=False,
+                      validation=(inputs_val, outputs_val), compiled=compiled)  # fmt: skip
+        runs.append((history.loss, history.accuracy, history.val_loss, model.state_dict()))
+    assert runs[1] == runs[0] and runs[2] == runs[0]
 
 
 def test_a_scheduler_of_another_optimizer_is_refused() -> None:

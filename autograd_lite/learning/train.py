@@ -11,7 +11,7 @@ import math
 import random
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -90,7 +90,8 @@ class History:
     grad_norms: list[list[float]] = field(default_factory=list)
     #: Per epoch, each layer's fraction of dead ReLU units (None for a layer without ReLU).
     dead_relus: list[list[float | None]] = field(default_factory=list)
-    #: How long each epoch took, in seconds (with ``compiled=True`` the first records the step's graph).
+    #: How long each epoch took, in seconds (with ``compiled=True``, an epoch that records the step's graph
+    #: takes longer: the first, for target rows).
     seconds: list[float] = field(default_factory=list)
     #: The learning rate of each epoch (a scheduler may change it between epochs).
     lr: list[float] = field(default_factory=list)
@@ -137,8 +138,8 @@ class History:
 # ---- the loop --------------------------------------------------------------------------------------------
 def fit(
     model: MLP,
-    X: Sequence[Sequence[float]],
-    y: Sequence[Any],
+    X: Collection[Sequence[float]],
+    y: Collection[Any],
     *,
     loss: Loss,
     optimizer: Optimizer,
@@ -148,21 +149,25 @@ def fit(
     seed: int | None = None,
     progress: bool = True,
     compiled: bool = False,
-    validation: tuple[Sequence[Sequence[float]], Sequence[Any]] | None = None,
+    validation: tuple[Collection[Sequence[float]], Collection[Any]] | None = None,
     early_stopping: int | None = None,
     scheduler: LRScheduler | None = None,
 ) -> History:
     """Train ``model`` on (X, y) for ``epochs`` passes and return its History.
 
-    ``batch_size=None`` takes one step per epoch on the whole set; any size takes one step per batch,
-    the samples shuffled each epoch by ``random.Random(seed)`` (``batch_size=1`` is online training).
+    X and y are lists (or NumPy arrays, read as lists) of the inputs and of the targets, a number or a row
+    each. ``batch_size=None`` takes one step per epoch on the whole set; any size takes one step per
+    batch, the samples shuffled each epoch by ``random.Random(seed)`` (``batch_size=1`` is online training).
     The progress bar shows on a terminal or in a notebook, unless ``progress=False``. ``compiled=True``
     records the step's graph and replays it (see ``autograd_lite.compile``): the same steps, faster.
     Targets that are rows (one-hot rows of class probabilities for ``cross_entropy``, or several outputs
     to regress) are the replay's inputs: one recording per batch size. A number per target is a static
-    argument: one recording per batch size and set of targets (a batch's samples are taken in the order
-    of their targets, so that batches of two classes share few sets); for many classes give one-hot rows
-    (``data.one_hot``), and for real-valued targets in shuffled mini-batches, stay eager.
+    argument: one recording per sequence of targets, in the batch's order (the order the loss adds the
+    samples in, as eagerly). A sequence is recorded when it comes again, if most steps so far repeated a
+    sequence (full batches, online, small batches of few classes), and replayed from then on; other steps
+    are eager, so shuffled mini-batches whose targets seldom repeat (many classes, real-valued targets)
+    cost about what eager steps cost. For many classes give one-hot rows (``data.one_hot``): one
+    recording for every batch of a size.
 
     ``validation=(X_val, y_val)``: after each epoch, the loss (and accuracy) on these held-out samples,
     which training never sees, in ``History.val_loss``. ``early_stopping=N`` (with validation): stop
@@ -173,18 +178,26 @@ def fit(
     """
     if not isinstance(model, MLP):
         raise TypeError(f"fit() trains an MLP (its diagnostics are per layer), got {type(model).__name__}")
-    if len(X) != len(y) or not X:
-        raise ValueError(f"fit() needs as many targets as inputs (at least one), got {len(X)} and {len(y)}")
-    if not isinstance(epochs, int) or epochs < 0:
+    X_train, y_train = _listed(X), _listed(y)
+    if len(X_train) != len(y_train) or not X_train:
+        raise ValueError(
+            f"fit() needs as many targets as inputs (at least one), got {len(X_train)} and {len(y_train)}"
+        )
+    if not _count(epochs) or epochs < 0:
         raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
-    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+    if batch_size is not None and (not _count(batch_size) or batch_size < 1):
         raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}")
-    if validation is not None and (len(validation) != 2 or len(validation[0]) != len(validation[1])):
-        raise ValueError("validation must be (X_val, y_val), with as many targets as inputs")
-    if validation is not None and not validation[0]:
-        raise ValueError("validation needs at least one sample, got none")
+    held_out = None
+    if validation is not None:
+        if len(validation) != 2:
+            raise ValueError("validation must be (X_val, y_val), with as many targets as inputs")
+        held_out = (_listed(validation[0]), _listed(validation[1]))
+        if len(held_out[0]) != len(held_out[1]):
+            raise ValueError("validation must be (X_val, y_val), with as many targets as inputs")
+        if not held_out[0]:
+            raise ValueError("validation needs at least one sample, got none")
     if early_stopping is not None:
-        if not isinstance(early_stopping, int) or isinstance(early_stopping, bool) or early_stopping < 1:
+        if not _count(early_stopping) or early_stopping < 1:
             raise ValueError(
                 f"early_stopping is a patience in epochs, a positive integer; got {early_stopping!r}"
             )
@@ -193,7 +206,7 @@ def fit(
     if scheduler is not None and scheduler.optimizer is not optimizer:
         raise ValueError("the scheduler must schedule the optimizer given to fit()")
     rng = random.Random(seed)
-    order = list(range(len(X)))
+    order = list(range(len(X_train)))
     history = History()
     relu = [layer.activation == "relu" for layer in model.layers]
 
@@ -205,29 +218,52 @@ def fit(
             raise TypeError(f"the loss function must return a Value, got {type(value).__name__}")
         return value, traces
 
-    rows = isinstance(y[0], Sequence)  # targets a compiled step takes as inputs, not static arguments
-    compiled_step = compile_step(forward, static_argnums=() if rows else 1) if compiled else None
+    by_kind: dict[bool, Compiled] = {}
+
+    def compiled_for(target_rows: bool) -> Compiled:
+        """The step compiled for targets that are rows (the replay's inputs) or numbers (static arguments),
+        made when first needed: the validation targets may be of the other kind."""
+        if target_rows not in by_kind:
+            by_kind[target_rows] = compile_step(forward, static_argnums=() if target_rows else 1)
+        return by_kind[target_rows]
+
+    rows = _rows(y_train)
+    compiled_step = compiled_for(rows) if compiled else None
     arrays = None
     if compiled_step is not None:
-        arrays = _ArrayStep.make(compiled_step, model, optimizer, X, y, outputs=accuracy is not None)
+        arrays = _ArrayStep.make(
+            compiled_for, model, optimizer, X_train, y_train, outputs=accuracy is not None
+        )
+    repeats = _Repeats()
 
-    def value_step(batch: list[int], targets: list[Any]) -> Stepped:
+    def value_step(batch: list[int], targets: list[Any], replay: bool) -> Stepped:
         """One step on the Values: eager, or replayed by the compiled step; the optimizer steps them."""
         optimizer.zero_grad()
-        if compiled_step is None:
-            root, graph = forward([X[i] for i in batch], targets)
+        if compiled_step is None or not replay:
+            root, graph = forward([X_train[i] for i in batch], targets)
             root.backward()
             value = root.data
             traces = [[[o.data for o in layer] for layer in trace] for trace in graph]
         else:  # forward and backward replayed: the loss and every layer's outputs come back as floats
-            value, traces = compiled_step([list(X[i]) for i in batch], targets)
+            value, traces = compiled_step([list(X_train[i]) for i in batch], targets)
         norms = [math.hypot(*(float(p.grad) for p in layer.parameters())) for layer in model.layers]
         optimizer.step()
         fired = [[any(trace[i][j] > 0 for trace in traces) for j in range(len(layer.neurons))]
                  for i, layer in enumerate(model.layers)]  # fmt: skip
         return value, [_output(trace) for trace in traces], fired, norms
 
-    run_step = arrays.step if arrays is not None else value_step
+    def run_step(batch: list[int], targets: list[Any]) -> Stepped:
+        """One step: replayed on the arrays if training runs there, else on the Values."""
+        replay = compiled_step is not None and (rows or repeats.replay(targets))
+        if arrays is None:
+            return value_step(batch, targets, replay)
+        if replay:
+            return arrays.step(batch, targets)
+        arrays.sync()  # an eager step reads and writes the Values
+        stepped = value_step(batch, targets, replay=False)
+        arrays.load()
+        return stepped
+
     bar, finish = _progress_bar(epochs, progress and _interactive())
     for _ in bar:
         began = time.perf_counter()
@@ -239,9 +275,7 @@ def fit(
         alive = [[False] * len(layer.neurons) for layer in model.layers]
         for start in range(0, len(order), size):
             batch = order[start : start + size]
-            if compiled_step is not None and not rows:
-                batch = _by_target(batch, y)
-            targets = [y[i] for i in batch]
+            targets = [y_train[i] for i in batch]
             value, outputs, fired, step_norms = run_step(batch, targets)
             norms = [n + m for n, m in zip(norms, step_norms)]
             total_loss += value * len(batch)
@@ -259,11 +293,11 @@ def fit(
         if accuracy is not None:
             history.accuracy.append(correct / len(order))
             postfix["accuracy"] = f"{history.accuracy[-1]:.1%}"
-        if validation is not None:
-            _validate(model, loss, accuracy, validation, arrays, history)
+        if held_out is not None:
+            _validate(model, loss, accuracy, held_out, arrays, history)
             postfix["val_loss"] = f"{history.val_loss[-1]:.4g}"
         if isinstance(scheduler, ReduceLROnPlateau):
-            scheduler.step(history.val_loss[-1] if validation is not None else history.loss[-1])
+            scheduler.step(history.val_loss[-1] if held_out is not None else history.loss[-1])
         elif scheduler is not None:
             scheduler.step()
         history.seconds.append(time.perf_counter() - began)
@@ -305,6 +339,29 @@ def _validate(
         history.val_accuracy.append(sum(accuracy(o, t) for o, t in zip(scores, y_val)) / len(y_val))
 
 
+class _Repeats:
+    """Whether a step on number targets (static arguments: a recording each sequence of them) replays the
+    compiled step. A recording costs a few eager steps, so a sequence is recorded when it comes again while
+    most steps so far have repeated one (full batches, online, small batches of few classes), and replayed
+    from then on; where sequences seldom repeat (shuffled batches of many classes, or of real-valued
+    targets) the steps are eager, at an eager step's cost."""
+
+    def __init__(self) -> None:
+        self.met: set[tuple[Any, ...]] = set()
+        self.recorded: set[tuple[Any, ...]] = set()
+        self.steps = self.repeated = 0  # the steps so far, and those whose sequence an earlier step had
+
+    def replay(self, targets: list[Any]) -> bool:
+        key = tuple(targets)
+        self.steps += 1
+        if key in self.met:
+            self.repeated += 1
+            if 2 * self.repeated >= self.steps:
+                self.recorded.add(key)
+        self.met.add(key)
+        return key in self.recorded
+
+
 #: A training step's results: the loss, each sample's output, for each layer whether each of its units
 #: was positive for some sample, and each layer's gradient norm.
 Stepped = tuple[float, list[Any], list[list[bool]], list[float]]
@@ -313,30 +370,45 @@ Stepped = tuple[float, list[Any], list[list[bool]], list[float]]
 class _ArrayStep:
     """fit's compiled step on NumPy arrays: the parameters' data held in an array from step to step (the
     optimizer's ``update`` steps it), each batch cut from an array of X. The Values get the data and the
-    last grads back at the end of each epoch (``sync``), and before a new batch shape is recorded."""
+    last grads back at the end of each epoch (``sync``), and before a new batch shape is recorded; a step
+    taken eagerly reads and writes them between a ``sync`` and a ``load``."""
 
     @staticmethod
     def make(
-        step: Compiled, model: MLP, optimizer: Optimizer, X: Any, y: Any, outputs: bool
+        compiled_for: Callable[[bool], Compiled],
+        model: MLP,
+        optimizer: Optimizer,
+        X: Any,
+        y: Any,
+        outputs: bool,
     ) -> _ArrayStep | None:
-        """The array step, if NumPy is installed and X (and y, for target rows) are rectangular."""
-        if step.np is None:
+        """The array step, if NumPy is installed and X (and y, for target rows) are rectangular;
+        ``compiled_for(rows)`` is the step compiled for targets that are rows, or numbers."""
+        np = compiled_for(_rows(y)).np
+        if np is None:
             return None
         try:
-            return _ArrayStep(step, model, optimizer, X, y, step.np, outputs)
+            return _ArrayStep(compiled_for, model, optimizer, X, y, np, outputs)
         except ValueError:  # ragged rows
             return None
 
     def __init__(
-        self, step: Compiled, model: MLP, optimizer: Optimizer, X: Any, y: Any, np: Any, outputs: bool
+        self,
+        compiled_for: Callable[[bool], Compiled],
+        model: MLP,
+        optimizer: Optimizer,
+        X: Any,
+        y: Any,
+        np: Any,
+        outputs: bool,
     ) -> None:
-        self.compiled, self.optimizer, self.np = step, optimizer, np
+        self.compiled_for, self.optimizer, self.np = compiled_for, optimizer, np
         self.X = np.array(X, dtype=float)
-        self.T = np.array(y, dtype=float) if isinstance(y[0], Sequence) else None
+        self.T = np.array(y, dtype=float) if _rows(y) else None
         self.params: list[Value] = list(optimizer.params)  # then any other parameter a recording reads
         self.where = {id(p): k for k, p in enumerate(self.params)}
         self.data = np.array([p.data for p in self.params])
-        self.grads = np.zeros(len(self.params))
+        self.grads = np.array([float(p.grad) for p in self.params])  # those outside the optimizer add to them
         self._hold(model.parameters())
         self.layers = [
             np.array([self.where[id(p)] for p in layer.parameters()], dtype=np.intp) for layer in model.layers
@@ -349,21 +421,22 @@ class _ArrayStep:
         self.validation: tuple[Any, Any] | None = None  # the validation samples' arrays, once needed
 
     def _hold(self, params: Sequence[Value]) -> None:
-        """Hold these parameters' data (and a 0 grad) in the arrays too, if they are not held yet."""
+        """Hold these parameters' data and grads in the arrays too, if they are not held yet."""
         new = [p for p in params if id(p) not in self.where]
         for p in new:
             self.where[id(p)] = len(self.params)
             self.params.append(p)
         if new:
             self.data = self.np.concatenate((self.data, [p.data for p in new]))
-            self.grads = self.np.concatenate((self.grads, self.np.zeros(len(new))))
+            self.grads = self.np.concatenate((self.grads, [float(p.grad) for p in new]))
 
     def step(self, batch: list[int], targets: list[Any]) -> Stepped:
         np = self.np
         outputs, sums, index = self._replay("training", self.X, self.T, np.array(batch), targets)
-        self.grads[:] = 0.0
-        self.grads[index] = sums
         n_opt = len(self.optimizer.params)
+        # zero_grad() zeroes the optimizer's parameters; backward adds this pass's sums to every grad
+        self.grads[:n_opt] = 0.0
+        self.grads[index] += sums
         self.optimizer.update(self.data[:n_opt], self.grads[:n_opt])
         # The outputs: the loss, then each sample's outputs of every layer, first layer first.
         units = outputs[1:].reshape(len(batch), self.ends[-1])
@@ -380,10 +453,7 @@ class _ArrayStep:
         are: the training step's forward, replayed on all of them at once."""
         np = self.np
         if self.validation is None:
-            self.validation = (
-                np.array(X, dtype=float),
-                np.array(y, dtype=float) if self.T is not None else None,
-            )
+            self.validation = (np.array(X, dtype=float), np.array(y, dtype=float) if _rows(y) else None)
         X_val, T_val = self.validation
         outputs, _, _ = self._replay(
             "validation", X_val, T_val, np.arange(len(X_val)), list(y), backward=False
@@ -395,11 +465,12 @@ class _ArrayStep:
         self, part: str, X: Any, T: Any, rows: Any, targets: list[Any], backward: bool = True
     ) -> tuple[Any, Any, Any]:
         """The replay of the step's tape on these rows of X (and of T, the target rows, if any), of the
-        training or the validation samples: its outputs, the parameters' grads, and where those are held."""
+        training or the validation samples: its outputs, the parameters' grads, and where those are held.
+        Target rows are the tape's inputs, a number per target a static argument."""
         key = (part, len(rows), None if T is not None else tuple(targets))
         if key not in self.tapes:
             self.sync()  # a recording reads the Values' data (as cross_entropy's shift does)
-            tape = self.compiled.tape([X[i].tolist() for i in rows], targets)
+            tape = self.compiled_for(T is not None).tape([X[i].tolist() for i in rows], targets)
             self._hold(tape.params)
             self.tapes[key] = (
                 tape,
@@ -417,13 +488,31 @@ class _ArrayStep:
         for p, d, g in zip(self.params, self.data.tolist(), self.grads.tolist()):
             p.data, p.grad = d, g
 
+    def load(self) -> None:
+        """The Values' data and grads into the arrays, after a step taken on the Values."""
+        self.data[:] = [p.data for p in self.params]
+        self.grads[:] = [float(p.grad) for p in self.params]
 
-def _by_target(batch: list[int], y: Sequence[Any]) -> list[int]:
-    """The batch in the order of its targets (as it was, if they do not compare): the same samples."""
-    try:
-        return sorted(batch, key=lambda i: y[i])
-    except TypeError:
-        return batch
+
+def _listed(samples: Collection[Any]) -> list[Any]:
+    """The samples as a list of numbers or lists: a NumPy array (of the samples, or one per sample) as
+    lists of Python numbers, which a loss, an accuracy rule and a static target read as they read lists."""
+    return [_plain(s) for s in _plain(samples)]
+
+
+def _plain(x: Any) -> Any:
+    """x's lists if x is an array (NumPy's, or another with its interface: a shape, and lists out), else x."""
+    return x.tolist() if hasattr(x, "shape") and callable(getattr(x, "tolist", None)) else x
+
+
+def _count(n: Any) -> bool:
+    """Whether n is an integer, and not a bool (True is no count of epochs or samples)."""
+    return isinstance(n, int) and not isinstance(n, bool)
+
+
+def _rows(targets: Sequence[Any]) -> bool:
+    """Whether the targets are rows (a compiled step's inputs), not a number each (static arguments)."""
+    return isinstance(targets[0], Sequence)
 
 
 def _output(trace: Sequence[Any]) -> Any:
