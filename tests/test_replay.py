@@ -107,6 +107,7 @@ EVERY_OP: dict[str, Callable[[Value, Value], Value]] = {
     "sigmoid": lambda v, a: v.sigmoid(),
     "tanh": lambda v, a: v.tanh(),
     "exp": lambda v, a: v.exp(),
+    "expm1": lambda v, a: v.expm1(),
     "sin": lambda v, a: v.sin(),
     "cos": lambda v, a: v.cos(),
     "tan": lambda v, a: (v * 0.05).tan(),

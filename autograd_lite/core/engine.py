@@ -845,7 +845,6 @@ def _ieee_pow(x: Operand, y: Operand) -> Value | float:
 #: What a rule's ``m`` is for ``backward(create_graph=True)``: the ops themselves, on Values and numbers.
 VALUES = SimpleNamespace(
     **{op.name: functools.partial(apply, op) for op in ops.TABLE if op.method},
-    expm1=lambda x: x.exp() - 1.0 if isinstance(x, Value) else math.expm1(x),
     pow=operator.pow,
     ieee_pow=_ieee_pow,
     reciprocal=lambda x: 1.0 / x if _number(x) else math.copysign(math.inf, _number(x)),

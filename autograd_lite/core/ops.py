@@ -208,9 +208,12 @@ SELU_SCALE = 1.0507009873554805
 
 def _selu(x: Any, m: Any = FLOATS) -> tuple[Any, ...]:
     positive = x > 0
-    e = m.exp(m.where(positive, 0.0, x))
+    below = m.where(positive, 0.0, x)  # no exp of a large x
     scaled = SELU_SCALE * SELU_ALPHA
-    return m.where(positive, SELU_SCALE * x, scaled * (e - 1.0)), m.where(positive, SELU_SCALE, scaled * e)
+    return (
+        m.where(positive, SELU_SCALE * x, scaled * m.expm1(below)),  # expm1: exact near 0, as PyTorch's
+        m.where(positive, SELU_SCALE, scaled * m.exp(below)),
+    )
 
 
 def _swish(x: Any, beta: Any, m: Any = FLOATS) -> tuple[Any, ...]:
@@ -273,6 +276,8 @@ DOT  = primitive("dot", _dot_rule,                                             d
 
 # ---- elementary functions: Value methods of the same name ---------------------------------------------------
 EXP  = primitive("exp",  lambda x, m=FLOATS: (e := m.exp(x), e),               doc="e ** x", domain="x <= 709.78")
+EXPM1 = primitive("expm1", lambda x, m=FLOATS: (m.expm1(x), m.exp(x)),      doc="e ** x - 1, exact near 0",
+                  domain="x <= 709.78")
 LOG  = primitive("log",  lambda x, m=FLOATS: (m.log(x), 1.0 / x),              doc="natural logarithm",
                  domain="x > 0")
 SQRT = primitive("sqrt", lambda x, m=FLOATS: (r := m.sqrt(x), 0.5 * m.reciprocal(r)),

@@ -66,6 +66,13 @@ def elu_with_tensor_alpha(x: Any, a: Any) -> Any:
     return torch.where(x > 0, x, a * torch.expm1(x))
 
 
+# The ops computed with exp(x) - 1 below 0: near 0 each is held to torch's (expm1) with no absolute floor.
+EXP_MINUS_ONE = [
+    op("elu(c)", lambda x, a: x.elu(a), lambda x, a: F.elu(x, a), consts=[ALPHA]),
+    op("elu()", lambda x: x.elu(), lambda x: F.elu(x)),
+    op("elu(a)", lambda x, a: x.elu(a), elu_with_tensor_alpha, args=[ANY, ALPHA]),
+    op("selu", lambda x: x.selu(), lambda x: F.selu(x)),
+]
 # Ops with a kink at 0: each is checked on both sides (x > 0, x < 0) in CASES, and at exactly 0 in KINKS.
 KINKED = [
     op("relu", lambda x: x.relu(), lambda x: torch.relu(x)),
@@ -78,11 +85,9 @@ KINKED = [
         lambda x, a: torch.where(x > 0, x, a * x),
         args=[ANY, ALPHA],
     ),
-    op("elu(c)", lambda x, a: x.elu(a), lambda x, a: F.elu(x, a), consts=[ALPHA]),
-    op("elu()", lambda x: x.elu(), lambda x: F.elu(x)),
-    op("elu(a)", lambda x, a: x.elu(a), elu_with_tensor_alpha, args=[ANY, ALPHA]),
-    op("selu", lambda x: x.selu(), lambda x: F.selu(x)),
+    *EXP_MINUS_ONE,
 ]
+EXPM1 = op("expm1", lambda x: x.expm1(), lambda x: torch.expm1(x), args=[Reals(-30, 30)])
 
 
 def at_x(case: Case, where: str, domain: Domain) -> Case:
@@ -133,6 +138,7 @@ CASES: list[Case] = [
     op("-x", lambda x: -x),
     # ---- elementary functions ------------------------------------------------------------------------
     op("exp", lambda x: x.exp(), lambda x: torch.exp(x), args=[Reals(-30, 30)]),
+    EXPM1,
     op("log", lambda x: x.log(), lambda x: torch.log(x), args=[Reals(1e-3, 100)]),
     op("sqrt", lambda x: x.sqrt(), lambda x: torch.sqrt(x), args=[Reals(1e-3, 100)]),
     op("sin", lambda x: x.sin(), lambda x: torch.sin(x), args=[Reals(-10, 10)]),
@@ -192,6 +198,13 @@ EDGES = [
     ]
 ]
 
+# Just around 0, where exp(x) - 1 cancels to a few bits and expm1 is exact: held to torch's relative to their
+# own size, however small (the other tables allow an absolute error of 1e-12).
+NEAR_ZERO = [
+    at_x(EXPM1, "near 0", Reals(-1e-5, 1e-5)),
+    *(at_x(case, "x<0 near 0", Reals(-1e-5, 0, open_hi=True)) for case in EXP_MINUS_ONE),
+]
+
 # x ** y for x < 0 and y a Value holding an integer: d/dy is NaN, as torch's; d/dx and d2/dx2 match.
 NEGATIVE_BASE = op(
     "x**y[x<0,y an integer]",
@@ -214,6 +227,7 @@ TABLES: dict[str, tuple[list[Case], int]] = {
     "edges": (EDGES, 4),
     "negative bases": ([NEGATIVE_BASE], 10),
     "power zero": ([POWER_ZERO], 6),
+    "near zero": (NEAR_ZERO, 6),
 }
 DRAWN = {**TABLES, "user ops": ([USER_OPS], 10)}  # every section of op cases in the oracle file
 
