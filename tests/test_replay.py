@@ -121,6 +121,7 @@ EVERY_OP: dict[str, Callable[[Value, Value], Value]] = {
     "differences and negation": lambda v, a: (a - v) - (1.5 - v) - (-v),
     "quotients": lambda v, a: v / (a + 2.0) + 3.0 / (v * v + 1.0),
     "dot": lambda v, a: Value.dot([v, a], [a, 2.0]),
+    "logsumexp": lambda v, a: Value.logsumexp([v, a, 2.0]),
 }
 
 

@@ -84,7 +84,7 @@ def every_op() -> tuple[Value, list[Value]]:
     """One graph with every op of the table in it, at a point inside every domain."""
     x, y = Value(0.4, label="x"), Value(-0.7, label="y")
     terms: list[Value] = [x + y, x - y, 1.5 - x, x * y, x / y, 2.0 / x, -x, x**y, 2.0**x, abs(y)]
-    terms += [Value.sum([x, y, 2.0]), Value.dot([x, y], [y, 3.0])]
+    terms += [Value.sum([x, y, 2.0]), Value.dot([x, y], [y, 3.0]), Value.logsumexp([x, y, 2.0])]
     for op in NAMED:
         terms.append(getattr(x, op.name)(*[y for _ in op.params]))
     return Value.sum(terms), [x, y]
@@ -125,10 +125,11 @@ def test_the_stepper_writes_each_local_gradient_as_a_formula_or_a_partial_and_it
         "tanh": "(1.0 \u2212 {n}.data\u00b2)",
         "exp": "{n}.data",
         "sigmoid": "{n}.data \u00d7 (1.0 \u2212 {n}.data)",
+        "logsumexp": "exp({p}.data \u2212 {n}.data)",  # softmax
     }
     for step, formula in zip(stepper.steps, formulas):
         if step.node.op in expected:
-            assert formula == expected[step.node.op].format(n=step.node.label)
+            assert formula == expected[step.node.op].format(n=step.node.label, p=step.parent.label)
     got = [v.grad for v in leaves]
     for v in leaves:
         v.grad = 0.0

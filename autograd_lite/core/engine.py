@@ -449,6 +449,19 @@ class Value:
             ws, xs = xs, ws  # the product is symmetric; Values first lets numbers be folded in
         return _as_value(apply(ops.DOT, *ws, *xs))
 
+    @staticmethod
+    def logsumexp(values: Iterable[Operand]) -> Value:
+        """Return log(sum(exp(v))) as one node, shifted by the largest v each time it is computed (no exp
+        overflows, however large the values), as torch.logsumexp; its derivatives are softmax(values)."""
+        items = list(values)
+        if not items:
+            raise ValueError("Value.logsumexp() needs at least one value, got none")
+        nodes = [v for v in items if isinstance(v, Value)]
+        numbers_ = [as_float(v, "Value.logsumexp()") for v in items if not isinstance(v, Value)]
+        if not nodes:
+            return Value(ops.FLOATS.logsumexp(numbers_))
+        return _as_value(apply(ops.LOGSUMEXP, *nodes, *numbers_))
+
     def detach(self) -> Value:
         """A new leaf with the same data, cut off from this graph."""
         return Value(self.data, label=self.label)
@@ -853,6 +866,7 @@ VALUES = SimpleNamespace(
     sign=lambda x: ops.FLOATS.sign(_number(x)),
     sum=Value.sum,
     dot=Value.dot,
+    logsumexp=Value.logsumexp,
 )
 
 

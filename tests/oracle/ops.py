@@ -112,6 +112,15 @@ def sum_case(n: int) -> Case:
     return op(f"sum{n}", lambda *a: Value.sum(a), lambda *a: sum(a), args=[ANY] * n)
 
 
+def torch_logsumexp(*xs: Any) -> Any:
+    """torch.logsumexp of tensors and numbers, in the order given."""
+    return torch.logsumexp(torch.stack([torch.as_tensor(x, dtype=torch.float64) for x in xs]), 0)
+
+
+def logsumexp_case(n: int, domain: Domain = ANY, where: str = "") -> Case:
+    return op(f"logsumexp{n}{where}", lambda *a: Value.logsumexp(a), torch_logsumexp, args=[domain] * n)
+
+
 # fmt: off
 CASES: list[Case] = [
     # ---- operators: Value with Value, Value with a number, number with Value --------------------------
@@ -166,6 +175,10 @@ CASES: list[Case] = [
     *dot_cases(1), *dot_cases(3),
     op("dot(numbers among the weights)", lambda x0, x1, w1, c: Value.dot([c, w1], [x0, x1]),
        lambda x0, x1, w1, c: c * x0 + w1 * x1, args=[ANY, ANY, ANY], consts=[ANY]),
+    logsumexp_case(1), logsumexp_case(3),
+    logsumexp_case(3, Reals(-800, 800), "[far apart, exps beyond a float]"),
+    op("logsumexp(values and numbers)", lambda x, y, c, d: Value.logsumexp([c, x, d, y]),
+       lambda x, y, c, d: torch_logsumexp(c, x, d, y), args=[ANY, ANY], consts=[ANY, ANY]),
     # ---- one Value in several argument slots: gradients accumulate ------------------------------------
     op("x*x", lambda x: x * x),
     op("x-x", lambda x: x - x),
@@ -176,6 +189,8 @@ CASES: list[Case] = [
     op("sum([x, y, x])", lambda x, y: Value.sum([x, y, x]), lambda x, y: x + y + x, args=[ANY, ANY]),
     op("dot([x, y], [y, x])", lambda x, y: Value.dot([x, y], [y, x]), lambda x, y: x * y + y * x,
        args=[ANY, ANY]),
+    op("logsumexp([x, y, x])", lambda x, y: Value.logsumexp([x, y, x]), lambda x, y: torch_logsumexp(x, y, x),
+       args=[ANY, ANY]),
 ]
 # fmt: on
 
@@ -183,8 +198,9 @@ CASES: list[Case] = [
 # at the kink is undefined; ours takes the x < 0 branch, so torch's is taken just below 0.
 KINKS = [replace(at_x(case, "x=0", Points((0.0, -0.0))), hessian_below_zero=True) for case in KINKED]
 
-# The edges of a domain: 0 where a power or sqrt has an infinite (or conventional) derivative. Only first
-# derivatives: torch's second derivatives here are NaN artifacts of its masking.
+# The edges of a domain: 0 where a power or sqrt has an infinite (or conventional) derivative, and
+# logsumexp's infinite and NaN arguments. Only first derivatives: torch's second derivatives here are NaN
+# artifacts of its masking.
 ZERO = Points((0.0,))
 POSITIVE_POWER = Reals(0, 3, open_lo=True)
 EDGES = [
@@ -195,6 +211,9 @@ EDGES = [
         op("x**c[x=0,c>0]", lambda x, c: x**c, args=[ZERO], consts=[POSITIVE_POWER]),
         op("x**y[x=0,y>0]", lambda x, y: x**y, args=[ZERO, POSITIVE_POWER]),
         op("0.0**x[x>0]", lambda x: 0.0**x, args=[POSITIVE_POWER]),
+        # torch's logsumexp where no finite shift exists: -inf for all -inf, inf for any inf, NaN for any NaN
+        logsumexp_case(3, Points((-math.inf,)), "[all -inf]"),
+        logsumexp_case(2, Points((-math.inf, math.inf, math.nan, -1.0, 2.0)), "[infinities, NaN]"),
     ]
 ]
 
