@@ -90,7 +90,7 @@ def binary_cross_entropy_with_logits(logits: Nested, targets: Nested) -> Value:
 
 
 def cross_entropy(logits: Sequence[Any], target: Any) -> Value:
-    """-log softmax(logits)[target], stable (shifted by the max); for a batch (rows, targets), the mean.
+    """-log softmax(logits)[target], that is logsumexp(logits) - logits[target]; for a batch, the mean.
 
     A target is a class index, or class probabilities, one per logit (numbers or Values, such as a
     one-hot row), as in PyTorch: then the loss is -sum(p * log softmax(logits)). Probabilities can be a
@@ -115,8 +115,7 @@ def cross_entropy(logits: Sequence[Any], target: Any) -> Value:
         if not isinstance(row, Sequence) or not row:
             raise ValueError(f"cross_entropy() takes a sequence of logits per sample, got {row!r}")
         zs = [z if isinstance(z, Value) else Value(z) for z in row]
-        top = max(z.data for z in zs)
-        log_sum_exp = Value.sum([(z - top).exp() for z in zs]).log() + top
+        log_sum_exp = Value.logsumexp(zs)  # one node, shifted by the largest logit whenever it is computed
         if isinstance(t, Sequence):
             if len(t) != len(row) or not all(isinstance(p, (Value, numbers.Real)) for p in t):
                 wanted = f"{len(row)} numbers, one per logit"
