@@ -245,3 +245,69 @@ def test_fit_trains_on_pixels_up_to_255_with_cross_entropy_compiled_as_eagerly()
     eager, replayed = runs
     assert all(math.isfinite(x) for x in eager) and eager[-1] < eager[0]
     assert replayed == pytest.approx(eager, rel=1e-12)
+
+
+# Losses whose targets may be a compiled function's inputs (Values there), each with a model's last activation
+# and the targets it takes: binary_cross_entropy of probabilities, hinge of scores.
+WITH_TARGET_INPUTS = {
+    "binary_cross_entropy": (binary_cross_entropy, "sigmoid", [0.0, 1.0, 0.25, 1.0], [1.0, 0.0, 0.5, 0.75]),
+    "hinge": (hinge, None, [1.0, -1.0, -1.0, 1.0], [-1.0, 1.0, 1.0, 1.0]),
+}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", WITH_TARGET_INPUTS)
+def test_a_compiled_loss_takes_its_targets_as_inputs_and_gives_the_eager_loss_of_the_numbers(
+    backend: str, name: str
+) -> None:
+    """The targets are Values while compile() records: the loss is built from ops, reading none of them."""
+    loss, activation, recorded_targets, targets = WITH_TARGET_INPUTS[name]
+    w, b = Value(0.75), Value(-0.25)
+
+    def f(xs: list[Any], ts: list[Any]) -> Value:
+        outputs = [w * x + b for x in xs]
+        return loss([o.sigmoid() for o in outputs] if activation else outputs, ts)
+
+    xs = [0.5, -1.5, 2.0, 0.1]
+    want, got = eager_and_compiled(f, [w, b], backend, (xs, recorded_targets), [1.0, 0.3, -2.0, 0.7], targets)
+    assert_replayed(backend, got, want)
+
+
+@pytest.mark.parametrize("name", WITH_TARGET_INPUTS)
+def test_fit_compiled_with_row_targets_takes_the_eager_runs_steps(name: str) -> None:
+    """Targets that are rows, [[0.0], [1.0], ...], are the compiled step's inputs, not static arguments."""
+    loss, activation, _, _ = WITH_TARGET_INPUTS[name]
+    rng = random.Random(2)
+    X = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(10)]
+    low = 0.0 if loss is binary_cross_entropy else -1.0
+    y = [[1.0 if x0 * x1 > 0 else low] for x0, x1 in X]
+    runs = []
+    for compiled in (False, True):
+        model = MLP(2, [4, 1], output_activation=activation, seed=0)
+        optimizer = SGD(model.parameters(), lr=0.1)
+        history = fit(
+            model,
+            X,
+            y,
+            loss=loss,
+            optimizer=optimizer,
+            epochs=3,
+            batch_size=5,
+            seed=1,
+            progress=False,
+            compiled=compiled,
+        )
+        runs.append((history.loss, [p.data for p in model.parameters()]))
+    (eager, eager_weights), (replayed, replayed_weights) = runs
+    assert replayed == pytest.approx(eager, rel=1e-12)
+    assert replayed_weights == pytest.approx(eager_weights, rel=1e-12, abs=1e-15)
+
+
+def test_a_value_target_is_not_read_so_only_a_number_target_is_checked() -> None:
+    """A Value target may be a compiled function's input, whose number changes at every call: its loss is
+    built from ops, so an out-of-range probability meets log's own error, eagerly as in a replay."""
+    assert hinge([Value(0.25)], [Value(0.0)]).data == 1.0  # relu(1 - 0.25 * 0)
+    with pytest.raises(ValueError, match=r"^hinge\(\) takes targets -1 or 1, got 0\.0$"):
+        hinge([Value(0.25)], [0.0])
+    with pytest.raises(ValueError, match=r"^log\(-0\.5\) is outside the op's domain \(defined for x > 0\)$"):
+        binary_cross_entropy([Value(1.5)], [Value(1.0)])
