@@ -177,6 +177,14 @@ def array_math(np: Any) -> SimpleNamespace:
         e = np.exp(-np.abs(x))
         return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
+    def power(x: Any, y: Any) -> Any:
+        """x ** y, refused as the float form refuses it: a negative base needs an integer exponent. NumPy
+        signals for (-1) ** 0.5 but takes (-1) ** inf as 1 and (-inf) ** -2.5 as 0; so the replay, which
+        takes the float form where NumPy signals, is told here."""
+        if ((x < 0) & ~(np.isfinite(y) & (y == np.floor(y)))).any():
+            raise FloatingPointError("a negative base needs an integer exponent")
+        return np.power(x, y)
+
     def logsumexp(xs: Sequence[Any]) -> Any:
         top = functools.reduce(np.maximum, xs)  # NaN if any x is NaN
         finite = np.isfinite(top)
@@ -190,8 +198,8 @@ def array_math(np: Any) -> SimpleNamespace:
         sin=np.sin, cos=np.cos, tan=np.tan, atan=np.arctan,
         sinh=np.sinh, cosh=np.cosh, tanh=np.tanh,
         sigmoid=sigmoid, softplus=lambda x: np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))),
-        pow=np.power, ieee_pow=np.power, reciprocal=np.reciprocal,
-        where=np.where, is_zero=lambda x: x == 0, sign=np.sign,
+        pow=power, ieee_pow=np.power, reciprocal=np.reciprocal,
+        where=np.where, is_zero=lambda x: x == 0, sign=lambda x: (x > 0) * 1.0 - (x < 0),  # 0 at NaN, as floats
         sum=sum, dot=_dot, logsumexp=logsumexp,
     )
     # fmt: on
