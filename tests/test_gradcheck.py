@@ -32,6 +32,7 @@ DOMAINS: dict[str, tuple[st.SearchStrategy[float], ...]] = {
     "**": (POSITIVE, st.floats(-3, 3)),
     "neg": (ANY,),
     "exp": (st.floats(-30, 20),),
+    "expm1": (st.floats(-30, 20),),
     "log": (POSITIVE,),
     "sqrt": (POSITIVE,),
     "sin": (st.floats(-10, 10),),

@@ -104,7 +104,7 @@ HOSTILE = [
     ("tanh(x=1)", "1:6", "tanh() takes positional arguments only"),
     ("tanh(*x)", "1:6", "unpacking: not allowed"),
     ("tanh(**x)", "1:6", "tanh() takes positional arguments only"),
-    ("x(1)", "1:1", "'x' is a variable; the ops are abs, exp, log"),
+    ("x(1)", "1:1", "'x' is a variable; the ops are abs, exp, expm1, log"),
     ("exp", "1:1", "exp is an op: call it, as in exp(x)"),
     ("os", "1:1", "unknown name 'os' (the variables are: x)"),
     ("exp(1000)", "1:1", "exp(1000) overflows a float"),

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +17,14 @@ from oracle.learning import LOSSES, Loss, torch_loss
 from oracle.points import BATCH, HINGE_TS, HINGE_W, HINGE_XS, ONE_SAMPLE
 
 from autograd_lite import Value, compile
+from autograd_lite.core.engine import topological_order
+from autograd_lite.data import one_hot
 from autograd_lite.losses import binary_cross_entropy, cross_entropy, hinge, mse, sse
+from autograd_lite.nn import MLP
+from autograd_lite.optim import SGD
+from autograd_lite.train import fit
+
+BACKENDS = ["python", "numpy"]
 
 
 def close(a: float, b: float) -> bool:
@@ -157,3 +165,149 @@ def test_binary_cross_entropy_of_a_saturated_but_right_prediction_is_zero() -> N
     loss = binary_cross_entropy([p], [1.0])
     loss.backward()
     assert loss.data == 0.0
+
+
+def eager_and_compiled(
+    f: Callable[..., Value], params: list[Value], backend: str, recorded_at: tuple[Any, ...], *inputs: Any
+) -> tuple[tuple[float, list[float]], tuple[float, list[float]]]:
+    """f's loss and its gradients eagerly, then from a compiled f recorded at other inputs and replayed."""
+    c = compile(f, backend=backend)
+    c(*recorded_at)
+    for p in params:
+        p.grad = 0.0
+    out = f(*inputs)
+    out.backward()
+    eager = out.data, [p.grad for p in params]
+    for p in params:
+        p.grad = 0.0
+    return eager, (c(*inputs), [p.grad for p in params])
+
+
+def assert_replayed(backend: str, got: tuple[float, list[float]], want: tuple[float, list[float]]) -> None:
+    """The pure-Python replay gives the eager numbers to the bit; the NumPy one to rounding."""
+    if backend == "python":
+        assert got == want
+    else:
+        assert [got[0], *got[1]] == pytest.approx([want[0], *want[1]], rel=1e-12, abs=1e-300)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    "logits", [[-740.0, -741.0, -739.5], [720.0, 719.0, 718.0], [-800.0, -900.0, -750.0]], ids=str
+)
+def test_a_compiled_cross_entropy_replayed_far_from_its_recorded_logits_gives_the_eager_loss(
+    backend: str, logits: list[float]
+) -> None:
+    """No number is read while recording: the shift by the largest logit is taken at every replay."""
+    w, b = Value(1.0), Value(0.5)
+
+    def loss(zs: list[Any], targets: list[Any]) -> Value:
+        return cross_entropy([w * z + b for z in zs], targets)
+
+    want, got = eager_and_compiled(
+        loss, [w, b], backend, ([0.5, -1.0, 2.0], [0.0, 1.0, 0.0]), logits, [0.0, 1.0, 0.0]
+    )
+    assert all(math.isfinite(x) for x in [want[0], *want[1]])
+    assert_replayed(backend, got, want)
+
+
+def test_cross_entropy_is_two_nodes_per_sample_of_ten_classes() -> None:
+    """logsumexp is one node: -log softmax(z)[t] is logsumexp(z) - z[t]."""
+    zs = [Value(float(k)) for k in range(10)]
+    out = cross_entropy([zs, zs], [3, 7])
+    interior = [v for v in topological_order(out) if v.parents]
+    assert len(interior) == 2 * 2 + 2  # per sample logsumexp and a difference; the batch's sum and mean
+
+
+def test_fit_trains_on_pixels_up_to_255_with_cross_entropy_compiled_as_eagerly() -> None:
+    """Dark rows and bright ones: logits near 0 for some samples, near 900 for others, so a batch's logits
+    at replay are far from those recorded."""
+    rng = random.Random(3)
+    X = [[float(rng.randrange(256)) * (k % 2) for _ in range(16)] for k in range(12)]
+    y = one_hot([k % 3 for k in range(12)], 3)
+    runs = []
+    for compiled in (False, True):
+        model = MLP(16, [3], seed=0)
+        optimizer = SGD(model.parameters(), lr=1e-5)
+        history = fit(
+            model,
+            X,
+            y,
+            loss=cross_entropy,
+            optimizer=optimizer,
+            epochs=4,
+            batch_size=4,
+            seed=5,
+            progress=False,
+            compiled=compiled,
+        )
+        runs.append(history.loss)
+    eager, replayed = runs
+    assert all(math.isfinite(x) for x in eager) and eager[-1] < eager[0]
+    assert replayed == pytest.approx(eager, rel=1e-12)
+
+
+# Losses whose targets may be a compiled function's inputs (Values there), each with a model's last activation
+# and the targets it takes: binary_cross_entropy of probabilities, hinge of scores.
+WITH_TARGET_INPUTS = {
+    "binary_cross_entropy": (binary_cross_entropy, "sigmoid", [0.0, 1.0, 0.25, 1.0], [1.0, 0.0, 0.5, 0.75]),
+    "hinge": (hinge, None, [1.0, -1.0, -1.0, 1.0], [-1.0, 1.0, 1.0, 1.0]),
+}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", WITH_TARGET_INPUTS)
+def test_a_compiled_loss_takes_its_targets_as_inputs_and_gives_the_eager_loss_of_the_numbers(
+    backend: str, name: str
+) -> None:
+    """The targets are Values while compile() records: the loss is built from ops, reading none of them."""
+    loss, activation, recorded_targets, targets = WITH_TARGET_INPUTS[name]
+    w, b = Value(0.75), Value(-0.25)
+
+    def f(xs: list[Any], ts: list[Any]) -> Value:
+        outputs = [w * x + b for x in xs]
+        return loss([o.sigmoid() for o in outputs] if activation else outputs, ts)
+
+    xs = [0.5, -1.5, 2.0, 0.1]
+    want, got = eager_and_compiled(f, [w, b], backend, (xs, recorded_targets), [1.0, 0.3, -2.0, 0.7], targets)
+    assert_replayed(backend, got, want)
+
+
+@pytest.mark.parametrize("name", WITH_TARGET_INPUTS)
+def test_fit_compiled_with_row_targets_takes_the_eager_runs_steps(name: str) -> None:
+    """Targets that are rows, [[0.0], [1.0], ...], are the compiled step's inputs, not static arguments."""
+    loss, activation, _, _ = WITH_TARGET_INPUTS[name]
+    rng = random.Random(2)
+    X = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(10)]
+    low = 0.0 if loss is binary_cross_entropy else -1.0
+    y = [[1.0 if x0 * x1 > 0 else low] for x0, x1 in X]
+    runs = []
+    for compiled in (False, True):
+        model = MLP(2, [4, 1], output_activation=activation, seed=0)
+        optimizer = SGD(model.parameters(), lr=0.1)
+        history = fit(
+            model,
+            X,
+            y,
+            loss=loss,
+            optimizer=optimizer,
+            epochs=3,
+            batch_size=5,
+            seed=1,
+            progress=False,
+            compiled=compiled,
+        )
+        runs.append((history.loss, [p.data for p in model.parameters()]))
+    (eager, eager_weights), (replayed, replayed_weights) = runs
+    assert replayed == pytest.approx(eager, rel=1e-12)
+    assert replayed_weights == pytest.approx(eager_weights, rel=1e-12, abs=1e-15)
+
+
+def test_a_value_target_is_not_read_so_only_a_number_target_is_checked() -> None:
+    """A Value target may be a compiled function's input, whose number changes at every call: its loss is
+    built from ops, so an out-of-range probability meets log's own error, eagerly as in a replay."""
+    assert hinge([Value(0.25)], [Value(0.0)]).data == 1.0  # relu(1 - 0.25 * 0)
+    with pytest.raises(ValueError, match=r"^hinge\(\) takes targets -1 or 1, got 0\.0$"):
+        hinge([Value(0.25)], [0.0])
+    with pytest.raises(ValueError, match=r"^log\(-0\.5\) is outside the op's domain \(defined for x > 0\)$"):
+        binary_cross_entropy([Value(1.5)], [Value(1.0)])

@@ -107,6 +107,7 @@ EVERY_OP: dict[str, Callable[[Value, Value], Value]] = {
     "sigmoid": lambda v, a: v.sigmoid(),
     "tanh": lambda v, a: v.tanh(),
     "exp": lambda v, a: v.exp(),
+    "expm1": lambda v, a: v.expm1(),
     "sin": lambda v, a: v.sin(),
     "cos": lambda v, a: v.cos(),
     "tan": lambda v, a: (v * 0.05).tan(),
@@ -120,6 +121,7 @@ EVERY_OP: dict[str, Callable[[Value, Value], Value]] = {
     "differences and negation": lambda v, a: (a - v) - (1.5 - v) - (-v),
     "quotients": lambda v, a: v / (a + 2.0) + 3.0 / (v * v + 1.0),
     "dot": lambda v, a: Value.dot([v, a], [a, 2.0]),
+    "logsumexp": lambda v, a: Value.logsumexp([v, a, 2.0]),
 }
 
 

@@ -612,7 +612,7 @@ def test_micrograd_style_mlp_trains_one_step_like_micrograd() -> None:
     assert loss_after < loss
 
 
-# ---- Value.sum and Value.dot
+# ---- Value.sum, Value.dot and Value.logsumexp
 def test_value_sum_is_one_node_with_every_value_as_a_parent() -> None:
     xs = [Value(float(i)) for i in range(1, 6)]
     s = Value.sum(xs)
@@ -657,6 +657,26 @@ def test_value_dot_rejects_sequences_of_different_lengths_naming_both() -> None:
         Value.dot([Value(1.0)] * 3, [1.0, 2.0])
     with pytest.raises(ValueError, match=r"equal length, got 0 and 1"):
         Value.dot([], [Value(1.0)])
+
+
+def test_value_logsumexp_is_one_node_with_the_numbers_after_the_values_as_constants() -> None:
+    x, y = Value(1.0), Value(-2.0)
+    out = Value.logsumexp(iter([3.0, x, Fraction(1, 2), y]))
+    assert out.op == "logsumexp"
+    assert out.parents == (x, y) and out.constants == (3.0, 0.5)
+    total = math.exp(1.0) + math.exp(-2.0) + math.exp(3.0) + math.exp(0.5)
+    assert out.data == pytest.approx(math.log(total), rel=1e-15)
+    out.backward()
+    assert [x.grad, y.grad] == pytest.approx([math.exp(1.0) / total, math.exp(-2.0) / total], rel=1e-14)
+    constant = Value.logsumexp([0.0, 0.0])
+    assert (constant.data, constant.parents) == (math.log(2.0), ())
+
+
+def test_value_logsumexp_of_nothing_or_of_text_is_refused_naming_it() -> None:
+    with pytest.raises(ValueError, match=r"^Value\.logsumexp\(\) needs at least one value, got none$"):
+        Value.logsumexp([])
+    with pytest.raises(TypeError, match=r"Value\.logsumexp\(\) takes a real number, got str: 'a'"):
+        Value.logsumexp([Value(1.0), "a"])
 
 
 @settings(max_examples=50, deadline=None)

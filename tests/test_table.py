@@ -7,6 +7,7 @@ the strategies, nn's activations and PyTorch modules, the pictures, the stepper,
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import subprocess
@@ -20,8 +21,8 @@ from oracle import records
 from oracle.points import SOFTSIGN_AT
 
 from autograd_lite import Value, compile, define_op
-from autograd_lite.core.engine import topological_order
-from autograd_lite.core.ops import FLOATS, TABLE, Op
+from autograd_lite.core.engine import MATH_ERRORS, math_error, topological_order
+from autograd_lite.core.ops import FLOATS, TABLE, Op, array_math
 from autograd_lite.nn import ACTIVATIONS, MLP, TORCH_ACTIVATIONS
 from autograd_lite.testing.strategies import ALL_OPS
 from autograd_lite.tools.expressions import BUILTINS
@@ -29,6 +30,7 @@ from autograd_lite.tools.language import parse
 from autograd_lite.viz import draw, step_through
 
 NAMED = [op for op in TABLE if op.method]  # the ops with a Value method: tanh, leaky_relu, ...
+TINY = math.ulp(0.0)  # the smallest subnormal
 EDGES = [0.0, -0.0, 1e-300, -1e-300, 0.5, -0.5, 30.0, -30.0, 1e300, -1e300, math.inf, -math.inf, math.nan]
 
 
@@ -84,7 +86,7 @@ def every_op() -> tuple[Value, list[Value]]:
     """One graph with every op of the table in it, at a point inside every domain."""
     x, y = Value(0.4, label="x"), Value(-0.7, label="y")
     terms: list[Value] = [x + y, x - y, 1.5 - x, x * y, x / y, 2.0 / x, -x, x**y, 2.0**x, abs(y)]
-    terms += [Value.sum([x, y, 2.0]), Value.dot([x, y], [y, 3.0])]
+    terms += [Value.sum([x, y, 2.0]), Value.dot([x, y], [y, 3.0]), Value.logsumexp([x, y, 2.0])]
     for op in NAMED:
         terms.append(getattr(x, op.name)(*[y for _ in op.params]))
     return Value.sum(terms), [x, y]
@@ -125,10 +127,11 @@ def test_the_stepper_writes_each_local_gradient_as_a_formula_or_a_partial_and_it
         "tanh": "(1.0 \u2212 {n}.data\u00b2)",
         "exp": "{n}.data",
         "sigmoid": "{n}.data \u00d7 (1.0 \u2212 {n}.data)",
+        "logsumexp": "exp({p}.data \u2212 {n}.data)",  # softmax
     }
     for step, formula in zip(stepper.steps, formulas):
         if step.node.op in expected:
-            assert formula == expected[step.node.op].format(n=step.node.label)
+            assert formula == expected[step.node.op].format(n=step.node.label, p=step.parent.label)
     got = [v.grad for v in leaves]
     for v in leaves:
         v.grad = 0.0
@@ -177,11 +180,53 @@ def test_the_command_line_differentiates_every_named_op_as_the_engine_does() -> 
     assert float(analytic) == pytest.approx(x.grad, rel=1e-7)
 
 
+# Special values, and -1.0 and -2.5 for a negative base with an infinite or a fractional exponent.
+SPECIAL = [0.0, -0.0, TINY, -TINY, 1.0, -1.0, -2.5, 1e300, -1e300, math.inf, -math.inf, math.nan]
+
+
+def same_kind_and_close(array: float, floats: float) -> bool:
+    """NaN for NaN, and an infinity or a zero with its sign, exactly; other numbers within 4 units in the
+    last place, as NumPy's exp, log and pow may round differently from the C library's."""
+    if math.isnan(array) or math.isnan(floats):
+        return math.isnan(array) and math.isnan(floats)
+    if not (math.isfinite(floats) and floats != 0.0 and math.isfinite(array) and array != 0.0):
+        return array == floats and math.copysign(1.0, array) == math.copysign(1.0, floats)
+    return abs(array - floats) <= 4 * math.ulp(max(abs(array), abs(floats)))
+
+
+@pytest.mark.parametrize("op", TABLE, ids=repr)
+def test_each_ops_array_form_gives_what_its_float_form_gives_at_special_values(op: Op) -> None:
+    """The result and every local derivative, for each argument (two for an op of any arity) drawn from
+    SPECIAL, as compile()'s NumPy replay computes them: where NumPy signals an overflow, a division by
+    zero or an invalid operation, the replay takes the float form instead, so only what it keeps is
+    compared. Against the eager engine's: NaN everywhere where the float form raises for a non-finite
+    argument; where it raises for finite ones (outside the op's domain), the array form must signal."""
+    import numpy
+
+    for args in itertools.product(SPECIAL, repeat=op.arity or 2):
+        try:
+            want = op.forward(*args)
+        except MATH_ERRORS as e:
+            try:
+                want = math_error(op, args, e)
+            except MATH_ERRORS:
+                want = (
+                    None  # an error naming the op: the array form signals (below), or the replay must raise
+                )
+        with numpy.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+            try:
+                found = op.vector(array_math(numpy), *(numpy.array([a]) for a in args))
+            except FloatingPointError:
+                continue  # the replay runs the float form here
+        got = [float(numpy.asarray(r).reshape(-1)[0]) for r in found]
+        assert want is not None, f"{op.name}{args}: the float form raises, the array form gives {got}"
+        assert all(map(same_kind_and_close, got, want)), f"{op.name}{args}: arrays {got}, floats {list(want)}"
+
+
 def test_the_three_namespaces_a_rule_runs_on_offer_the_same_functions() -> None:
     import numpy
 
     from autograd_lite.core.engine import VALUES
-    from autograd_lite.core.ops import array_math
 
     names = set(vars(FLOATS))
     assert names == set(vars(array_math(numpy))) and names <= set(vars(VALUES))

@@ -457,6 +457,19 @@ class Value:
             ws, xs = xs, ws  # the product is symmetric; Values first lets numbers be folded in
         return _as_value(apply(ops.DOT, *ws, *xs))
 
+    @staticmethod
+    def logsumexp(values: Iterable[Operand]) -> Value:
+        """Return log(sum(exp(v))) as one node, shifted by the largest v each time it is computed (no exp
+        overflows, however large the values), as torch.logsumexp; its derivatives are softmax(values)."""
+        items = list(values)
+        if not items:
+            raise ValueError("Value.logsumexp() needs at least one value, got none")
+        nodes = [v for v in items if isinstance(v, Value)]
+        numbers_ = [as_float(v, "Value.logsumexp()") for v in items if not isinstance(v, Value)]
+        if not nodes:
+            return Value(ops.FLOATS.logsumexp(numbers_))
+        return _as_value(apply(ops.LOGSUMEXP, *nodes, *numbers_))
+
     def detach(self) -> Value:
         """A new leaf with the same data, cut off from this graph."""
         _not_recording("detach()", self)  # a leaf of today's data: no op the tape could run again
@@ -922,7 +935,6 @@ def _ieee_pow(x: Operand, y: Operand) -> Value | float:
 #: What a rule's ``m`` is for ``backward(create_graph=True)``: the ops themselves, on Values and numbers.
 VALUES = SimpleNamespace(
     **{op.name: functools.partial(apply, op) for op in ops.TABLE if op.method},
-    expm1=lambda x: x.exp() - 1.0 if isinstance(x, Value) else math.expm1(x),
     pow=operator.pow,
     ieee_pow=_ieee_pow,
     reciprocal=lambda x: 1.0 / x if _number(x) else math.copysign(math.inf, _number(x)),
@@ -931,6 +943,7 @@ VALUES = SimpleNamespace(
     sign=lambda x: ops.FLOATS.sign(_number(x)),
     sum=Value.sum,
     dot=Value.dot,
+    logsumexp=Value.logsumexp,
 )
 
 

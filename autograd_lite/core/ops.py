@@ -20,7 +20,7 @@ import functools
 import inspect
 import math
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType, SimpleNamespace
 from typing import Any, NamedTuple
@@ -47,7 +47,7 @@ class Op:
     #: ``(values, node, *args) -> (d node/d each argument)`` as Values, ``values`` being the engine's
     #: namespace of ops: what ``backward(create_graph=True)`` builds.
     derivatives: Callable[..., tuple[Any, ...]]
-    arity: int | None  #: How many arguments it takes; None for any number (sum, dot).
+    arity: int | None  #: How many arguments it takes; None for any number (sum, dot, logsumexp).
     domain: str = ""  #: Where the op is defined, quoted in the error for an input outside it.
     #: ``(arrays, *arrays) -> (result, *locals)`` with ``arrays = array_math(numpy)``, for compile();
     #: None to replay the op element by element with ``forward``.
@@ -65,7 +65,7 @@ class Op:
 
 
 TABLE: list[Op] = []  #: Every built-in op, in the order of this file.
-_OPERATOR_NAMES = {"neg", "abs", "sum", "dot"}  # applied by -x, abs(x), Value.sum, Value.dot
+_OPERATOR_NAMES = {"neg", "abs", "sum", "dot", "logsumexp"}  # -x, abs(x), Value.sum, .dot, .logsumexp
 
 
 def primitive(
@@ -81,7 +81,8 @@ def primitive(
 
     ``fast``: a hand-written float forward for a hot op, tested against the rule. ``how``: Op's fields
     for calling and drawing it (params, doc, symbol, shown, activation). An op named as an identifier
-    that is not an operator's (``neg``, ``abs``, ``sum``, ``dot``) gets a Value method of its name.
+    that is not an operator's (``neg``, ``abs``) or a static method's (``sum``, ``dot``, ``logsumexp``) gets a
+    Value method of its name.
     """
     arity = _arity(name, rule)
 
@@ -143,6 +144,14 @@ def _dot(ws: Any, xs: Any) -> Any:
     return sum(map(operator.mul, ws, xs))
 
 
+def _logsumexp(xs: Sequence[float]) -> float:
+    """log(sum(exp(x))), shifted by the largest x so that no exp overflows; inf or -inf with no finite shift."""
+    top = max(xs)
+    if not math.isfinite(top):  # some x is inf, every x is -inf, or a NaN came first
+        return nan if any(x != x for x in xs) else top
+    return top + math.log(sum(math.exp(x - top) for x in xs))
+
+
 # fmt: off
 #: The elementary functions on floats: what a rule's ``m`` is when the engine builds a node.
 FLOATS = SimpleNamespace(
@@ -155,7 +164,7 @@ FLOATS = SimpleNamespace(
     where=lambda c, a, b: a if c else b,
     is_zero=lambda x: x == 0,
     sign=lambda x: (x > 0) - (x < 0) + 0.0,
-    sum=sum, dot=_dot,
+    sum=sum, dot=_dot, logsumexp=_logsumexp,
 )
 # fmt: on
 
@@ -168,15 +177,30 @@ def array_math(np: Any) -> SimpleNamespace:
         e = np.exp(-np.abs(x))
         return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
+    def power(x: Any, y: Any) -> Any:
+        """x ** y, refused as the float form refuses it: a negative base needs an integer exponent. NumPy
+        signals for (-1) ** 0.5 but takes (-1) ** inf as 1 and (-inf) ** -2.5 as 0; so the replay, which
+        takes the float form where NumPy signals, is told here."""
+        if ((x < 0) & ~(np.isfinite(y) & (y == np.floor(y)))).any():
+            raise FloatingPointError("a negative base needs an integer exponent")
+        return np.power(x, y)
+
+    def logsumexp(xs: Sequence[Any]) -> Any:
+        top = functools.reduce(np.maximum, xs)  # NaN if any x is NaN
+        finite = np.isfinite(top)
+        shift = np.where(finite, top, 0.0)
+        total = sum(np.exp(np.where(finite, x - shift, 0.0)) for x in xs)
+        return np.where(finite, shift + np.log(total), top)
+
     # fmt: off
     return SimpleNamespace(
         exp=np.exp, log=np.log, sqrt=np.sqrt, expm1=np.expm1,
         sin=np.sin, cos=np.cos, tan=np.tan, atan=np.arctan,
         sinh=np.sinh, cosh=np.cosh, tanh=np.tanh,
         sigmoid=sigmoid, softplus=lambda x: np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))),
-        pow=np.power, ieee_pow=np.power, reciprocal=np.reciprocal,
-        where=np.where, is_zero=lambda x: x == 0, sign=np.sign,
-        sum=sum, dot=_dot,
+        pow=power, ieee_pow=np.power, reciprocal=np.reciprocal,
+        where=np.where, is_zero=lambda x: x == 0, sign=lambda x: (x > 0) * 1.0 - (x < 0),  # 0 at NaN, as floats
+        sum=sum, dot=_dot, logsumexp=logsumexp,
     )
     # fmt: on
 
@@ -208,9 +232,12 @@ SELU_SCALE = 1.0507009873554805
 
 def _selu(x: Any, m: Any = FLOATS) -> tuple[Any, ...]:
     positive = x > 0
-    e = m.exp(m.where(positive, 0.0, x))
+    below = m.where(positive, 0.0, x)  # no exp of a large x
     scaled = SELU_SCALE * SELU_ALPHA
-    return m.where(positive, SELU_SCALE * x, scaled * (e - 1.0)), m.where(positive, SELU_SCALE, scaled * e)
+    return (
+        m.where(positive, SELU_SCALE * x, scaled * m.expm1(below)),  # expm1: exact near 0, as PyTorch's
+        m.where(positive, SELU_SCALE, scaled * m.exp(below)),
+    )
 
 
 def _swish(x: Any, beta: Any, m: Any = FLOATS) -> tuple[Any, ...]:
@@ -244,6 +271,11 @@ def _dot_rule(*xs: Any, m: Any = FLOATS) -> tuple[Any, ...]:
     return (m.dot(ws, vs), *vs, *ws)
 
 
+def _logsumexp_rule(*xs: Any, m: Any = FLOATS) -> tuple[Any, ...]:
+    out = m.logsumexp(xs)
+    return (out, *(m.exp(x - out) for x in xs))  # softmax: x - out <= 0, so no exp overflows
+
+
 _NONZERO = "a nonzero divisor"
 _POWER = "a positive base, or a negative one with an integer exponent; no 0 to a negative power"
 
@@ -266,13 +298,17 @@ RPOW = primitive("r**", _rpow,                                                 d
                  domain=_POWER)
 ABS  = primitive("abs", lambda x, m=FLOATS: (abs(x), m.sign(x)),               doc="abs(x); slope 0 at 0")
 
-# ---- n-ary: one node for a whole sum or dot product ---------------------------------------------------------
+# ---- n-ary: one node for a whole sum, dot product or log-sum-exp --------------------------------------------
 SUM  = primitive("sum", _sum,                                                  doc="Value.sum(xs)",
                  shown="sum + {}")
 DOT  = primitive("dot", _dot_rule,                                             doc="Value.dot(ws, xs)")
+LOGSUMEXP = primitive("logsumexp", _logsumexp_rule,
+                      doc="Value.logsumexp(xs): log(sum(exp(x))), shifted by the largest x at every evaluation")
 
 # ---- elementary functions: Value methods of the same name ---------------------------------------------------
 EXP  = primitive("exp",  lambda x, m=FLOATS: (e := m.exp(x), e),               doc="e ** x", domain="x <= 709.78")
+EXPM1 = primitive("expm1", lambda x, m=FLOATS: (m.expm1(x), m.exp(x)),      doc="e ** x - 1, exact near 0",
+                  domain="x <= 709.78")
 LOG  = primitive("log",  lambda x, m=FLOATS: (m.log(x), 1.0 / x),              doc="natural logarithm",
                  domain="x > 0")
 SQRT = primitive("sqrt", lambda x, m=FLOATS: (r := m.sqrt(x), 0.5 * m.reciprocal(r)),

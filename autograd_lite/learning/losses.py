@@ -60,10 +60,18 @@ def sse(predictions: Nested, targets: Nested) -> Value:
 
 
 def binary_cross_entropy(probabilities: Nested, targets: Nested) -> Value:
-    """mean(-(t log p + (1 - t) log(1 - p))) for p in [0, 1]; a term with a zero weight is left out."""
+    """mean(-(t log p + (1 - t) log(1 - p))) for p in [0, 1]; a term with a zero weight is left out.
+
+    A target that is a Value (a compiled function's input) is not read: its term is built whole from
+    ops, so a probability of exactly 0 or 1 meets log's domain error; binary_cross_entropy_with_logits
+    stays finite there.
+    """
     ps, ts = _pairs("binary_cross_entropy", probabilities, targets)
     terms = []
     for p, t in zip(ps, ts):
+        if isinstance(t, Value):
+            terms.append(t * p.log() + (1.0 - t) * (1.0 - p).log())
+            continue
         t = float(t)
         if not (0.0 <= p.data <= 1.0 and 0.0 <= t <= 1.0):
             raise ValueError(
@@ -90,7 +98,7 @@ def binary_cross_entropy_with_logits(logits: Nested, targets: Nested) -> Value:
 
 
 def cross_entropy(logits: Sequence[Any], target: Any) -> Value:
-    """-log softmax(logits)[target], stable (shifted by the max); for a batch (rows, targets), the mean.
+    """-log softmax(logits)[target], that is logsumexp(logits) - logits[target]; for a batch, the mean.
 
     A target is a class index, or class probabilities, one per logit (numbers or Values, such as a
     one-hot row), as in PyTorch: then the loss is -sum(p * log softmax(logits)). Probabilities can be a
@@ -115,8 +123,7 @@ def cross_entropy(logits: Sequence[Any], target: Any) -> Value:
         if not isinstance(row, Sequence) or not row:
             raise ValueError(f"cross_entropy() takes a sequence of logits per sample, got {row!r}")
         zs = [z if isinstance(z, Value) else Value(z) for z in row]
-        top = max(z.data for z in zs)
-        log_sum_exp = Value.sum([(z - top).exp() for z in zs]).log() + top
+        log_sum_exp = Value.logsumexp(zs)  # one node, shifted by the largest logit whenever it is computed
         if isinstance(t, Sequence):
             if len(t) != len(row) or not all(isinstance(p, (Value, numbers.Real)) for p in t):
                 wanted = f"{len(row)} numbers, one per logit"
@@ -133,10 +140,11 @@ def cross_entropy(logits: Sequence[Any], target: Any) -> Value:
 
 
 def hinge(scores: Nested, targets: Nested) -> Value:
-    """micrograd's max-margin loss for targets -1 or 1: mean(relu(1 - t s))."""
+    """micrograd's max-margin loss for targets -1 or 1: mean(relu(1 - t s)). A number target is checked; a
+    Value target (a compiled function's input) is not read."""
     ss, ts = _pairs("hinge", scores, targets)
     for t in ts:
-        if float(t) not in (1.0, -1.0):
+        if not isinstance(t, Value) and float(t) not in (1.0, -1.0):
             raise ValueError(f"hinge() takes targets -1 or 1, got {t!r}")
     return Value.sum([(1.0 - s * t).relu() for s, t in zip(ss, ts)]) / len(ss)
 

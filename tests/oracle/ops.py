@@ -66,6 +66,13 @@ def elu_with_tensor_alpha(x: Any, a: Any) -> Any:
     return torch.where(x > 0, x, a * torch.expm1(x))
 
 
+# The ops computed with exp(x) - 1 below 0: near 0 each is held to torch's (expm1) with no absolute floor.
+EXP_MINUS_ONE = [
+    op("elu(c)", lambda x, a: x.elu(a), lambda x, a: F.elu(x, a), consts=[ALPHA]),
+    op("elu()", lambda x: x.elu(), lambda x: F.elu(x)),
+    op("elu(a)", lambda x, a: x.elu(a), elu_with_tensor_alpha, args=[ANY, ALPHA]),
+    op("selu", lambda x: x.selu(), lambda x: F.selu(x)),
+]
 # Ops with a kink at 0: each is checked on both sides (x > 0, x < 0) in CASES, and at exactly 0 in KINKS.
 KINKED = [
     op("relu", lambda x: x.relu(), lambda x: torch.relu(x)),
@@ -78,11 +85,9 @@ KINKED = [
         lambda x, a: torch.where(x > 0, x, a * x),
         args=[ANY, ALPHA],
     ),
-    op("elu(c)", lambda x, a: x.elu(a), lambda x, a: F.elu(x, a), consts=[ALPHA]),
-    op("elu()", lambda x: x.elu(), lambda x: F.elu(x)),
-    op("elu(a)", lambda x, a: x.elu(a), elu_with_tensor_alpha, args=[ANY, ALPHA]),
-    op("selu", lambda x: x.selu(), lambda x: F.selu(x)),
+    *EXP_MINUS_ONE,
 ]
+EXPM1 = op("expm1", lambda x: x.expm1(), lambda x: torch.expm1(x), args=[Reals(-30, 30)])
 
 
 def at_x(case: Case, where: str, domain: Domain) -> Case:
@@ -105,6 +110,15 @@ def dot_cases(n: int) -> list[Case]:
 
 def sum_case(n: int) -> Case:
     return op(f"sum{n}", lambda *a: Value.sum(a), lambda *a: sum(a), args=[ANY] * n)
+
+
+def torch_logsumexp(*xs: Any) -> Any:
+    """torch.logsumexp of tensors and numbers, in the order given."""
+    return torch.logsumexp(torch.stack([torch.as_tensor(x, dtype=torch.float64) for x in xs]), 0)
+
+
+def logsumexp_case(n: int, domain: Domain = ANY, where: str = "") -> Case:
+    return op(f"logsumexp{n}{where}", lambda *a: Value.logsumexp(a), torch_logsumexp, args=[domain] * n)
 
 
 # fmt: off
@@ -133,6 +147,7 @@ CASES: list[Case] = [
     op("-x", lambda x: -x),
     # ---- elementary functions ------------------------------------------------------------------------
     op("exp", lambda x: x.exp(), lambda x: torch.exp(x), args=[Reals(-30, 30)]),
+    EXPM1,
     op("log", lambda x: x.log(), lambda x: torch.log(x), args=[Reals(1e-3, 100)]),
     op("sqrt", lambda x: x.sqrt(), lambda x: torch.sqrt(x), args=[Reals(1e-3, 100)]),
     op("sin", lambda x: x.sin(), lambda x: torch.sin(x), args=[Reals(-10, 10)]),
@@ -160,6 +175,10 @@ CASES: list[Case] = [
     *dot_cases(1), *dot_cases(3),
     op("dot(numbers among the weights)", lambda x0, x1, w1, c: Value.dot([c, w1], [x0, x1]),
        lambda x0, x1, w1, c: c * x0 + w1 * x1, args=[ANY, ANY, ANY], consts=[ANY]),
+    logsumexp_case(1), logsumexp_case(3),
+    logsumexp_case(3, Reals(-800, 800), "[far apart, exps beyond a float]"),
+    op("logsumexp(values and numbers)", lambda x, y, c, d: Value.logsumexp([c, x, d, y]),
+       lambda x, y, c, d: torch_logsumexp(c, x, d, y), args=[ANY, ANY], consts=[ANY, ANY]),
     # ---- one Value in several argument slots: gradients accumulate ------------------------------------
     op("x*x", lambda x: x * x),
     op("x-x", lambda x: x - x),
@@ -170,6 +189,8 @@ CASES: list[Case] = [
     op("sum([x, y, x])", lambda x, y: Value.sum([x, y, x]), lambda x, y: x + y + x, args=[ANY, ANY]),
     op("dot([x, y], [y, x])", lambda x, y: Value.dot([x, y], [y, x]), lambda x, y: x * y + y * x,
        args=[ANY, ANY]),
+    op("logsumexp([x, y, x])", lambda x, y: Value.logsumexp([x, y, x]), lambda x, y: torch_logsumexp(x, y, x),
+       args=[ANY, ANY]),
 ]
 # fmt: on
 
@@ -177,8 +198,9 @@ CASES: list[Case] = [
 # at the kink is undefined; ours takes the x < 0 branch, so torch's is taken just below 0.
 KINKS = [replace(at_x(case, "x=0", Points((0.0, -0.0))), hessian_below_zero=True) for case in KINKED]
 
-# The edges of a domain: 0 where a power or sqrt has an infinite (or conventional) derivative. Only first
-# derivatives: torch's second derivatives here are NaN artifacts of its masking.
+# The edges of a domain: 0 where a power or sqrt has an infinite (or conventional) derivative, and
+# logsumexp's infinite and NaN arguments. Only first derivatives: torch's second derivatives here are NaN
+# artifacts of its masking.
 ZERO = Points((0.0,))
 POSITIVE_POWER = Reals(0, 3, open_lo=True)
 EDGES = [
@@ -189,7 +211,17 @@ EDGES = [
         op("x**c[x=0,c>0]", lambda x, c: x**c, args=[ZERO], consts=[POSITIVE_POWER]),
         op("x**y[x=0,y>0]", lambda x, y: x**y, args=[ZERO, POSITIVE_POWER]),
         op("0.0**x[x>0]", lambda x: 0.0**x, args=[POSITIVE_POWER]),
+        # torch's logsumexp where no finite shift exists: -inf for all -inf, inf for any inf, NaN for any NaN
+        logsumexp_case(3, Points((-math.inf,)), "[all -inf]"),
+        logsumexp_case(2, Points((-math.inf, math.inf, math.nan, -1.0, 2.0)), "[infinities, NaN]"),
     ]
+]
+
+# Just around 0, where exp(x) - 1 cancels to a few bits and expm1 is exact: held to torch's relative to their
+# own size, however small (the other tables allow an absolute error of 1e-12).
+NEAR_ZERO = [
+    at_x(EXPM1, "near 0", Reals(-1e-5, 1e-5)),
+    *(at_x(case, "x<0 near 0", Reals(-1e-5, 0, open_hi=True)) for case in EXP_MINUS_ONE),
 ]
 
 # x ** y for x < 0 and y a Value holding an integer: d/dy is NaN, as torch's; d/dx and d2/dx2 match.
@@ -214,6 +246,7 @@ TABLES: dict[str, tuple[list[Case], int]] = {
     "edges": (EDGES, 4),
     "negative bases": ([NEGATIVE_BASE], 10),
     "power zero": ([POWER_ZERO], 6),
+    "near zero": (NEAR_ZERO, 6),
 }
 DRAWN = {**TABLES, "user ops": ([USER_OPS], 10)}  # every section of op cases in the oracle file
 

@@ -115,9 +115,7 @@ def _binary(a: Number, symbol: str, b: Number) -> Number:
 def _namespace(node: Value, args: tuple[Number, ...], name: str, fmt: str) -> SimpleNamespace:
     """The rule's ``m`` on Terms: each function writes its call; the op on its own arguments is the node."""
 
-    def function(fn_name: str) -> Callable[..., Any]:
-        float_fn = getattr(FLOATS, fn_name)
-
+    def function(fn_name: str, float_fn: Callable[..., float]) -> Callable[..., Any]:
         def call(*xs: Number) -> Number:
             values = [_value(x) for x in xs]
             if not any(isinstance(x, Term) for x in xs):
@@ -133,8 +131,10 @@ def _namespace(node: Value, args: tuple[Number, ...], name: str, fmt: str) -> Si
 
         return call
 
-    names = [k for k, v in vars(FLOATS).items() if k not in ("where", "is_zero", "sign", "sum", "dot")]
-    m = SimpleNamespace(**{k: function(k) for k in names})
+    names = [k for k in vars(FLOATS) if k not in ("where", "is_zero", "sign", "sum", "dot", "logsumexp")]
+    m = SimpleNamespace(**{k: function(k, getattr(FLOATS, k)) for k in names})
+    spread = function("logsumexp", lambda *values: FLOATS.logsumexp(values))
+    m.logsumexp = lambda xs: spread(*xs)  # takes a sequence, as sum does
     m.where = lambda c, a, b: a if c else b
     m.is_zero = lambda x: not isinstance(x, Term) and x == 0
     m.sign = lambda x: FLOATS.sign(_value(x))
