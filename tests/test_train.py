@@ -206,10 +206,6 @@ LOSSES: dict[str, tuple[train.Loss, list[Any], int, str | None, Callable[[list[V
     ),
     "cross_entropy, AMSGrad": (cross_entropy, LABELS, 2, None, lambda ps: Adam(ps, lr=0.01, amsgrad=True)),
 }  # fmt: skip
-FROZEN_SHIFT = pytest.mark.xfail(
-    reason="cross_entropy reads its shift (the largest logit) from .data while compile() records: a tape "
-    "replayed later shifts by a stale number, the same loss rounded otherwise; exact once it is an op",
-)
 
 
 def compiled_and_eager(
@@ -253,16 +249,7 @@ def assert_equal(replay: str, compiled: Any, eager: Any) -> None:
             assert got == pytest.approx(want, rel=1e-12, abs=1e-15)
 
 
-def replay_cases() -> list[Any]:
-    """Every loss with every replay; cross_entropy not yet exact with the pure-Python one."""
-    return [
-        pytest.param(replay, loss, marks=[FROZEN_SHIFT] if "cross" in loss and exact == "python" else [])
-        for loss in LOSSES
-        for replay, (_, _, exact) in REPLAYS.items()
-    ]
-
-
-@pytest.mark.parametrize(("replay", "loss"), replay_cases())
+@pytest.mark.parametrize(("replay", "loss"), [(replay, loss) for loss in LOSSES for replay in REPLAYS])
 def test_fit_compiled_takes_eagers_steps_in_eagers_batch_order_exactly_by_the_pure_python_replay(
     replay: str, loss: str, compiled_steps: list[Compiled], monkeypatch: pytest.MonkeyPatch
 ) -> None:
