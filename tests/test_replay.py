@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_lite import Value, compile, detect_anomaly, no_grad
-from autograd_lite.core.engine import apply, topological_order
+from autograd_lite.core.engine import MATH_ERRORS, apply, topological_order
 from autograd_lite.core.ops import TABLE, Op
 from autograd_lite.core.vectorized import Dense, Dot, Index, Sum
 from autograd_lite.nn import MLP
@@ -477,3 +477,86 @@ def test_bad_static_arguments_are_refused_with_what_is_wrong(
 ) -> None:
     with pytest.raises(error, match=message):
         compile(lambda x, y: Value(1.0) * x, static_argnums=static_argnums)(*args)
+
+
+# ---- what the replays take: numbers of the eager engine's kind, as many as the tape was recorded with ------
+def raised(f: Callable[..., Any], *args: Any) -> tuple[type[BaseException], str]:
+    """The kind and the message of the math error that f raises on these arguments (it must raise one)."""
+    with pytest.raises(MATH_ERRORS) as caught:
+        f(*args)
+    return type(caught.value), str(caught.value)
+
+
+def abs_and_quotient(xs: Sequence[Any], w: Sequence[Value]) -> Value:
+    """abs (whose slope is (x > 0) - (x < 0)) and a quotient over a few inputs: a tape the size the Python
+    replay takes."""
+    return Value.sum(abs(w[0] * x + w[1]) / (x - w[1]) for x in xs)
+
+
+def test_the_python_replay_computes_on_floats_given_numpy_arrays_or_scalars_bit_for_bit() -> None:
+    """NumPy's scalars cannot subtract booleans (abs's slope) and give inf for a division by zero: the
+    replay takes its numbers as floats, as the eager engine computes on them."""
+    import numpy as np
+
+    w = [Value(0.5), Value(-1.5)]
+    tape = compile(lambda xs: abs_and_quotient(xs, w), backend="python").tape([0.0, 0.0, 0.0])
+    params = np.array([p.data for p in tape.params])
+    for xs in ([1.0, -2.0, 4.0], [3.0, 0.0, -0.25]):
+        want, want_grads = eager(lambda xs=xs: abs_and_quotient([Value(x) for x in xs], w), w)
+        by_leaf = dict(zip(map(id, w), want_grads))
+        for numbers in (np.array(xs), [np.float64(x) for x in xs], np.array(xs, dtype=np.float32)):
+            outputs, grads = tape.replay(numbers, params)
+            assert all(type(v) is float for v in [*outputs, *grads])
+            assert (outputs, grads) == ([want], [by_leaf[id(p)] for p in tape.params])
+    xs = [1.0, w[1].data, 4.0]  # x - w[1] is 0 for the second
+    assert raised(tape.replay, np.array(xs), params) == raised(abs_and_quotient, [Value(x) for x in xs], w)
+
+
+def abs_loss(outputs: Sequence[Value], targets: Sequence[Any]) -> Value:
+    """The mean absolute error, each target a row of one (inputs of the replay, taken in fit's order)."""
+    return Value.sum(abs(o - t[0]) for o, t in zip(outputs, targets)) * (1.0 / len(targets))
+
+
+def relative_loss(outputs: Sequence[Value], targets: Sequence[Any]) -> Value:
+    """The error relative to each target (a row of one): a division by every target."""
+    return Value.sum((o - t[0]) / t[0] for o, t in zip(outputs, targets)) * (1.0 / len(targets))
+
+
+def fit_runs(sizes: list[int], loss: Callable[..., Value], y: Sequence[Any], **options: Any) -> list[Any]:
+    """fit eagerly, then compiled, from the same weights, with SGD: each run's losses and weights, or the
+    kind and message of the math error it raised."""
+    from autograd_lite.optim import SGD
+    from autograd_lite.train import fit
+
+    X = [[0.5, -1.0], [1.0, 2.0], [-0.3, 0.2], [0.7, 0.1], [2.0, -1.0], [0.1, 0.1], [-1.2, 0.4], [0.3, 0.9]]
+    runs: list[Any] = []
+    for compiled in (False, True):
+        model = MLP(2, sizes, seed=0)
+        optimizer = SGD(model.parameters(), lr=0.1)
+        try:
+            history = fit(
+                model, X[: len(y)], y, loss=loss, optimizer=optimizer, progress=False, compiled=compiled,
+                **options,
+            )  # fmt: skip
+        except MATH_ERRORS as e:
+            runs.append((type(e), str(e)))
+        else:
+            runs.append((history.loss, [p.data for p in model.parameters()]))
+    return runs
+
+
+def test_fit_compiled_with_a_small_tape_takes_eagers_steps_bit_for_bit() -> None:
+    """Batches of 3 and a last one of 2: tapes small enough for the Python replay, which fit gives arrays.
+    It computes what eager does, and SGD's step is one rounding a weight: the same run to the bit."""
+    y = [[1.0], [-1.0], [0.5], [0.2], [1.0]]
+    eager_run, compiled_run = fit_runs([4, 1], abs_loss, y, epochs=2, batch_size=3, seed=0)
+    assert compiled_run == eager_run
+
+
+def test_fit_compiled_with_a_small_tape_raises_the_eager_error_for_a_zero_target_in_a_later_batch() -> None:
+    """The second batch of 3 has the target 0 (seed 0 shuffles it there): replayed, not recorded, its
+    division by zero raises as it does eagerly, and does not make every weight NaN."""
+    y = [[1.0], [2.0], [0.5], [0.0], [1.0], [1.5]]
+    eager_run, compiled_run = fit_runs([4, 1], relative_loss, y, epochs=1, batch_size=3, seed=0)
+    assert eager_run[0] is ZeroDivisionError
+    assert compiled_run == eager_run

@@ -191,7 +191,7 @@ class Tape:
         """How this tape replays: 'numpy' or 'python'."""
         return "python" if self.np is None else "numpy"
 
-    def run(self, flat: list[float]) -> Any:
+    def run(self, flat: Sequence[float]) -> Any:
         """Forward on these inputs and the parameters' current data, then backward from root; the outputs."""
         outputs, sums = self.replay(flat, [p.data for p in self.params])
         if self.plan is not None:
@@ -206,16 +206,14 @@ class Tape:
         ``backward=False``, which only evaluates); arrays with NumPy, lists in pure Python. No Value is
         read or written."""
         if self.plan is None:
-            vals, grads = self._run_python(list(flat), list(params), backward)
-            values, gradients = [vals[i] for i in self.outputs], grads
-        else:
-            vals, gradients = self.plan.run(flat, params, self.first, self.root, backward)
-            values = vals[self.plan_outputs]
-        return values, None if gradients is None else gradients[self.n_inputs : self.first]
+            return self._run_python(_floats(flat), _floats(params), backward)
+        vals, grads = self.plan.run(flat, params, self.first, self.root, backward)
+        return vals[self.plan_outputs], None if grads is None else grads[self.n_inputs : self.first]
 
     def _run_python(
         self, flat: list[float], params: list[float], backward: bool = True
     ) -> tuple[list[float], list[float] | None]:
+        """``replay`` in pure Python, on floats: each op's float form, in the eager engine's order."""
         vals = [*flat, *params, *[0.0] * len(self.nodes)]
         locals_: list[tuple[float, ...]] = []
         for i, (op, args, consts) in enumerate(self.nodes, self.first):
@@ -226,15 +224,25 @@ class Tape:
                 result = engine.math_error(op, (*xs, *consts), e)
             vals[i] = result[0]
             locals_.append(result[1:])
+        outputs = [vals[i] for i in self.outputs]
         if not backward:
-            return vals, None
+            return outputs, None
         grads = [0.0] * (self.first + self.n_backward)
         grads[self.root] = 1.0
         for k in range(self.n_backward - 1, -1, -1):
             g = grads[self.first + k]
             for j, local in zip(self.nodes[k][1], locals_[k]):
                 grads[j] += local * g
-        return vals, grads
+        return outputs, grads[self.n_inputs : self.first]
+
+
+def _floats(xs: Any) -> list[float]:
+    """xs, real numbers in a list or a 1-D array, as a list of floats: the eager engine's numbers (NumPy's
+    scalars give inf for x / 0 and cannot subtract booleans)."""
+    values = xs.tolist() if hasattr(xs, "tolist") else list(xs)
+    if not set(map(type, values)) <= {float}:  # a pass over types alone where all are floats already
+        values = [engine.as_float(x, "this tape") for x in values]
+    return values
 
 
 def _eager_order(root: Value, seen: set[Value]) -> tuple[list[Value], list[Value]]:
