@@ -10,6 +10,7 @@ times the largest value compared with it, or to 1e-12 absolute if that is larger
 from __future__ import annotations
 
 import math
+import operator
 import random
 import sys
 from collections.abc import Callable, Sequence
@@ -560,3 +561,28 @@ def test_fit_compiled_with_a_small_tape_raises_the_eager_error_for_a_zero_target
     eager_run, compiled_run = fit_runs([4, 1], relative_loss, y, epochs=1, batch_size=3, seed=0)
     assert eager_run[0] is ZeroDivisionError
     assert compiled_run == eager_run
+
+
+def test_the_numpy_replay_names_the_eager_engines_numbers_in_a_math_error() -> None:
+    """Dot products of 40 terms, which NumPy adds up in another order (for seed 2, -0.47187789695789367,
+    not eager's -0.4718778969578934), divided by 0: the error names the numerator eager computes."""
+    for seed in range(4):
+        rng = random.Random(seed)
+        ws = [Value(rng.uniform(-1, 1)) for _ in range(40)]
+        xs = [rng.uniform(-1, 1) for _ in range(40)]
+        c = compile(lambda xs, z, ws=ws: Value.dot(ws, xs) / z, backend="numpy")
+        c(xs, 1.0)  # recorded here: the next call is replayed
+        eager_dot = Value.dot(ws, [Value(x) for x in xs])
+        assert raised(c, xs, 0.0) == raised(operator.truediv, eager_dot, 0.0)
+
+
+def test_of_two_ops_out_of_their_domains_the_numpy_replay_names_the_one_eager_meets_first() -> None:
+    """NumPy evaluates y.log() (one op deep) before the log three ops deep, which eager makes first."""
+
+    def f(x: Value, y: Value) -> Value:
+        deep = (x * 2.0 - 1.0).log()
+        return y.log() + deep
+
+    c = compile(f, backend="numpy")
+    c(1.0, 1.0)
+    assert raised(c, 0.25, -1.0) == raised(f, Value(0.25), Value(-1.0))

@@ -12,6 +12,7 @@ gradient contributions in another order).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Literal
 
@@ -204,11 +205,17 @@ class Tape:
         """Forward on these inputs and parameters' data (in ``params``' order), then backward from root:
         the outputs in order, and the parameters' grads (0 where root does not depend on one; None with
         ``backward=False``, which only evaluates); arrays with NumPy, lists in pure Python. No Value is
-        read or written."""
+        read or written. A math error raises as the eager engine raises it."""
         if self.plan is None:
             return self._run_python(_floats(flat), _floats(params), backward)
-        vals, grads = self.plan.run(flat, params, self.first, self.root, backward)
-        return vals[self.plan_outputs], None if grads is None else grads[self.n_inputs : self.first]
+        with contextlib.suppress(*engine.MATH_ERRORS):
+            vals, grads = self.plan.run(flat, params, self.first, self.root, backward)
+            return vals[self.plan_outputs], None if grads is None else grads[self.n_inputs : self.first]
+        # An op met an input outside its domain. The Python replay raises eager's error, at the node eager
+        # meets first (NumPy takes them by depth) and naming eager's numbers (NumPy's may differ in the
+        # last bit); if only NumPy's rounding crossed the domain's edge, it gives eager's results.
+        outputs, grads = self._run_python(_floats(flat), _floats(params), backward)
+        return self.np.array(outputs), None if grads is None else self.np.array(grads)
 
     def _run_python(
         self, flat: list[float], params: list[float], backward: bool = True
