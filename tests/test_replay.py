@@ -586,3 +586,62 @@ def test_of_two_ops_out_of_their_domains_the_numpy_replay_names_the_one_eager_me
     c = compile(f, backend="numpy")
     c(1.0, 1.0)
     assert raised(c, 0.25, -1.0) == raised(f, Value(0.25), Value(-1.0))
+
+
+def tanh_sum_tape(backend: str) -> Any:
+    """A tape of tanh(w * x) over 3 inputs, with one parameter w."""
+    w = Value(0.5)
+    return compile(lambda xs: Value.sum((w * x).tanh() for x in xs), backend=backend).tape([0.1, 0.2, 0.3])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    ("inputs", "params", "message"),
+    [
+        ([0.1, 0.2], [0.5], "this tape replays on 3 inputs, got 2"),
+        ([0.1, 0.2, 0.3, 0.4], [0.5], "this tape replays on 3 inputs, got 4"),
+        ([0.1, 0.2, 0.3], [0.5, 0.6], "this tape replays on 1 parameter, got 2"),
+        ([0.1, 0.2, 0.3], [], "this tape replays on 1 parameter, got 0"),
+        ("2-D", [0.5], "this tape replays on 3 inputs in a flat row, got an array of shape (3, 1)"),
+        (
+            [0.1, 0.2, 0.3],
+            "2-D",
+            "this tape replays on 1 parameter in a flat row, got an array of shape (1, 1)",
+        ),
+    ],
+)
+def test_a_tape_refuses_inputs_or_parameters_of_another_number_or_shape(
+    backend: str, inputs: Any, params: Any, message: str
+) -> None:
+    """Not shifted, broadcast or cut short: an error saying how many the tape takes and what it got."""
+    import numpy as np
+
+    tape = tanh_sum_tape(backend)
+    run_too = params == [0.5]  # run() reads the parameters from the Values: only the inputs can be wrong
+    inputs = np.array([[0.1], [0.2], [0.3]]) if inputs == "2-D" else inputs
+    params = np.array([[0.5]]) if params == "2-D" else params
+    for arguments in ((inputs, params), (np.array(inputs), np.array(params))):
+        with pytest.raises(ValueError) as caught:
+            tape.replay(*arguments)
+        assert str(caught.value) == message
+    if run_too:
+        with pytest.raises(ValueError) as caught:
+            tape.run(inputs)
+        assert str(caught.value) == message
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        (["0.1", "0.2", "0.3"], "this tape takes a real number, got str: '0.1'"),
+        ([0.1, Value(0.2), 0.3], "this tape takes a real number, got Value: Value(data=0.2"),
+        ([0.1, 0.2, 0.3j], "this tape takes a real number, got complex: 0.3j"),
+        (0.5, "this tape replays on 3 inputs in a list or an array, got float: 0.5"),
+    ],
+)
+def test_a_tape_refuses_what_is_not_real_numbers_in_a_row(backend: str, inputs: Any, message: str) -> None:
+    tape = tanh_sum_tape(backend)
+    with pytest.raises(TypeError) as caught:
+        tape.replay(inputs, [0.5])
+    assert str(caught.value).startswith(message)

@@ -205,17 +205,21 @@ class Tape:
         """Forward on these inputs and parameters' data (in ``params``' order), then backward from root:
         the outputs in order, and the parameters' grads (0 where root does not depend on one; None with
         ``backward=False``, which only evaluates); arrays with NumPy, lists in pure Python. No Value is
-        read or written. A math error raises as the eager engine raises it."""
+        read or written. ``flat`` and ``params`` hold as many numbers as the tape was recorded with, each
+        in a list or a 1-D array; a math error raises as the eager engine raises it."""
         if self.plan is None:
-            return self._run_python(_floats(flat), _floats(params), backward)
+            xs, ps = _floats(flat, self.n_inputs, "input"), _floats(params, len(self.params), "parameter")
+            return self._run_python(xs, ps, backward)
+        np = self.np
+        xs, ps = _array(np, flat, self.n_inputs, "input"), _array(np, params, len(self.params), "parameter")
         with contextlib.suppress(*engine.MATH_ERRORS):
-            vals, grads = self.plan.run(flat, params, self.first, self.root, backward)
+            vals, grads = self.plan.run(xs, ps, self.first, self.root, backward)
             return vals[self.plan_outputs], None if grads is None else grads[self.n_inputs : self.first]
         # An op met an input outside its domain. The Python replay raises eager's error, at the node eager
         # meets first (NumPy takes them by depth) and naming eager's numbers (NumPy's may differ in the
         # last bit); if only NumPy's rounding crossed the domain's edge, it gives eager's results.
-        outputs, grads = self._run_python(_floats(flat), _floats(params), backward)
-        return self.np.array(outputs), None if grads is None else self.np.array(grads)
+        outputs, grads = self._run_python(xs.tolist(), ps.tolist(), backward)
+        return np.array(outputs), None if grads is None else np.array(grads)
 
     def _run_python(
         self, flat: list[float], params: list[float], backward: bool = True
@@ -243,13 +247,41 @@ class Tape:
         return outputs, grads[self.n_inputs : self.first]
 
 
-def _floats(xs: Any) -> list[float]:
-    """xs, real numbers in a list or a 1-D array, as a list of floats: the eager engine's numbers (NumPy's
-    scalars give inf for x / 0 and cannot subtract booleans)."""
+def _floats(xs: Any, n: int, what: str) -> list[float]:
+    """xs, n real numbers in a list or a 1-D array, as a list of floats: the eager engine's numbers (NumPy's
+    scalars give inf for x / 0 and cannot subtract booleans); a clear error for anything else."""
+    shape = getattr(xs, "shape", None)
+    if shape is None:
+        try:
+            shape = (len(xs),)
+        except TypeError:
+            shape = ()  # a number, or no sequence
+    _check_row(xs, shape, n, what)
     values = xs.tolist() if hasattr(xs, "tolist") else list(xs)
     if not set(map(type, values)) <= {float}:  # a pass over types alone where all are floats already
         values = [engine.as_float(x, "this tape") for x in values]
     return values
+
+
+def _array(np: Any, xs: Any, n: int, what: str) -> Any:
+    """xs, n real numbers in a list or a 1-D array, as an array of floats; a clear error for anything else."""
+    array = np.asarray(xs)
+    if array.dtype.kind not in "biuf":  # strings, Values, complex numbers: the float check names them
+        array = np.array(_floats(xs, n, what))
+    _check_row(xs, array.shape, n, what)
+    return array.astype(float, copy=False)
+
+
+def _check_row(xs: Any, shape: tuple[int, ...], n: int, what: str) -> None:
+    """An error unless xs, of this shape, is a flat row of n numbers, saying how many the tape takes."""
+    if shape == (n,):
+        return
+    many = f"{n} {what}" if n == 1 else f"{n} {what}s"
+    if len(shape) == 1:
+        raise ValueError(f"this tape replays on {many}, got {shape[0]}")
+    if not shape:
+        raise TypeError(f"this tape replays on {many} in a list or an array, got {type(xs).__name__}: {xs!r}")
+    raise ValueError(f"this tape replays on {many} in a flat row, got an array of shape {shape}")
 
 
 def _eager_order(root: Value, seen: set[Value]) -> tuple[list[Value], list[Value]]:
