@@ -4,7 +4,8 @@ The pure-Python replay runs the same float forms in the same order as the eager 
 agree to the last bit. The NumPy replay evaluates each op's array form (NumPy's exp, tanh, ... may
 differ from libm's in the last place) and adds up each gradient's contributions in another order, so
 it is held to 1e-12 relative; a gradient whose contributions cancel to nearly zero is held to 1e-12
-times the largest value compared with it, or to 1e-12 absolute if that is larger.
+times the largest value compared with it, or to 1e-12 absolute if that is larger. On networks, a test
+holds it to the bound the README states (``vectorized.AGREEMENT`` times the largest of each kind).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from hypothesis import strategies as st
 from autograd_lite import Value, compile, detect_anomaly, no_grad
 from autograd_lite.core.engine import MATH_ERRORS, apply, topological_order
 from autograd_lite.core.ops import TABLE, Op
-from autograd_lite.core.vectorized import Dense, Dot, Index, Sum
+from autograd_lite.core.vectorized import AGREEMENT, Dense, Dot, Index, Sum
+from autograd_lite.losses import mse
 from autograd_lite.nn import MLP
 from autograd_lite.testing.graphs import Program
 from autograd_lite.testing.strategies import programs
@@ -310,6 +312,45 @@ def test_dot_products_that_share_weights_or_pair_only_some_rows_give_the_eager_n
     assert_matches("numpy", [value, *grads], [want, *want_grads])
     kinds = [type(step) for step in tape.plan.steps]
     assert Dense in kinds and Dot in kinds
+
+
+# ---- the NumPy replay's agreement with eager: within a bound, stated and measured --------------------------
+def largest_difference(got: Sequence[float], want: Sequence[float]) -> float:
+    """The largest difference of got from want, divided by the largest number of want in magnitude."""
+    return max(abs(g - w) for g, w in zip(got, want, strict=True)) / max(map(abs, want))
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
+@pytest.mark.parametrize("gain", [1.0, 8.0], ids=["as-initialized", "saturated"])
+def test_the_numpy_replay_keeps_within_its_stated_agreement_with_eager(activation: str, gain: float) -> None:
+    """Each output and gradient within AGREEMENT times the largest of its kind, on seeded draws of an
+    MLP's weights (8 times their usual draw saturates most units) and of a batch."""
+    worst = 0.0
+    for seed in range(25):
+        model = MLP(4, [16, 16, 1], activation=activation, seed=seed)
+        for p in model.parameters():
+            p.data *= gain
+        rng = random.Random(seed)
+        xs = [[rng.uniform(-2, 2) for _ in range(4)] for _ in range(8)]
+        ts = [rng.uniform(-1, 1) for _ in range(8)]
+
+        def f(xs: Any, ts: Any, model: MLP = model) -> tuple[Value, list[Any]]:
+            outputs = [model(x) for x in xs]
+            return mse(outputs, ts), outputs
+
+        params = model.parameters()
+        for p in params:
+            p.grad = 0.0
+        value, outputs = f([[Value(x) for x in row] for row in xs], [Value(t) for t in ts])
+        value.backward()
+        want, want_grads = [value.data, *(o.data for o in outputs)], [p.grad for p in params]
+        (got_value, got_outputs), got_grads = compiled(compile(f, backend="numpy"), params, xs, ts)
+        worst = max(
+            worst,
+            largest_difference([got_value, *got_outputs], want),
+            largest_difference(got_grads, want_grads),
+        )
+    assert worst <= AGREEMENT
 
 
 # ---- what compile refuses, and errors ------------------------------------------------------------------
