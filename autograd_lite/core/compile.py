@@ -215,9 +215,10 @@ class Tape:
         with contextlib.suppress(*engine.MATH_ERRORS):
             vals, grads = self.plan.run(xs, ps, self.first, self.root, backward)
             return vals[self.plan_outputs], None if grads is None else grads[self.n_inputs : self.first]
-        # An op met an input outside its domain. The Python replay raises eager's error, at the node eager
-        # meets first (NumPy takes them by depth) and naming eager's numbers (NumPy's may differ in the
-        # last bit); if only NumPy's rounding crossed the domain's edge, it gives eager's results.
+        # An op met an input outside its domain. The Python replay raises eager's error, at the first such
+        # node in the tape's order (NumPy takes them by depth) and naming eager's numbers (NumPy's may
+        # differ in the last bit); if only NumPy's rounding crossed the domain's edge, it gives eager's
+        # results.
         outputs, grads = self._run_python(xs.tolist(), ps.tolist(), backward)
         return np.array(outputs), None if grads is None else np.array(grads)
 
