@@ -22,6 +22,7 @@ from bench_gradcheck import bench_gradcheck
 from bench_memory import bench_memory
 from bench_random_graph import bench_random_graph
 from bench_render import bench_render
+from bench_replay_agreement import bench_replay_agreement
 from bench_training_step import bench_training_step
 from harness import REPEATS, Section, cpu_name, git_revision, markdown_table, version
 
@@ -34,6 +35,7 @@ BENCHMARKS: list[Callable[[], Section]] = [
     bench_training_step,
     bench_compiled_training_step,
     bench_digits_epoch,
+    bench_replay_agreement,
     bench_gradcheck,
     bench_render,
 ]

@@ -12,6 +12,7 @@ gradient contributions in another order).
 
 from __future__ import annotations
 
+import contextlib
 import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Literal
@@ -231,7 +232,7 @@ class Tape:
         """How this tape replays: 'numpy' or 'python'."""
         return "python" if self.np is None else "numpy"
 
-    def run(self, flat: list[float]) -> Any:
+    def run(self, flat: Sequence[float]) -> Any:
         """Forward on these inputs and the parameters' current data, then backward from root; the outputs."""
         outputs, sums = self.replay(flat, [p.data for p in self.params])
         if self.plan is not None:
@@ -244,18 +245,27 @@ class Tape:
         """Forward on these inputs and parameters' data (in ``params``' order), then backward from root:
         the outputs in order, and the parameters' grads (0 where root does not depend on one; None with
         ``backward=False``, which only evaluates); arrays with NumPy, lists in pure Python. No Value is
-        read or written."""
+        read or written. ``flat`` and ``params`` hold as many numbers as the tape was recorded with, each
+        in a list or a 1-D array; a math error raises as the eager engine raises it."""
         if self.plan is None:
-            vals, grads = self._run_python(list(flat), list(params), backward)
-            values, gradients = [vals[i] for i in self.outputs], grads
-        else:
-            vals, gradients = self.plan.run(flat, params, self.first, self.root, backward)
-            values = vals[self.plan_outputs]
-        return values, None if gradients is None else gradients[self.n_inputs : self.first]
+            xs, ps = _floats(flat, self.n_inputs, "input"), _floats(params, len(self.params), "parameter")
+            return self._run_python(xs, ps, backward)
+        np = self.np
+        xs, ps = _array(np, flat, self.n_inputs, "input"), _array(np, params, len(self.params), "parameter")
+        with contextlib.suppress(*engine.MATH_ERRORS):
+            vals, grads = self.plan.run(xs, ps, self.first, self.root, backward)
+            return vals[self.plan_outputs], None if grads is None else grads[self.n_inputs : self.first]
+        # An op met an input outside its domain. The Python replay raises eager's error, at the first such
+        # node in the tape's order (NumPy takes them by depth) and naming eager's numbers (NumPy's may
+        # differ in the last bit); if only NumPy's rounding crossed the domain's edge, it gives eager's
+        # results.
+        outputs, grads = self._run_python(xs.tolist(), ps.tolist(), backward)
+        return np.array(outputs), None if grads is None else np.array(grads)
 
     def _run_python(
         self, flat: list[float], params: list[float], backward: bool = True
     ) -> tuple[list[float], list[float] | None]:
+        """``replay`` in pure Python, on floats: each op's float form, in the eager engine's order."""
         vals = [*flat, *params, *[0.0] * len(self.nodes)]
         locals_: list[tuple[float, ...]] = []
         for i, (op, args, consts) in enumerate(self.nodes, self.first):
@@ -266,15 +276,53 @@ class Tape:
                 result = engine.math_error(op, (*xs, *consts), e)
             vals[i] = result[0]
             locals_.append(result[1:])
+        outputs = [vals[i] for i in self.outputs]
         if not backward:
-            return vals, None
+            return outputs, None
         grads = [0.0] * (self.first + self.n_backward)
         grads[self.root] = 1.0
         for k in range(self.n_backward - 1, -1, -1):
             g = grads[self.first + k]
             for j, local in zip(self.nodes[k][1], locals_[k]):
                 grads[j] += local * g
-        return vals, grads
+        return outputs, grads[self.n_inputs : self.first]
+
+
+def _floats(xs: Any, n: int, what: str) -> list[float]:
+    """xs, n real numbers in a list or a 1-D array, as a list of floats: the eager engine's numbers (NumPy's
+    scalars give inf for x / 0 and cannot subtract booleans); a clear error for anything else."""
+    shape = getattr(xs, "shape", None)
+    if shape is None:
+        try:
+            shape = (len(xs),)
+        except TypeError:
+            shape = ()  # a number, or no sequence
+    _check_row(xs, shape, n, what)
+    values = xs.tolist() if hasattr(xs, "tolist") else list(xs)
+    if not set(map(type, values)) <= {float}:  # a pass over types alone where all are floats already
+        values = [engine.as_float(x, "this tape") for x in values]
+    return values
+
+
+def _array(np: Any, xs: Any, n: int, what: str) -> Any:
+    """xs, n real numbers in a list or a 1-D array, as an array of floats; a clear error for anything else."""
+    array = np.asarray(xs)
+    if array.dtype.kind not in "biuf":  # strings, Values, complex numbers: the float check names them
+        array = np.array(_floats(xs, n, what))
+    _check_row(xs, array.shape, n, what)
+    return array.astype(float, copy=False)
+
+
+def _check_row(xs: Any, shape: tuple[int, ...], n: int, what: str) -> None:
+    """An error unless xs, of this shape, is a flat row of n numbers, saying how many the tape takes."""
+    if shape == (n,):
+        return
+    many = f"{n} {what}" if n == 1 else f"{n} {what}s"
+    if len(shape) == 1:
+        raise ValueError(f"this tape replays on {many}, got {shape[0]}")
+    if not shape:
+        raise TypeError(f"this tape replays on {many} in a list or an array, got {type(xs).__name__}: {xs!r}")
+    raise ValueError(f"this tape replays on {many} in a flat row, got an array of shape {shape}")
 
 
 def _eager_order(root: Value, seen: set[Value]) -> tuple[list[Value], list[Value]]:

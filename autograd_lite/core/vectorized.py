@@ -23,6 +23,13 @@ Group = tuple[Op, list[int], bool]
 
 _CHECKED = {"over": "raise", "divide": "raise", "invalid": "raise", "under": "ignore"}
 
+#: How far the NumPy replay's numbers lie from eager's at most: this times the largest output (or the
+#: largest gradient) of the call, for each output (each gradient). NumPy's tanh and exp differ from the C
+#: library's by up to 2 ulp and it adds up in another order; measured 3e-14 on networks as initialized or
+#: 8x saturated, by benchmarks/bench_replay_agreement.py. Relative to itself a small number can differ far
+#: more: where a unit saturates, 1 - tanh(x) ** 2 is a few ulp of 1, and so is tanh's rounding.
+AGREEMENT = 1e-13
+
 
 class Index:
     """Positions a group reads or writes, as an array of a shape. Where they are evenly spaced (a layer's
