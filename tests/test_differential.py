@@ -22,6 +22,7 @@ the row is fixed, so that the mark comes off with the fix.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import random
@@ -470,6 +471,21 @@ def check_graph(graph: Graph, backend: str) -> None:
         scale = scale_of(grads)
         for i, (q, want_grad) in enumerate(zip(compiled_params, grads)):
             same_number(RTOL[backend], q.grad, want_grad, scale, f"grad of parameter {i} at {where}")
+
+
+#: Where each op is tried alone: inside and outside its domain, a signed zero, and past exp's range.
+GRID = [-2.5, -0.0, 0.0, 0.5, 3.0, 710.0]
+
+
+@pytest.mark.parametrize("name", OPS)
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_op_alone_replays_as_eager_across_its_domain(backend: str, name: str) -> None:
+    # f closes over the op's arguments (parameters, so that each one's grad is compared): recorded where
+    # eager computes the op, then replayed at every point of the grid
+    arity = OPS[name][1] or 2
+    grid = [Point((), xs) for xs in itertools.product(GRID, repeat=arity)]
+    record = next(p for p in grid if not Graph((), ((name, tuple(range(arity)), ()),), arity, (p,)).errors(p))
+    check_graph(Graph((), ((name, tuple(range(arity)), ()),), arity, (record, *grid)), backend)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
