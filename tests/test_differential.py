@@ -669,7 +669,7 @@ class Training:
     n_samples: int = 7
     batch_size: int | None = 3  # seven samples in batches of three: a short last batch of one
     epochs: int = 3
-    seed: int = 5  # one whose batches, taken in the order of their targets, round apart (row 7)
+    seed: int = 3  # one whose batches, taken in the order of their targets, round apart (row 7)
     part: bool = False  #: Whether the optimizer steps the last layer only (the others' grads accumulate).
     targets: tuple[Any, ...] | None = None  #: The targets, if not drawn (n_samples of them).
 
@@ -687,6 +687,7 @@ class Training:
             2, [*self.hidden, case.outputs], activation=self.activation,
             output_activation=case.output_activation, seed=self.seed,
         )  # fmt: skip
+        start_off_zero(model.parameters(), rng)
         stepped = model.layers[-1].parameters() if self.part else model.parameters()
         history = fit(
             model, X, y, loss=case.loss, optimizer=OPTIMIZERS[self.optimizer](stepped),
@@ -695,6 +696,15 @@ class Training:
         )  # fmt: skip
         params = model.parameters()
         return history.loss, history.accuracy, [p.data for p in params], [p.grad for p in params]
+
+
+def start_off_zero(params: Sequence[Value], rng: random.Random) -> None:
+    """Give the parameters that start at 0 (biases) a value away from it. A pre-activation that is 0 by
+    construction (a bias behind units that all give 0) sits on relu's kink, where a rounding difference
+    of 1e-18 from NumPy's order of sums makes its slope 1 rather than 0, and the trainings part."""
+    for p in params:
+        if p.data == 0.0:
+            p.data = rng.choice([-1.0, 1.0]) * rng.uniform(0.1, 0.5)
 
 
 def check_training(training: Training, replay: str) -> None:
@@ -708,14 +718,18 @@ def check_training(training: Training, replay: str) -> None:
     same_outcome(rtol, compiled, eager, "fit's (loss per epoch, accuracy per epoch, weights, grads)")
 
 
-def still_open(replay: str, loss: str, *, part: bool = False, through_fit: bool = True) -> str | None:
+def still_open(
+    replay: str, loss: str, *, part: bool = False, through_fit: bool = True, drawn: bool = False
+) -> str | None:
     """The row of issue 24 by which a compiled training still differs from eager here, if any: through
-    fit(), or through a compiled step of one's own (``through_fit=False``)."""
+    fit(), or through a compiled step of one's own (``through_fit=False``); one of the examples above, or
+    ``drawn`` at random (which may train until the logits are far from where they were recorded)."""
     if through_fit and part and replay != "python":
         return "issue 24 row 8: on arrays, the grads of parameters the optimizer does not step are replaced"
-    if replay == "python" and LOSSES[loss].loss is losses.cross_entropy:
+    if LOSSES[loss].loss is losses.cross_entropy and (replay == "python" or drawn):
         return (
-            "issue 24 row 2: cross_entropy's shift (the largest logit) is frozen at recording, rounding apart"
+            "issue 24 row 2: cross_entropy's shift (the largest logit) is frozen at recording: the rounding "
+            "differs, and logits far from the recorded ones overflow"
         )
     if through_fit and replay == "python" and not isinstance(LOSSES[loss].target(random.Random(0)), list):
         return (
@@ -764,7 +778,9 @@ def trainings(draw: st.DrawFn, replay: str) -> Training:
     """A fit() of a small MLP, its activation any of nn's, with any loss and optimizer but where issue 24
     leaves it open on this replay (the tests above show those, xfail)."""
     part = draw(st.booleans()) and still_open(replay, "mse", part=True) is None
-    loss = draw(st.sampled_from([name for name in LOSSES if still_open(replay, name, part=part) is None]))
+    loss = draw(
+        st.sampled_from([name for name in LOSSES if still_open(replay, name, part=part, drawn=True) is None])
+    )
     n = draw(st.integers(1, 9))
     return Training(
         loss=loss,
@@ -861,6 +877,7 @@ class Loop:
         rng = random.Random(self.seed)
         model = MODELS[self.model](self.inputs, case.outputs, self.activation, rng)
         params = model.parameters()
+        start_off_zero(params, rng)
         optimizer = OPTIMIZERS[self.optimizer](params[: len(params) // 2 or 1] if self.part else params)
 
         last = ACTIVATIONS[case.output_activation or "linear"]
@@ -895,7 +912,9 @@ def loops(draw: st.DrawFn, backend: str) -> Loop:
     return Loop(
         model=draw(st.sampled_from(list(MODELS))),
         loss=draw(
-            st.sampled_from([name for name in LOSSES if still_open(backend, name, through_fit=False) is None])
+            st.sampled_from(
+                [name for name in LOSSES if still_open(backend, name, through_fit=False, drawn=True) is None]
+            )
         ),
         optimizer=draw(st.sampled_from(list(OPTIMIZERS))),
         activation=draw(st.sampled_from(list(ACTIVATIONS))),
