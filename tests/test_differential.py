@@ -942,13 +942,13 @@ def against_eager(
     backend: str,
     calls: Sequence[tuple[tuple[Any, ...], Sequence[float] | None]],
     static_argnums: tuple[int, ...] = (),
-    refusal: str | None = None,
+    refusal: tuple[str, ...] = (),
 ) -> None:
     """build() makes f and the parameters it closes over; made twice, one copy runs eagerly and the other
     compiled (recorded at the first call). Each call (its arguments, and the parameters' data to set
     first, or None) gives the same outputs or exception, and leaves the same grads. With ``refusal``, a
-    TypeError or ValueError at the recording call whose message names it (the value that cannot be
-    replayed) passes too."""
+    TypeError or ValueError at the recording call whose message says one of its words (naming what
+    cannot be replayed) passes too."""
     f, eager_params = build()
     g, compiled_params = build()
     c = compile(g, backend=backend, static_argnums=static_argnums)
@@ -960,8 +960,8 @@ def against_eager(
         eager_args = tuple(a if i in statics else fill_values(a) for i, a in enumerate(args))
         want = outcome(partial(eager_call, f, eager_args, 0))  # its arguments made as Values already
         got = outcome(partial(c, *args))
-        if k == 0 and refusal is not None and got.raised in (TypeError, ValueError):
-            assert refusal in got.message, f"a refusal must name {refusal!r}: {got.message}"
+        if k == 0 and refusal and got.raised in (TypeError, ValueError):
+            assert any(word in got.message for word in refusal), f"a refusal names {refusal}: {got.message}"
             return
         same_outcome(RTOL[backend], got, want, f"call {k} {args}")
         grads = [p.grad for p in eager_params]
@@ -1012,12 +1012,12 @@ def test_row_3_detach_inside_f_gives_eagers_answer_or_is_refused_naming_it(backe
 
         def f(x: Value) -> Value:
             wx = w * x
-            wx.label = "wx"
+            wx.label = "w_times_x"
             return wx * wx.detach()
 
         return f, [w]
 
-    against_eager(build, backend, [((1.0,), None), ((3.0,), None)], refusal="wx")
+    against_eager(build, backend, [((1.0,), None), ((3.0,), None)], refusal=("w_times_x",))
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -1027,13 +1027,14 @@ def test_row_4_backward_with_create_graph_inside_f_gives_eagers_answer_or_is_ref
         w = Value(0.5)
 
         def f(x: Value, a: Value) -> Value:
-            x.label = "x"
             (abs(x) * a).backward(create_graph=True)  # x.grad = a * sign(x), as a graph
             return x.grad * w
 
         return f, [w]
 
-    against_eager(build, backend, [((1.0, 2.0), None), ((-1.0, 2.0), None)], refusal="create_graph")
+    against_eager(
+        build, backend, [((1.0, 2.0), None), ((-1.0, 2.0), None)], refusal=("create_graph", "backward")
+    )
 
 
 @pytest.mark.parametrize("loss", ["binary_cross_entropy", "hinge"])
@@ -1111,7 +1112,7 @@ SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.050700987355480493
 
 
 @pytest.mark.parametrize("x", [-1e-10, -1e-5, -3e-300])
-@pytest.mark.parametrize("backend", [None, *BACKENDS])
+@pytest.mark.parametrize("backend", [None, *BACKENDS], ids=["eager", *BACKENDS])
 @pytest.mark.xfail(strict=True, reason="issue 24 row 10: exp(x) - 1 for expm1(x), eager too")
 def test_row_10_selu_near_0_is_exact(backend: str | None, x: float) -> None:
     f = lambda v: v.selu()
@@ -1145,11 +1146,11 @@ def test_row_12_a_node_built_outside_f_gives_eagers_answer_or_is_refused_naming_
     def build() -> tuple[Callable[..., Any], list[Value]]:
         w = Value(2.0)
         h = w * 3.0
-        h.label = "h"
+        h.label = "h_outside"
         return (lambda x: h * x), [w]
 
     # h keeps 6.0 when w changes: eager reads it as it is
-    against_eager(build, backend, [((1.0,), None), ((2.0,), [5.0])], refusal="h")
+    against_eager(build, backend, [((1.0,), None), ((2.0,), [5.0])], refusal=("h_outside",))
 
 
 @pytest.mark.parametrize("nothing", [[], ([], ())], ids=["[]", "([], ())"])
@@ -1223,14 +1224,14 @@ def test_no_grad_inside_f_gives_eagers_answer_or_is_refused(backend: str) -> Non
 
         return f, [w]
 
-    against_eager(build, backend, [((1.0,), None), ((1.0,), [5.0])], refusal="no_grad")
+    against_eager(build, backend, [((1.0,), None), ((1.0,), [5.0])], refusal=("no_grad",))
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.xfail(strict=True, reason="not in issue 24: .data read inside f is frozen (the README says so)")
 def test_data_read_inside_f_gives_eagers_answer_or_is_refused_naming_the_value(backend: str) -> None:
     def build() -> tuple[Callable[..., Any], list[Value]]:
-        w = Value(2.0, label="weight")
+        w = Value(2.0, label="w_read")
         return (lambda x: Value(w.data) * x + w * x), [w]
 
-    against_eager(build, backend, [((1.0,), None), ((1.0,), [5.0])], refusal="weight")
+    against_eager(build, backend, [((1.0,), None), ((1.0,), [5.0])], refusal=("w_read",))
