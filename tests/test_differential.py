@@ -6,7 +6,8 @@ shared weights trained by a compiled step, and every loss and optimizer through 
 eagerly and compiled, on both backends, and compared: every output, every parameter's grad, every
 exception's type. The pure-Python replay must agree bit for bit (NaN with NaN, and a zero's sign); the
 NumPy replay within ``NUMPY_RTOL`` relative, with an absolute floor of ``NUMPY_RTOL`` times the largest
-finite number compared beside it (``TRAINING_RTOL`` after optimizer steps: see there).
+finite number in the graph (any node's value or grad) or compared beside it (``TRAINING_RTOL`` after
+optimizer steps: see there).
 
 By default each property runs a few derandomized examples (the same ones every run), so the module
 takes seconds. For a long run, set ``AUTOGRAD_LITE_DIFFERENTIAL_EXAMPLES`` to the number of examples per
@@ -129,10 +130,10 @@ def scale_of(numbers: Sequence[float]) -> float:
     return max([1.0, *(abs(x) for x in numbers if math.isfinite(x))])
 
 
-def same_structure(rtol: float, got: Any, want: Any, what: str) -> None:
-    """got has want's nesting (list or tuple, the same lengths) and, leaf by leaf, its numbers."""
-    numbers = leaves(want)
-    scale = scale_of(numbers)
+def same_structure(rtol: float, got: Any, want: Any, what: str, scale: float = 1.0) -> None:
+    """got has want's nesting (list or tuple, the same lengths) and, leaf by leaf, its numbers (the
+    absolute floor's unit: the largest of them, or scale)."""
+    scale = max(scale, scale_of(leaves(want)))
 
     def walk(g: Any, w: Any, where: str) -> None:
         if isinstance(w, (list, tuple)):
@@ -175,7 +176,7 @@ def outcome(call: Callable[[], Any]) -> Outcome:
         return Outcome(raised=type(e), message=str(e))
 
 
-def same_outcome(rtol: float, got: Outcome, want: Outcome, what: str) -> None:
+def same_outcome(rtol: float, got: Outcome, want: Outcome, what: str, scale: float = 1.0) -> None:
     """Both raised the same type of exception, or both returned the same numbers."""
     if want.raised is not None or got.raised is not None:
         assert got.raised is want.raised, (
@@ -183,7 +184,7 @@ def same_outcome(rtol: float, got: Outcome, want: Outcome, what: str) -> None:
             f"eager {want.raised and want.raised.__name__} {want.message!r} {want.result!r}"
         )
         return
-    same_structure(rtol, got.result, want.result, what)
+    same_structure(rtol, got.result, want.result, what, scale)
 
 
 def xfail_on(backend: str, backends: Sequence[str], reason: str) -> list[Any]:
@@ -419,15 +420,36 @@ def graphs(
     return Graph(tuple(draw(nested(given))), tuple(steps), out, (record, *replays), batch)
 
 
-def eager_call(f: Callable[..., Any], arguments: tuple[Any, ...], dynamic: int | None = None) -> Any:
+def eager_call(
+    f: Callable[..., Any],
+    arguments: tuple[Any, ...],
+    dynamic: int | None = None,
+    magnitudes: list[float] | None = None,
+) -> Any:
     """What the compiled f should give: f on the arguments (the first ``dynamic`` of them, or all, made
-    new leaves), then backward from its first output; f's outputs' data in their nesting."""
+    new leaves), then backward from its first output; f's outputs' data in their nesting. The largest
+    magnitude of any node's value or grad in f's graph is appended to ``magnitudes``, if given."""
     n = len(arguments) if dynamic is None else dynamic
     out = f(*fill_values(arguments[:n]), *arguments[n:])
     outputs = leaves(out)
     if outputs:
         outputs[0].backward()
+    if magnitudes is not None:
+        magnitudes.append(largest(outputs))
     return fill(_indices(out, iter(range(len(outputs)))), [v.data for v in outputs])
+
+
+def largest(outputs: Sequence[Value]) -> float:
+    """The largest finite magnitude of a value or grad among the nodes the outputs were computed from."""
+    seen: set[Value] = set()
+    stack, biggest = list(outputs), 1.0
+    while stack:
+        v = stack.pop()
+        if v not in seen:
+            seen.add(v)
+            biggest = max([biggest, *(abs(x) for x in (v.data, v.grad) if math.isfinite(x))])
+            stack.extend(v.parents)
+    return biggest
 
 
 def fill_values(x: Any) -> Any:
@@ -458,15 +480,19 @@ def check_graph(graph: Graph, backend: str) -> None:
         for p, q, x in zip(eager_params, compiled_params, point.params):
             p.data = q.data = x
         arguments = graph.call_arguments(point)
-        want = outcome(partial(eager_call, f, arguments, n))
+        magnitudes: list[float] = []
+        want = outcome(partial(eager_call, f, arguments, n, magnitudes))
         got = outcome(partial(c, *arguments))
         where = f"point {k} {point}"
+        # the floor's unit: an elementary function's last-place difference in NumPy, carried on by later
+        # ops (sin of a large number), or a sum that cancels, is bounded by the largest number in the graph
+        scale = max(magnitudes, default=1.0)
         if not (want.raised is not None and got.raised in graph.errors(point)[1:]):
             # (else another node outside its domain raised first: the replay's order is not f's, see
             # test_of_two_nodes_outside_their_domains_the_replay_raises_the_one_eager_raises)
-            same_outcome(RTOL[backend], got, want, f"outputs at {where}")
+            same_outcome(RTOL[backend], got, want, f"outputs at {where}", scale)
         grads = [p.grad for p in eager_params]
-        scale = scale_of(grads)
+        scale = max(scale, scale_of(grads))
         for i, (q, want_grad) in enumerate(zip(compiled_params, grads)):
             same_number(RTOL[backend], q.grad, want_grad, scale, f"grad of parameter {i} at {where}")
 
