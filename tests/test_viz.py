@@ -634,6 +634,20 @@ def test_a_graph_with_a_large_fan_out_that_draw_accepts_is_drawn_by_either_rende
     assert len(boxes) == len(topological_order(root)) == 260
 
 
+def test_a_leaf_is_drawn_in_a_column_by_its_first_use_never_beside_a_value_computed_from_it() -> None:
+    x, w = Value(0.5, label="x"), Value(2.0, label="w")
+    xx = x * x
+    xx.label = "xx"
+    xxw = xx * w
+    xxw.label = "xxw"
+    # x is read again beside xxw, which is computed from it: no layer can hold both, and such a column
+    # made the system dot 4 times slower (65 sums of x*x*x*x: 2 s, 0.5 s without)
+    root = xxw * x
+    names = {f"v{i}": v.label for i, v in enumerate(topological_order(root))}
+    columns = re.findall(r"\{\s*rank=same\s*([^}]*)\}", draw(root).source)
+    assert [sorted(names[node] for node in column.split()) for column in columns] == [["w", "xx"]]
+
+
 # ---- a whole training step: forward, backward, update ---------------------------------------------------
 def training_step(optimizer_kind: str) -> tuple[Any, Any, Value]:
     from autograd_lite.losses import mse

@@ -142,13 +142,12 @@ def _columns(order: list[Value]) -> list[list[Value]]:
     placed: set[int] = set()
     for v in order:
         computed = [p for p in v.parents if p.parents]
-        if not computed:
-            continue
-        anchor = max(computed, key=lambda p: place[id(p)])
-        for p in v.parents:
-            if not p.parents and id(p) not in placed:
-                placed.add(id(p))
-                beside.setdefault(id(anchor), [anchor]).append(p)
+        # a leaf goes by its first use only: a later value may be computed from it, a column it cannot share
+        leaves = list({id(p): p for p in v.parents if not p.parents and id(p) not in placed}.values())
+        placed.update(id(p) for p in leaves)
+        if computed and leaves:
+            anchor = max(computed, key=lambda p: place[id(p)])
+            beside.setdefault(id(anchor), [anchor]).extend(leaves)
     return list(beside.values())
 
 
