@@ -25,6 +25,7 @@ from hypothesis import given, settings
 
 from autograd_lite import Value
 from autograd_lite.nn import Neuron
+from autograd_lite.optim import SGD
 from autograd_lite.testing.graphs import Program
 from autograd_lite.testing.strategies import programs
 from autograd_lite.tools.language import parse
@@ -618,6 +619,74 @@ def test_control_characters_in_a_label_are_escaped_in_dot_svg_and_the_page(rende
     assert shown in "".join(ET.fromstring(svg).itertext())
     page = step_through(y, renderer=renderer).to_html()
     assert "\x00" not in page and "\x1b" not in page and shown.replace("\\", "\\\\") in page
+
+
+# Noncharacters (SVG viewers refuse U+FFFE and U+FFFF), a lone surrogate (no UTF-8 has it), a bidi override
+# and an isolate (they reorder the text after them), a zero-width space and a line separator
+HOSTILE = "a\ufffeb\uffffc\ud800d\u202ee\u2066f\u200bg\u2028h"
+HOSTILE_SHOWN = "a\\ufffeb\\uffffc\\ud800d\\u202ee\\u2066f\\u200bg\\u2028h"
+
+
+def test_characters_that_cannot_show_as_themselves_show_as_escapes_in_labels_and_op_names(
+    renderer: Renderer,
+) -> None:
+    x = Value(1.0, label=HOSTILE)
+    y = Value(2.0, (x,), HOSTILE)  # made by hand: its op's name is any text
+    y._backward = lambda: None
+    view = draw(y, renderer=renderer)
+    texts = node_texts(view.to_svg())  # which parses as XML
+    assert texts["v0"][0] == HOSTILE_SHOWN and texts["opv1"] == [HOSTILE_SHOWN]
+    stepper = step_through(y, renderer=renderer, optimizer=SGD([x], lr=0.1))
+    page, table = stepper.to_html(), str(stepper)
+    for text in (view.source, page, table, repr(view)):
+        assert not set(text) & set(HOSTILE) - set("abcdefgh")
+    assert table.splitlines()[2].split()[2] == HOSTILE_SHOWN
+    frames = [frame["text"] for frame in stepper._frames()]
+    assert f"forward: v1.data = {HOSTILE_SHOWN}({HOSTILE_SHOWN}.data) = 2" in frames
+    assert HOSTILE_SHOWN.replace("\\", "\\\\") in page  # in the frames' JSON
+
+
+def reading_order(page: Any, selector: str) -> list[float]:
+    """Where each character of an element's text is drawn, left to right, in its logical order: HTML
+    text by a range over each character, SVG text by its glyph's start."""
+    return page.evaluate(  # type: ignore[no-any-return]
+        """(selector) => {
+        const element = document.querySelector(selector);
+        if (element instanceof SVGTextContentElement) {
+            return Array.from({length: element.getNumberOfChars()},
+                              (_, i) => element.getStartPositionOfChar(i).x);
+        }
+        const text = element.firstChild, range = document.createRange(), xs = [];
+        for (let i = 0; i < text.length; i++) {
+            range.setStart(text, i);
+            range.setEnd(text, i + 1);
+            xs.push(range.getBoundingClientRect().left);
+        }
+        return xs;
+    }""",
+        selector,
+    )
+
+
+@pytest.mark.e2e
+def test_browser_opens_the_svg_and_page_of_hostile_labels_and_reads_the_text_after_an_override_in_order(
+    browser: Any, tmp_path: Path, renderer: Renderer
+) -> None:
+    x = Value(2.0, label=HOSTILE)
+    y = x * 3.0
+    y.label = "y"
+    page = browser.new_page(viewport={"width": 1200, "height": 600})
+    page.goto(draw(y, renderer=renderer).save(tmp_path / "g.svg").as_uri())  # as XML, which refuses U+FFFF
+    assert page.evaluate("document.getElementsByTagName('parsererror').length") == 0
+    assert page.text_content("#v0 text") == HOSTILE_SHOWN
+    page.goto(step_through(y, renderer=renderer).save(tmp_path / "steps.html").as_uri())
+    page.click("#next")
+    assert shown(page)["equation"] == f"{HOSTILE_SHOWN}.grad += 3 \u00d7 y.grad = 3 \u00d7 1 = 3"
+    for selector in ("#equation", "#graph #v0 text"):
+        xs = reading_order(page, selector)
+        assert len(xs) >= len(HOSTILE_SHOWN)
+        assert xs == sorted(xs), selector  # left to right, nothing after the override reversed
+    page.close()
 
 
 @pytest.mark.parametrize("kind", ["system", "wasm"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
-import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -21,12 +21,28 @@ FONT = "Helvetica,Arial,sans-serif"
 _BY_NAME = {op.name: op for op in TABLE}
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Characters a label cannot show as themselves: controls (a NUL, a newline), format characters (a bidi
+# override, which reverses the text after it; a zero-width space), line and paragraph separators, lone
+# surrogates (no UTF-8 has them) and noncharacters (U+FFFE, which SVG viewers refuse).
+_UNSHOWN = {"Cc", "Cf", "Cs", "Zl", "Zp"}
 
 
 def shown_label(label: str) -> str:
-    """A label as pictures and pages show it: control characters (a NUL, a newline) as ``\\x00`` escapes."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", label)
+    """A label as pictures, pages and tables show it: each character that cannot show as itself written as
+    a Python escape (``\\x00``, ``\\u202e``, ``\\U0010ffff``), so the text reads as it is, in order."""
+    return "".join(_escape(c) if _unshown(c) else c for c in label)
+
+
+def _unshown(c: str) -> bool:
+    point = ord(c)
+    return unicodedata.category(c) in _UNSHOWN or 0xFDD0 <= point <= 0xFDEF or point & 0xFFFE == 0xFFFE
+
+
+def _escape(c: str) -> str:
+    point = ord(c)
+    if point < 0x100:
+        return f"\\x{point:02x}"
+    return f"\\u{point:04x}" if point < 0x10000 else f"\\U{point:08x}"
 
 
 def value_names(order: list[Value]) -> dict[Value, str]:
@@ -68,7 +84,7 @@ def op_text(node: Value, fmt: str) -> str:
     op = _BY_NAME.get(node.op)
     if op and op.shown and len(numbers) == 1:
         return op.shown.format(numbers[0])
-    symbol = op.symbol if op and op.symbol else node.op
+    symbol = op.symbol if op and op.symbol else shown_label(node.op)  # a hand-made node's name: any text
     return " ".join([symbol, ", ".join(numbers)]).strip()
 
 

@@ -24,6 +24,7 @@ from .graph import (
     check_size,
     edge_id,
     node_ids,
+    shown_label,
     value_names,
 )
 from .render import Renderer, check_renderer, raster, render
@@ -175,7 +176,7 @@ class Stepper:
         """A value computed in the forward pass, and the local gradients memoized with it."""
         names, n = self._names, self._number
         args = [f"{names[p]}.data" for p in v.parents] + [n(c) for c in v.constants]
-        expression = _expression(v.op, args)
+        expression = _expression(shown_label(v.op), args)  # a hand-made node's op name: any text
         locals_ = "; ".join(
             f"\u2202{names[v]}/\u2202{names[p]} = {n(d)}" for p, d in zip(v.parents, v.local_grads)
         )
