@@ -689,6 +689,33 @@ def test_browser_opens_the_svg_and_page_of_hostile_labels_and_reads_the_text_aft
     page.close()
 
 
+@pytest.mark.parametrize(
+    ("fmt", "writes"),
+    [
+        ("100000000", ": a width or precision of 100,000,000"),  # 700 MB of DOT for 3 values, in 60 s
+        (".100000000f", ": a width or precision of 100,000,000"),
+        (".36f", ", which writes -1234.5678 in 42 characters"),
+    ],
+)
+def test_a_number_format_that_writes_long_numbers_is_refused_before_writing_any(
+    fmt: str, writes: str
+) -> None:
+    start = time.perf_counter()
+    for show in (draw, step_through):
+        with pytest.raises(ValueError) as e:
+            show(Value(1.0) * 2 + 3, fmt=fmt)
+        assert str(e.value) == f"fmt must write numbers of at most 40 characters, got {fmt!r}{writes}"
+    assert time.perf_counter() - start < 5.0
+
+
+@pytest.mark.parametrize("fill", ["\x00", "\x0b", "\u202e", "\ufffe"])
+def test_a_number_format_whose_fill_cannot_show_as_itself_is_refused(fill: str) -> None:
+    message = f"fmt must write numbers in characters that show as themselves, got {fill + '>12'!r}"
+    for show in (draw, step_through):
+        with pytest.raises(ValueError, match=re.escape(message)):
+            show(karpathy()["L"], fmt=fill + ">12")
+
+
 @pytest.mark.parametrize("kind", ["system", "wasm"])
 def test_a_graph_with_a_large_fan_out_that_draw_accepts_is_drawn_by_either_renderer(
     kind: Renderer, need_renderer: Callable[[Renderer], str]

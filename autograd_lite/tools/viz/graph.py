@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import math
 import os
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -66,16 +68,45 @@ def check_size(order: list[Value], max_nodes: int) -> None:
         )
 
 
+#: The longest a number may be written in a picture (``fmt=".17g"`` writes 24 characters at most).
+MAX_NUMBER_LENGTH = 40
+# Numbers that fmt is tried on: a negative one with four digits before the point, a small one, and two
+# that are not finite.
+_SAMPLES = (-1234.5678, 1e-7, math.nan, -math.inf)
+
+
 def check_options(rankdir: str, fmt: str) -> None:
-    """Refuse a direction other than 'LR' or 'TB', and a number format that is no format spec for floats."""
+    """Refuse a direction other than 'LR' or 'TB', and a number format that is no format spec for floats,
+    writes long numbers, or writes characters that cannot show as themselves (a NUL as the fill)."""
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"rankdir must be 'LR' (left to right) or 'TB' (top to bottom), got {rankdir!r}")
-    try:
-        format(1.0, fmt)
-    except (ValueError, TypeError):
+    spec = f"fmt must be a format spec for floats, such as '.4g' or '.3f', got {fmt!r}"
+    if not isinstance(fmt, str):
+        raise ValueError(spec)
+    # a width or precision past the limit is refused before any number is written: '100000000' writes
+    # 100 MB per number, '.100000000f' as many digits
+    widest = max((int(digits) for digits in re.findall(r"\d+", fmt)), default=0)
+    if widest > MAX_NUMBER_LENGTH:
         raise ValueError(
-            f"fmt must be a format spec for floats, such as '.4g' or '.3f', got {fmt!r}"
-        ) from None
+            f"fmt must write numbers of at most {MAX_NUMBER_LENGTH} characters, got {fmt!r}: a width or "
+            f"precision of {widest:,}"
+        )
+    try:
+        numbers = [format(x, fmt) for x in _SAMPLES]
+    except (ValueError, TypeError):
+        raise ValueError(spec) from None
+    longest = max(zip(numbers, _SAMPLES), key=lambda pair: len(pair[0]))
+    if len(longest[0]) > MAX_NUMBER_LENGTH:
+        raise ValueError(
+            f"fmt must write numbers of at most {MAX_NUMBER_LENGTH} characters, got {fmt!r}, which writes "
+            f"{longest[1]} in {len(longest[0])} characters"
+        )
+    hidden = next((n for n in numbers if shown_label(n) != n), None)
+    if hidden is not None:
+        raise ValueError(
+            f"fmt must write numbers in characters that show as themselves, got {fmt!r}, which writes "
+            f"{hidden!r}"
+        )
 
 
 def op_text(node: Value, fmt: str) -> str:
