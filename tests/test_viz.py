@@ -202,19 +202,47 @@ def test_a_saved_picture_is_on_disk_before_it_replaces_the_old_one_which_a_failu
     assert os.listdir(tmp_path) == ["g.dot"]  # no temporary file left
 
 
-def test_png_comes_from_the_system_renderer_and_the_embedded_one_says_so(
+def svg_pixels(svg: str) -> tuple[float, float]:
+    """An SVG's size in CSS pixels (Graphviz writes points: 1 pt = 4/3 px)."""
+    size = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    assert size is not None
+    return float(size.group(1)) * 4 / 3, float(size.group(2)) * 4 / 3
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """A PNG's width and height in pixels, read from its header."""
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def test_png_is_the_svg_drawn_at_its_css_size_whichever_renderer_laid_it_out(
     tmp_path: Path, renderer: Renderer
 ) -> None:
     view = draw(karpathy()["L"], renderer=renderer)
-    if renderer == "system":
-        assert view.save(tmp_path / "g.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
-    else:
-        with pytest.raises(
-            ValueError,
-            match=r"makes SVG only, not PNG: for PNG, install Graphviz, so that `dot` is on PATH",
-        ):
-            view.save(tmp_path / "g.png")
-        assert list(tmp_path.iterdir()) == []
+    width, height = svg_pixels(view.to_svg())
+    assert png_size(view.save(tmp_path / "g.png").read_bytes()) == (math.floor(width), math.floor(height))
+
+
+def x_times_x_times_x_times_x(terms: int) -> Value:
+    """The sum of ``terms`` products x*x*x*x, at x = 0.5, after backward: x is read by every product."""
+    e = parse("+".join(["x*x*x*x"] * terms), {"x": 0.5})
+    root = e(*e.inputs)
+    root.backward()
+    return root
+
+
+def test_the_png_of_a_large_picture_is_scaled_down_to_50_megapixels_keeping_its_shape(
+    tmp_path: Path, need_renderer: Callable[[Renderer], str]
+) -> None:
+    need_renderer("auto")
+    view = draw(x_times_x_times_x_times_x(65))  # 261 values: 214 megapixels at its CSS size
+    width, height = svg_pixels(view.to_svg())
+    assert width * height > 200_000_000
+    in_notebook = base64.b64decode(view._repr_mimebundle_()["image/png"])
+    for png in (in_notebook, view.save(tmp_path / "g.png").read_bytes()):
+        w, h = png_size(png)
+        assert 49_000_000 < w * h <= 50_000_000
+        assert w / h == pytest.approx(width / height, rel=1e-3)
 
 
 def test_a_missing_renderer_is_named_with_what_to_install(
@@ -235,7 +263,7 @@ def test_a_missing_renderer_is_named_with_what_to_install(
 
 
 def failing_dot(directory: Path) -> Path:
-    """A directory holding a `dot` that fails as a Graphviz built without PNG does."""
+    """A directory holding a `dot` that fails, saying why on stderr (as one built without a format does)."""
     directory.mkdir()
     dot = directory / "dot"
     dot.write_text(
@@ -722,9 +750,7 @@ def test_a_graph_with_a_large_fan_out_that_draw_accepts_is_drawn_by_either_rende
 ) -> None:
     # 65 sums of x*x*x*x: the embedded Graphviz ran out of WebAssembly stack here, the system one took 40 s
     need_renderer(kind)
-    e = parse("+".join(["x*x*x*x"] * 65), {"x": 0.5})
-    root = e(*e.inputs)
-    root.backward()
+    root = x_times_x_times_x_times_x(65)
     svg = draw(root, renderer=kind).to_svg()
     boxes = [key for key in node_texts(svg) if key.startswith("v")]
     assert len(boxes) == len(topological_order(root)) == 260

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import math
 import os
 import re
@@ -217,10 +218,11 @@ class GraphView:
 
     def to_svg(self) -> str:
         """The picture as an SVG document, from the system ``dot`` or the embedded Graphviz."""
-        return render(self.source, "svg", self.renderer).decode()
+        return render(self.source, self.renderer)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write ``.svg``, ``.dot`` or ``.png`` (PNG needs the system Graphviz), whole or not at all."""
+        """Write ``.svg``, ``.dot`` or ``.png`` (the SVG drawn by resvg, scaled down to 50 megapixels if
+        larger), whole or not at all."""
         path = Path(path)
         suffix = path.suffix.lower()
         if suffix == ".svg":
@@ -228,19 +230,19 @@ class GraphView:
         elif suffix == ".dot":
             data = self.source.encode()
         elif suffix == ".png":
-            data = render(self.source, "png", self.renderer)
+            data = raster(self.to_svg())
         else:
             raise ValueError(f"save() writes .svg, .dot or .png files, got {str(path)!r}")
         write_atomic(path, data)
         return path
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        """In Jupyter: the SVG, and a PNG of it, which an untrusted notebook shows where it hides SVG."""
+        """In Jupyter: the SVG, and a PNG of it, which an untrusted notebook shows where it hides SVG; no
+        PNG where one cannot be made (no resvg-py): the text shows instead."""
         svg = self.to_svg()
         bundle: dict[str, Any] = {"image/svg+xml": svg, "text/plain": repr(self)}
-        png = raster(svg)
-        if png is not None:
-            bundle["image/png"] = base64.b64encode(png).decode()
+        with contextlib.suppress(RuntimeError):
+            bundle["image/png"] = base64.b64encode(raster(svg)).decode()
         return bundle
 
 
