@@ -245,6 +245,55 @@ def test_the_png_of_a_large_picture_is_scaled_down_to_50_megapixels_keeping_its_
         assert w / h == pytest.approx(width / height, rel=1e-3)
 
 
+@pytest.fixture
+def no_system_fonts(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """resvg as on a machine without system fonts (a slim container): it finds only the fonts it is given."""
+    import resvg_py
+
+    from autograd_lite.tools.viz import render
+
+    draw_png = resvg_py.svg_to_bytes
+    monkeypatch.setattr(
+        resvg_py, "svg_to_bytes", lambda **options: draw_png(**options, skip_system_fonts=True)
+    )
+    render._fonts.cache_clear()
+    yield
+    render._fonts.cache_clear()
+
+
+def test_without_system_fonts_the_png_writes_its_text_in_matplotlibs_dejavu_sans(
+    no_system_fonts: None, need_renderer: Callable[[Renderer], str]
+) -> None:
+    from autograd_lite.tools.viz.render import raster
+
+    need_renderer("auto")
+    view = draw(karpathy()["L"])
+    png = base64.b64decode(view._repr_mimebundle_()["image/png"])
+    textless = re.sub(r"<text[^>]*>[^<]*</text>", "", view.to_svg())
+    assert png != raster(textless)  # the text was drawn
+
+
+def test_without_any_font_a_graph_shows_its_text_form_and_a_png_cannot_be_saved(
+    no_system_fonts: None,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    need_renderer: Callable[[Renderer], str],
+) -> None:
+    from autograd_lite.tools.viz import render
+
+    need_renderer("auto")
+    monkeypatch.setattr(render, "_dejavu", lambda: None)  # and no matplotlib
+    view = draw(karpathy()["L"])
+    bundle = view._repr_mimebundle_()
+    assert sorted(bundle) == ["image/svg+xml", "text/plain"]  # the SVG, or the text: no PNG without text
+    assert bundle["text/plain"].startswith("<graph of L = -8, 7 values and 3 ops")
+    static = step_through(karpathy()["L"])._repr_html_()
+    assert "<img" not in static and "<pre>backward from L" in static
+    with pytest.raises(RuntimeError, match=r"a PNG needs a font for its text, and resvg finds none: pip"):
+        view.save(tmp_path / "g.png")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_missing_renderer_is_named_with_what_to_install(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -15,10 +15,9 @@ from typing import Any, Literal
 from ...core.engine import Value, topological_order
 from ...core.files import write_atomic
 from ...core.ops import TABLE
-from .render import Renderer, check_renderer, raster, render, require_graphviz
+from .render import FONT, Renderer, check_renderer, raster, render, require_graphviz
 
 DEFAULT_MAX_NODES = 300
-FONT = "Helvetica,Arial,sans-serif"
 # How each op reads in a picture, from the op table: its symbol (a minus sign for ``-``) or name, and with
 # one folded number its ``shown`` form (``x * 0.5`` is ``* 0.5``; ``2 - x``, constant first, is ``2 -``).
 _BY_NAME = {op.name: op for op in TABLE}
@@ -238,7 +237,7 @@ class GraphView:
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         """In Jupyter: the SVG, and a PNG of it, which an untrusted notebook shows where it hides SVG; no
-        PNG where one cannot be made (no resvg-py): the text shows instead."""
+        PNG where one cannot be made (no resvg-py, or no font for its text): the text shows instead."""
         svg = self.to_svg()
         bundle: dict[str, Any] = {"image/svg+xml": svg, "text/plain": repr(self)}
         with contextlib.suppress(RuntimeError):

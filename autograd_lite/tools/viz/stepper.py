@@ -218,7 +218,7 @@ class Stepper:
             f'<iframe srcdoc="{html.escape(page)}" sandbox="allow-scripts" '
             f'style="display: none; width: 100%; height: {view + 170}px; border: 0"></iframe>'
         )
-        try:  # no picture where no PNG can be made (no resvg-py): the table shows
+        try:  # no picture where no PNG can be made (no resvg-py, or no font for its text): the table shows
             png = raster(page[page.index("<svg") : page.index("</svg>") + len("</svg>")])
             encoded = base64.b64encode(png).decode()
             picture = f'<img src="data:image/png;base64,{encoded}" alt="the graph after backward">'
