@@ -819,6 +819,49 @@ def test_a_leaf_is_drawn_in_a_column_by_its_first_use_never_beside_a_value_compu
     assert [sorted(names[node] for node in column.split()) for column in columns] == [["w", "xx"]]
 
 
+def each_the_sum_of_the_ones_before(values: int, window: int) -> Value:
+    """``values`` values, each the sum of the ``window`` before it (fewer at the start)."""
+    pool = [Value(0.5, label="x")]
+    pool.append(pool[0] * 1.0)
+    while len(pool) < values:
+        pool.append(Value.sum(pool[-window:]))
+    return pool[-1]
+
+
+def test_a_graph_too_dense_to_lay_out_in_seconds_is_refused_at_once_saying_how_to_draw_it_anyway() -> None:
+    root = each_the_sum_of_the_ones_before(161, 20)  # the system dot took 50 s to 80 s, the embedded 50 s
+    dense = (
+        "the graph's edges pass 55,860 layers of the picture on their way between values (values that each "
+        "read many earlier ones), more than max_nodes=300 allows (40 a value: 12,000, which Graphviz lays "
+        "out in seconds); pass max_nodes=1397 (--max-nodes 1397 on the command line) to draw it anyway, "
+        "slowly"
+    )
+    start = time.perf_counter()
+    for show in (lambda: draw(root), step_through(root).to_html):
+        with pytest.raises(ValueError) as e:
+            show()
+        assert str(e.value) == dense
+    assert time.perf_counter() - start < 5.0
+    assert draw(root, max_nodes=1397).source.count("shape=box") == 161
+
+
+@pytest.mark.parametrize("kind", ["system", "wasm"])
+def test_the_densest_graph_draw_accepts_lays_out_in_seconds_and_one_value_more_is_refused(
+    kind: Renderer, need_renderer: Callable[[Renderer], str]
+) -> None:
+    # Each value the sum of all before it: every edge crosses many, the worst shape found for its size.
+    # 34 values pass 11,968 layers of the 12,000 allowed: 2.4 s (system) and 3.6 s (embedded) on a loaded
+    # machine; 35 pass 13,090, and dot's time grows with them (55,860 took 50 s to 80 s).
+    need_renderer(kind)
+    with pytest.raises(ValueError, match=r"the graph's edges pass 13,090 layers"):
+        draw(each_the_sum_of_the_ones_before(35, 35))
+    view = draw(each_the_sum_of_the_ones_before(34, 34), renderer=kind)
+    start = time.perf_counter()
+    boxes = [key for key in node_texts(view.to_svg()) if key.startswith("v")]
+    assert time.perf_counter() - start < 15.0
+    assert len(boxes) == 34
+
+
 # ---- a whole training step: forward, backward, update ---------------------------------------------------
 def training_step(optimizer_kind: str) -> tuple[Any, Any, Value]:
     from autograd_lite.losses import mse

@@ -18,6 +18,13 @@ from ...core.ops import TABLE
 from .render import FONT, Renderer, check_renderer, raster, render, require_graphviz
 
 DEFAULT_MAX_NODES = 300
+#: The ``layers_passed`` a picture may have for each value that ``max_nodes`` allows. Graphviz's work
+#: grows with them: 300 values' worth (12,000) lay out in 1 s to 4 s; 55,860 (161 values, each the sum of
+#: the 20 before it) took 50 s to 80 s, and 89,102 (x**300 as 300 products) crashed the system dot 2.43.
+LAYERS_PER_NODE = 40
+#: Up to this many ``layers_passed``, Graphviz lays out with its full effort; past it, with less in
+#: proportion, which keeps the rounds of its costliest steps to what it does at this many.
+FULL_EFFORT_LAYERS = 2000
 # How each op reads in a picture, from the op table: its symbol (a minus sign for ``-``) or name, and with
 # one folded number its ``shown`` form (``x * 0.5`` is ``* 0.5``; ``2 - x``, constant first, is ``2 -``).
 _BY_NAME = {op.name: op for op in TABLE}
@@ -60,11 +67,21 @@ def _literal(text: str) -> str:
 
 
 def check_size(order: list[Value], max_nodes: int) -> None:
-    """Refuse a graph too large to draw legibly, saying how large it is and how to draw it anyway."""
+    """Refuse a graph too large to draw legibly, or too dense to lay out in seconds, saying how large or
+    dense it is and how to draw it anyway."""
     if len(order) > max_nodes:
         raise ValueError(
             f"the graph has {len(order):,} values, more than max_nodes={max_nodes} can show legibly; "
             f"pass max_nodes={len(order)} (--max-nodes {len(order)} on the command line) to draw it anyway"
+        )
+    passed = layers_passed(order, _columns(order))
+    if passed > max_nodes * LAYERS_PER_NODE:
+        need = max(len(order), math.ceil(passed / LAYERS_PER_NODE))
+        raise ValueError(
+            f"the graph's edges pass {passed:,} layers of the picture on their way between values (values "
+            f"that each read many earlier ones), more than max_nodes={max_nodes} allows ({LAYERS_PER_NODE} a "
+            f"value: {max_nodes * LAYERS_PER_NODE:,}, which Graphviz lays out in seconds); pass "
+            f"max_nodes={need} (--max-nodes {need} on the command line) to draw it anyway, slowly"
         )
 
 
@@ -145,13 +162,18 @@ def build(
     strangers = marked - ids.keys()
     if strangers:
         raise ValueError(f"highlight: {next(iter(strangers))!r} is not in the graph being drawn")
+    columns = _columns(order)
+    effort = min(1.0, FULL_EFFORT_LAYERS / max(1, layers_passed(order, columns)))
     dot = require_graphviz().Digraph(
         graph_attr={
             "rankdir": rankdir,
             "fontname": FONT,
             "ordering": "in",  # parents in argument order
-            # Network simplex, bounded: a 300-value graph with a large fan-out took 40 s to lay out, 0.5 s so
-            "nslimit": "2",
+            # Graphviz's work bounded: rounds of crossing reduction (mclimit) and of network simplex, which
+            # places the boxes (nslimit), fewer as edges pass more layers; and ranking's few (nslimit1).
+            # 291 values, each the sum of the 7 before, took 5 s with full effort, 1 s so.
+            "mclimit": f"{effort:.3g}",
+            "nslimit": f"{2 * effort:.3g}",
             "nslimit1": "2",
         },
         node_attr={"fontname": FONT, "fontsize": "11", "height": "0.3"},
@@ -170,7 +192,7 @@ def build(
             for k, parent in enumerate(v.parents):
                 dot.edge(ids[parent], "op" + i, id=edge_id(i, k))
             dot.edge("op" + i, i, id="out" + i)
-    for column in _columns(order):
+    for column in columns:
         with dot.subgraph() as same:
             same.attr(rank="same")
             for v in column:
@@ -196,6 +218,31 @@ def _columns(order: list[Value]) -> list[list[Value]]:
             anchor = max(computed, key=lambda p: place[id(p)])
             beside.setdefault(id(anchor), [anchor]).extend(leaves)
     return list(beside.values())
+
+
+def layers_passed(order: list[Value], columns: list[list[Value]]) -> int:
+    """How many layers of the picture (its columns, or rows: Graphviz's ranks) the edges pass between the
+    boxes they join.
+
+    Layered as Graphviz first ranks them: an op one layer after its last computed argument and its value
+    one after the op; a leaf in its column, else just before its first use. Graphviz places a point
+    where an edge passes a layer, so its work grows with these: values that each read many earlier
+    ones make tens of thousands.
+    """
+    op_rank: dict[int, int] = {}  # the layer of each computed value's op; its box is one after
+    for v in order:
+        if v.parents:
+            op_rank[id(v)] = 1 + max((op_rank[id(p)] + 1 for p in v.parents if p.parents), default=0)
+    box = {key: rank + 1 for key, rank in op_rank.items()}
+    for column in columns:
+        for leaf in column[1:]:
+            box[id(leaf)] = box[id(column[0])]
+    passed = 0
+    for v in order:
+        for p in v.parents:
+            box.setdefault(id(p), op_rank[id(v)] - 1)  # a leaf outside a column: just before its first use
+            passed += max(0, abs(op_rank[id(v)] - box[id(p)]) - 1)
+    return passed
 
 
 class GraphView:
@@ -258,6 +305,8 @@ def draw(
     """The graph that computed ``root``: each Value's label, data and grad, and the op that made it.
 
     ``rankdir`` is 'LR' (left to right) or 'TB' (top to bottom); ``fmt`` formats the numbers.
+    ``max_nodes`` bounds the values drawn and, 40 for each, the layers of the picture their edges pass,
+    which bound Graphviz's work; a larger or denser graph is refused, saying how large or dense it is.
     """
     renderer = check_renderer(renderer)
     require_graphviz()  # before any work

@@ -347,8 +347,8 @@ def step_through(
     With an ``optimizer``, the whole training step: the page first computes the forward pass value by
     value, with each local gradient memoized, then steps through backward, then takes the optimizer's
     step and shows its update of each parameter with its numbers (the parameters are updated, as
-    ``optimizer.step()`` does). ``max_nodes`` limits the graph the page draws (``to_html``, ``save``);
-    the records and text take any size.
+    ``optimizer.step()`` does). ``max_nodes`` limits the graph the page draws (``to_html``, ``save``), as
+    ``draw``'s does; the records and text take any size.
     """
     return Stepper(
         root, rankdir=rankdir, fmt=fmt, max_nodes=max_nodes, renderer=renderer, optimizer=optimizer
