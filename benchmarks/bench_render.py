@@ -1,4 +1,5 @@
-"""Layout time of the largest graphs draw() accepts (300 values), in the worst shapes found, per renderer."""
+"""Layout time of the largest and densest graphs draw() accepts (300 values, 12,000 layers passed by edges),
+in the worst shapes found, per renderer."""
 
 from __future__ import annotations
 
@@ -14,8 +15,18 @@ from autograd_lite.viz import draw
 RENDER_LIMIT_SECONDS = 10.0
 
 
+def sums_of_the_ones_before(values: int, window: int) -> Value:
+    """``values`` values, each the sum of the ``window`` before it."""
+    pool = [Value(0.5, label="x")]
+    pool.append(pool[0] * 1.0)
+    while len(pool) < values:
+        pool.append(Value.sum(pool[-window:]))
+    return pool[-1]
+
+
 def shapes() -> dict[str, Value]:
-    """Graphs of at most 300 values: a large fan-out (x read 296 times), a chain, and dense reuse."""
+    """Graphs of at most 300 values: a large fan-out (x read 296 times), a chain, dense reuse, and the
+    densest graphs accepted, whose edges cross most: each value a sum of earlier ones."""
     e = parse("+".join(["x*x*x*x"] * 74), {"x": 0.5})
     fan = e(*e.inputs)
     chain = Value(1.0, label="x")
@@ -28,6 +39,8 @@ def shapes() -> dict[str, Value]:
         "fan-out (74 sums of x*x*x*x)": fan,
         "chain of 299 ops": chain,
         "reuse (each node of 2 of 7)": pool[-1],
+        "291 values, each the sum of the 7 before": sums_of_the_ones_before(291, 7),
+        "34 values, each the sum of all before": sums_of_the_ones_before(34, 34),
     }
 
 

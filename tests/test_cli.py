@@ -148,6 +148,18 @@ def test_draw_writes_an_svg_with_each_values_label_data_and_grad(
 
 
 @pytest.mark.e2e
+def test_draw_writes_the_png_of_a_large_graph_scaled_down_to_50_megapixels(
+    tmp_path: Path, need_renderer: Callable[[str], str]
+) -> None:
+    need_renderer("auto")
+    done = run("draw", "+".join(["x*x*x*x"] * 65), "--var", "x=0.5", "-o", "g.png", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    png = (tmp_path / "g.png").read_bytes()  # 214 megapixels at full size: 860 MB and seconds in dot
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert 49_000_000 < width * height <= 50_000_000
+
+
+@pytest.mark.e2e
 def test_draw_writes_dot_without_a_renderer(tmp_path: Path) -> None:
     done = run("draw", *SMALL_NEURON_ARGS, "-o", "graph.dot", cwd=tmp_path)
     assert done.returncode == 0, done.stderr

@@ -25,6 +25,7 @@ from hypothesis import given, settings
 
 from autograd_lite import Value
 from autograd_lite.nn import Neuron
+from autograd_lite.optim import SGD
 from autograd_lite.testing.graphs import Program
 from autograd_lite.testing.strategies import programs
 from autograd_lite.tools.language import parse
@@ -201,19 +202,96 @@ def test_a_saved_picture_is_on_disk_before_it_replaces_the_old_one_which_a_failu
     assert os.listdir(tmp_path) == ["g.dot"]  # no temporary file left
 
 
-def test_png_comes_from_the_system_renderer_and_the_embedded_one_says_so(
+def svg_pixels(svg: str) -> tuple[float, float]:
+    """An SVG's size in CSS pixels (Graphviz writes points: 1 pt = 4/3 px)."""
+    size = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    assert size is not None
+    return float(size.group(1)) * 4 / 3, float(size.group(2)) * 4 / 3
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """A PNG's width and height in pixels, read from its header."""
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def test_png_is_the_svg_drawn_at_its_css_size_whichever_renderer_laid_it_out(
     tmp_path: Path, renderer: Renderer
 ) -> None:
     view = draw(karpathy()["L"], renderer=renderer)
-    if renderer == "system":
-        assert view.save(tmp_path / "g.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
-    else:
-        with pytest.raises(
-            ValueError,
-            match=r"makes SVG only, not PNG: for PNG, install Graphviz, so that `dot` is on PATH",
-        ):
-            view.save(tmp_path / "g.png")
-        assert list(tmp_path.iterdir()) == []
+    width, height = svg_pixels(view.to_svg())
+    assert png_size(view.save(tmp_path / "g.png").read_bytes()) == (math.floor(width), math.floor(height))
+
+
+def x_times_x_times_x_times_x(terms: int) -> Value:
+    """The sum of ``terms`` products x*x*x*x, at x = 0.5, after backward: x is read by every product."""
+    e = parse("+".join(["x*x*x*x"] * terms), {"x": 0.5})
+    root = e(*e.inputs)
+    root.backward()
+    return root
+
+
+def test_the_png_of_a_large_picture_is_scaled_down_to_50_megapixels_keeping_its_shape(
+    tmp_path: Path, need_renderer: Callable[[Renderer], str]
+) -> None:
+    need_renderer("auto")
+    view = draw(x_times_x_times_x_times_x(65))  # 261 values: 214 megapixels at its CSS size
+    width, height = svg_pixels(view.to_svg())
+    assert width * height > 200_000_000
+    in_notebook = base64.b64decode(view._repr_mimebundle_()["image/png"])
+    for png in (in_notebook, view.save(tmp_path / "g.png").read_bytes()):
+        w, h = png_size(png)
+        assert 49_000_000 < w * h <= 50_000_000
+        assert w / h == pytest.approx(width / height, rel=1e-3)
+
+
+@pytest.fixture
+def no_system_fonts(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """resvg as on a machine without system fonts (a slim container): it finds only the fonts it is given."""
+    import resvg_py
+
+    from autograd_lite.tools.viz import render
+
+    draw_png = resvg_py.svg_to_bytes
+    monkeypatch.setattr(
+        resvg_py, "svg_to_bytes", lambda **options: draw_png(**options, skip_system_fonts=True)
+    )
+    render._fonts.cache_clear()
+    yield
+    render._fonts.cache_clear()
+
+
+def test_without_system_fonts_the_png_writes_its_text_in_matplotlibs_dejavu_sans(
+    no_system_fonts: None, need_renderer: Callable[[Renderer], str]
+) -> None:
+    from autograd_lite.tools.viz.render import raster
+
+    need_renderer("auto")
+    view = draw(karpathy()["L"])
+    png = base64.b64decode(view._repr_mimebundle_()["image/png"])
+    textless = re.sub(r"<text[^>]*>[^<]*</text>", "", view.to_svg())
+    assert png != raster(textless)  # the text was drawn
+
+
+def test_without_any_font_a_graph_shows_its_text_form_and_a_png_cannot_be_saved(
+    no_system_fonts: None,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    need_renderer: Callable[[Renderer], str],
+) -> None:
+    from autograd_lite.tools.viz import render
+
+    need_renderer("auto")
+    monkeypatch.setattr(render, "_dejavu", lambda: None)  # and no matplotlib
+    view = draw(karpathy()["L"])
+    bundle = view._repr_mimebundle_()
+    assert sorted(bundle) == ["image/svg+xml", "text/plain"]  # the SVG, or the text: no PNG without text
+    assert bundle["text/plain"].startswith("<graph of L = -8, 7 values and 3 ops")
+    static = step_through(karpathy()["L"])._repr_html_()
+    assert "<img" not in static and "<pre>backward from L" in static
+    with pytest.raises(RuntimeError, match=r"a PNG needs a font for its text, and resvg finds none: pip"):
+        view.save(tmp_path / "g.png")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_missing_renderer_is_named_with_what_to_install(
@@ -234,7 +312,7 @@ def test_a_missing_renderer_is_named_with_what_to_install(
 
 
 def failing_dot(directory: Path) -> Path:
-    """A directory holding a `dot` that fails as a Graphviz built without PNG does."""
+    """A directory holding a `dot` that fails, saying why on stderr (as one built without a format does)."""
     directory.mkdir()
     dot = directory / "dot"
     dot.write_text(
@@ -620,18 +698,168 @@ def test_control_characters_in_a_label_are_escaped_in_dot_svg_and_the_page(rende
     assert "\x00" not in page and "\x1b" not in page and shown.replace("\\", "\\\\") in page
 
 
+# Noncharacters (SVG viewers refuse U+FFFE and U+FFFF), a lone surrogate (no UTF-8 has it), a bidi override
+# and an isolate (they reorder the text after them), a zero-width space and a line separator
+HOSTILE = "a\ufffeb\uffffc\ud800d\u202ee\u2066f\u200bg\u2028h"
+HOSTILE_SHOWN = "a\\ufffeb\\uffffc\\ud800d\\u202ee\\u2066f\\u200bg\\u2028h"
+
+
+def test_characters_that_cannot_show_as_themselves_show_as_escapes_in_labels_and_op_names(
+    renderer: Renderer,
+) -> None:
+    x = Value(1.0, label=HOSTILE)
+    y = Value(2.0, (x,), HOSTILE)  # made by hand: its op's name is any text
+    y._backward = lambda: None
+    view = draw(y, renderer=renderer)
+    texts = node_texts(view.to_svg())  # which parses as XML
+    assert texts["v0"][0] == HOSTILE_SHOWN and texts["opv1"] == [HOSTILE_SHOWN]
+    stepper = step_through(y, renderer=renderer, optimizer=SGD([x], lr=0.1))
+    page, table = stepper.to_html(), str(stepper)
+    for text in (view.source, page, table, repr(view)):
+        assert not set(text) & set(HOSTILE) - set("abcdefgh")
+    assert table.splitlines()[2].split()[2] == HOSTILE_SHOWN
+    frames = [frame["text"] for frame in stepper._frames()]
+    assert f"forward: v1.data = {HOSTILE_SHOWN}({HOSTILE_SHOWN}.data) = 2" in frames
+    assert HOSTILE_SHOWN.replace("\\", "\\\\") in page  # in the frames' JSON
+
+
+def reading_order(page: Any, selector: str) -> list[float]:
+    """Where each character of an element's text is drawn, left to right, in its logical order: HTML
+    text by a range over each character, SVG text by its glyph's start."""
+    return page.evaluate(  # type: ignore[no-any-return]
+        """(selector) => {
+        const element = document.querySelector(selector);
+        if (element instanceof SVGTextContentElement) {
+            return Array.from({length: element.getNumberOfChars()},
+                              (_, i) => element.getStartPositionOfChar(i).x);
+        }
+        const text = element.firstChild, range = document.createRange(), xs = [];
+        for (let i = 0; i < text.length; i++) {
+            range.setStart(text, i);
+            range.setEnd(text, i + 1);
+            xs.push(range.getBoundingClientRect().left);
+        }
+        return xs;
+    }""",
+        selector,
+    )
+
+
+@pytest.mark.e2e
+def test_browser_opens_the_svg_and_page_of_hostile_labels_and_reads_the_text_after_an_override_in_order(
+    browser: Any, tmp_path: Path, renderer: Renderer
+) -> None:
+    x = Value(2.0, label=HOSTILE)
+    y = x * 3.0
+    y.label = "y"
+    page = browser.new_page(viewport={"width": 1200, "height": 600})
+    page.goto(draw(y, renderer=renderer).save(tmp_path / "g.svg").as_uri())  # as XML, which refuses U+FFFF
+    assert page.evaluate("document.getElementsByTagName('parsererror').length") == 0
+    assert page.text_content("#v0 text") == HOSTILE_SHOWN
+    page.goto(step_through(y, renderer=renderer).save(tmp_path / "steps.html").as_uri())
+    page.click("#next")
+    assert shown(page)["equation"] == f"{HOSTILE_SHOWN}.grad += 3 \u00d7 y.grad = 3 \u00d7 1 = 3"
+    for selector in ("#equation", "#graph #v0 text"):
+        xs = reading_order(page, selector)
+        assert len(xs) >= len(HOSTILE_SHOWN)
+        assert xs == sorted(xs), selector  # left to right, nothing after the override reversed
+    page.close()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "writes"),
+    [
+        ("100000000", ": a width or precision of 100,000,000"),  # 700 MB of DOT for 3 values, in 60 s
+        (".100000000f", ": a width or precision of 100,000,000"),
+        (".36f", ", which writes -1234.5678 in 42 characters"),
+    ],
+)
+def test_a_number_format_that_writes_long_numbers_is_refused_before_writing_any(
+    fmt: str, writes: str
+) -> None:
+    start = time.perf_counter()
+    for show in (draw, step_through):
+        with pytest.raises(ValueError) as e:
+            show(Value(1.0) * 2 + 3, fmt=fmt)
+        assert str(e.value) == f"fmt must write numbers of at most 40 characters, got {fmt!r}{writes}"
+    assert time.perf_counter() - start < 5.0
+
+
+@pytest.mark.parametrize("fill", ["\x00", "\x0b", "\u202e", "\ufffe"])
+def test_a_number_format_whose_fill_cannot_show_as_itself_is_refused(fill: str) -> None:
+    message = f"fmt must write numbers in characters that show as themselves, got {fill + '>12'!r}"
+    for show in (draw, step_through):
+        with pytest.raises(ValueError, match=re.escape(message)):
+            show(karpathy()["L"], fmt=fill + ">12")
+
+
 @pytest.mark.parametrize("kind", ["system", "wasm"])
 def test_a_graph_with_a_large_fan_out_that_draw_accepts_is_drawn_by_either_renderer(
     kind: Renderer, need_renderer: Callable[[Renderer], str]
 ) -> None:
     # 65 sums of x*x*x*x: the embedded Graphviz ran out of WebAssembly stack here, the system one took 40 s
     need_renderer(kind)
-    e = parse("+".join(["x*x*x*x"] * 65), {"x": 0.5})
-    root = e(*e.inputs)
-    root.backward()
+    root = x_times_x_times_x_times_x(65)
     svg = draw(root, renderer=kind).to_svg()
     boxes = [key for key in node_texts(svg) if key.startswith("v")]
     assert len(boxes) == len(topological_order(root)) == 260
+
+
+def test_a_leaf_is_drawn_in_a_column_by_its_first_use_never_beside_a_value_computed_from_it() -> None:
+    x, w = Value(0.5, label="x"), Value(2.0, label="w")
+    xx = x * x
+    xx.label = "xx"
+    xxw = xx * w
+    xxw.label = "xxw"
+    # x is read again beside xxw, which is computed from it: no layer can hold both, and such a column
+    # made the system dot 4 times slower (65 sums of x*x*x*x: 2 s, 0.5 s without)
+    root = xxw * x
+    names = {f"v{i}": v.label for i, v in enumerate(topological_order(root))}
+    columns = re.findall(r"\{\s*rank=same\s*([^}]*)\}", draw(root).source)
+    assert [sorted(names[node] for node in column.split()) for column in columns] == [["w", "xx"]]
+
+
+def each_the_sum_of_the_ones_before(values: int, window: int) -> Value:
+    """``values`` values, each the sum of the ``window`` before it (fewer at the start)."""
+    pool = [Value(0.5, label="x")]
+    pool.append(pool[0] * 1.0)
+    while len(pool) < values:
+        pool.append(Value.sum(pool[-window:]))
+    return pool[-1]
+
+
+def test_a_graph_too_dense_to_lay_out_in_seconds_is_refused_at_once_saying_how_to_draw_it_anyway() -> None:
+    root = each_the_sum_of_the_ones_before(161, 20)  # the system dot took 50 s to 80 s, the embedded 50 s
+    dense = (
+        "the graph's edges pass 55,860 layers of the picture on their way between values (values that each "
+        "read many earlier ones), more than max_nodes=300 allows (40 a value: 12,000, which Graphviz lays "
+        "out in seconds); pass max_nodes=1397 (--max-nodes 1397 on the command line) to draw it anyway, "
+        "slowly"
+    )
+    start = time.perf_counter()
+    for show in (lambda: draw(root), step_through(root).to_html):
+        with pytest.raises(ValueError) as e:
+            show()
+        assert str(e.value) == dense
+    assert time.perf_counter() - start < 5.0
+    assert draw(root, max_nodes=1397).source.count("shape=box") == 161
+
+
+@pytest.mark.parametrize("kind", ["system", "wasm"])
+def test_the_densest_graph_draw_accepts_lays_out_in_seconds_and_one_value_more_is_refused(
+    kind: Renderer, need_renderer: Callable[[Renderer], str]
+) -> None:
+    # Each value the sum of all before it: every edge crosses many, the worst shape found for its size.
+    # 34 values pass 11,968 layers of the 12,000 allowed: 2.4 s (system) and 3.6 s (embedded) on a loaded
+    # machine; 35 pass 13,090, and dot's time grows with them (55,860 took 50 s to 80 s).
+    need_renderer(kind)
+    with pytest.raises(ValueError, match=r"the graph's edges pass 13,090 layers"):
+        draw(each_the_sum_of_the_ones_before(35, 35))
+    view = draw(each_the_sum_of_the_ones_before(34, 34), renderer=kind)
+    start = time.perf_counter()
+    boxes = [key for key in node_texts(view.to_svg()) if key.startswith("v")]
+    assert time.perf_counter() - start < 15.0
+    assert len(boxes) == 34
 
 
 # ---- a whole training step: forward, backward, update ---------------------------------------------------

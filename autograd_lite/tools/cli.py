@@ -242,7 +242,10 @@ def _run(argv: Sequence[str] | None) -> int:
                 "--max-nodes",
                 type=_positive_int,
                 metavar="N",
-                help="draw graphs of up to N values (default 300; a larger graph is refused with its size)",
+                help=(
+                    "draw graphs of up to N values (default 300; a larger graph is refused with its size, "
+                    "and so is one whose edges pass more than 40 layers of the picture per value allowed)"
+                ),
             )
     args = parser.parse_args(argv)
     if args.command == "neuron":

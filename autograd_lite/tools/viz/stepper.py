@@ -24,6 +24,7 @@ from .graph import (
     check_size,
     edge_id,
     node_ids,
+    shown_label,
     value_names,
 )
 from .render import Renderer, check_renderer, raster, render
@@ -175,7 +176,7 @@ class Stepper:
         """A value computed in the forward pass, and the local gradients memoized with it."""
         names, n = self._names, self._number
         args = [f"{names[p]}.data" for p in v.parents] + [n(c) for c in v.constants]
-        expression = _expression(v.op, args)
+        expression = _expression(shown_label(v.op), args)  # a hand-made node's op name: any text
         locals_ = "; ".join(
             f"\u2202{names[v]}/\u2202{names[p]} = {n(d)}" for p, d in zip(v.parents, v.local_grads)
         )
@@ -188,7 +189,7 @@ class Stepper:
         dot = build(
             self._order, self._names, rankdir=self._rankdir, fmt=self._fmt, show_grad=True, highlight=()
         )
-        svg = render(dot.source, "svg", self.renderer).decode()
+        svg = render(dot.source, self.renderer)
         svg = svg[svg.index("<svg") :]  # the XML prolog and doctype have no place inside HTML
         data = json.dumps(self._frames(), ensure_ascii=False)
         # In a script element only "</" can end it early; "<", ">" and "&" as \u escapes stay valid JSON.
@@ -217,11 +218,12 @@ class Stepper:
             f'<iframe srcdoc="{html.escape(page)}" sandbox="allow-scripts" '
             f'style="display: none; width: 100%; height: {view + 170}px; border: 0"></iframe>'
         )
-        png = raster(page[page.index("<svg") : page.index("</svg>") + len("</svg>")])
-        encoded = base64.b64encode(png).decode() if png is not None else ""
-        picture = (
-            f'<img src="data:image/png;base64,{encoded}" alt="the graph after backward">' if encoded else ""
-        )
+        try:  # no picture where no PNG can be made (no resvg-py, or no font for its text): the table shows
+            png = raster(page[page.index("<svg") : page.index("</svg>") + len("</svg>")])
+            encoded = base64.b64encode(png).decode()
+            picture = f'<img src="data:image/png;base64,{encoded}" alt="the graph after backward">'
+        except RuntimeError:
+            picture = ""
         static = (
             '<div class="autograd-lite-static">'
             "<p>To step through backprop, run this cell in Jupyter, or trust the notebook.</p>"
@@ -345,8 +347,8 @@ def step_through(
     With an ``optimizer``, the whole training step: the page first computes the forward pass value by
     value, with each local gradient memoized, then steps through backward, then takes the optimizer's
     step and shows its update of each parameter with its numbers (the parameters are updated, as
-    ``optimizer.step()`` does). ``max_nodes`` limits the graph the page draws (``to_html``, ``save``);
-    the records and text take any size.
+    ``optimizer.step()`` does). ``max_nodes`` limits the graph the page draws (``to_html``, ``save``), as
+    ``draw``'s does; the records and text take any size.
     """
     return Stepper(
         root, rankdir=rankdir, fmt=fmt, max_nodes=max_nodes, renderer=renderer, optimizer=optimizer
