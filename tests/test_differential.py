@@ -16,10 +16,6 @@ the NumPy replay showed is reported at the end. One property at a time keeps eac
 
     AUTOGRAD_LITE_DIFFERENTIAL_EXAMPLES=3000 .venv/bin/python -m pytest -q -n 0 -p no:cacheprovider \\
         tests/test_differential.py -k "near_the_middle and numpy"
-
-Where the current code still differs from eager (a row of issue 24's table, or a difference found since),
-the test that shows it is marked ``xfail(strict=True)`` with the row in its reason: it fails the moment
-the row is fixed, so that the mark comes off with the fix.
 """
 
 from __future__ import annotations
@@ -65,7 +61,7 @@ _LONG = int(os.environ.get("AUTOGRAD_LITE_DIFFERENTIAL_EXAMPLES", "0") or 0)
 def examples(default: int) -> Callable[[Any], Any]:
     """Hypothesis settings for a property: ``default`` derandomized examples, or (for a long run) the
     environment's number of random ones. No explain phase: it reruns a failing example under a tracer,
-    which costs the strict xfails a second each."""
+    which costs a failing example a second."""
     return settings(
         max_examples=_LONG or default, derandomize=not _LONG, database=None, deadline=None,
         suppress_health_check=list(HealthCheck), phases=[p for p in Phase if p is not Phase.explain],
@@ -537,9 +533,6 @@ def test_graphs_whose_first_output_is_a_parameter_replay_as_eager(backend: str, 
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.xfail(
-    strict=True, reason="not in issue 24: a node no output uses is not replayed, nor its error"
-)
 @examples(10)
 @given(graph=graphs(NEAR, dead_nodes=True))
 @example(  # f(x) builds log(x) and returns x * 2
@@ -1158,11 +1151,8 @@ def test_row_14_a_tape_refuses_inputs_or_parameters_of_the_wrong_length(
     assert "broadcast" not in message, message  # NumPy's own error, which says nothing of the tape
 
 
-# ---- beyond the table: differences the long runs found (not in issue 24) -----------------------------------
+# ---- beyond the table: differences the long runs found, now held ---------------------------------------
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.xfail(
-    strict=True, reason="not in issue 24: a node no output uses is not replayed, nor its error"
-)
 def test_a_node_f_builds_but_does_not_return_raises_its_error_as_eagerly(backend: str) -> None:
     def build() -> tuple[Callable[..., Any], list[Value]]:
         w = Value(1.0)
@@ -1172,9 +1162,6 @@ def test_a_node_f_builds_but_does_not_return_raises_its_error_as_eagerly(backend
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.xfail(
-    strict=True, reason="not in issue 24: the tape's order is not f's, so another error comes first"
-)
 def test_of_two_nodes_outside_their_domains_the_replay_raises_the_one_eager_raises(backend: str) -> None:
     def build() -> tuple[Callable[..., Any], list[Value]]:
         w = Value(1.0)
@@ -1199,7 +1186,6 @@ def test_no_grad_inside_f_gives_eagers_answer_or_is_refused(backend: str) -> Non
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.xfail(strict=True, reason="not in issue 24: .data read inside f is frozen (the README says so)")
 def test_data_read_inside_f_gives_eagers_answer_or_is_refused_naming_the_value(backend: str) -> None:
     def build() -> tuple[Callable[..., Any], list[Value]]:
         w = Value(2.0, label="w_read")

@@ -112,11 +112,11 @@ def test_losses_take_a_models_batch_as_it_comes() -> None:
         (lambda: hinge([Value(0.3)], [0]), r"hinge\(\) takes targets -1 or 1, got 0"),
         (
             lambda: binary_cross_entropy([Value(1.5)], [1.0]),
-            r"binary_cross_entropy\(\) takes probabilities and targets in \[0, 1\], got 1\.5 and 1\.0",
+            r"^bce\(1\.5, 1\.0\) is outside the op's domain \(defined for p and t in \[0, 1\], p > 0 where",
         ),
         (
             lambda: binary_cross_entropy([Value(1.0)], [0.0]),
-            r"probability 1\.0 for target 0\.0 gives an infinite loss; binary_cross_entropy_with_logits",
+            r"^bce\(1\.0, 0\.0\) is outside .* p < 1 where t < 1; binary_cross_entropy_with_logits stays",
         ),
         (
             lambda: cross_entropy([Value(1.0), Value(2.0)], 2),
@@ -303,11 +303,22 @@ def test_fit_compiled_with_row_targets_takes_the_eager_runs_steps(name: str) -> 
     assert replayed_weights == pytest.approx(eager_weights, rel=1e-12, abs=1e-15)
 
 
-def test_a_value_target_is_not_read_so_only_a_number_target_is_checked() -> None:
-    """A Value target may be a compiled function's input, whose number changes at every call: its loss is
-    built from ops, so an out-of-range probability meets log's own error, eagerly as in a replay."""
-    assert hinge([Value(0.25)], [Value(0.0)]).data == 1.0  # relu(1 - 0.25 * 0)
+def test_a_target_is_checked_alike_whether_a_number_or_a_value_and_in_a_replay() -> None:
+    """bce is one op: a Value target (a compiled function's input) is checked as a number target is, a
+    log with a zero weight is left out for both, and a replay checks the probability at every call."""
+    assert hinge([Value(0.25)], [Value(0.0)]).data == 1.0  # relu(1 - 0.25 * 0): a Value target is not read
     with pytest.raises(ValueError, match=r"^hinge\(\) takes targets -1 or 1, got 0\.0$"):
         hinge([Value(0.25)], [0.0])
-    with pytest.raises(ValueError, match=r"^log\(-0\.5\) is outside the op's domain \(defined for x > 0\)$"):
-        binary_cross_entropy([Value(1.5)], [Value(1.0)])
+    for target in (1.0, Value(1.0)):
+        with pytest.raises(ValueError, match=r"^bce\(1\.5, 1\.0\) is outside the op's domain"):
+            binary_cross_entropy([Value(1.5)], [target])
+        p = Value(1.0)
+        loss = binary_cross_entropy([p], [target])
+        loss.backward()
+        assert (loss.data, p.grad) == (0.0, -1.0)  # -log 1, and d/dp of -log p
+    w = Value(0.5)
+    for backend in BACKENDS:  # recorded at p = 0.5; replayed at 1.5, outside [0, 1], where eager raises
+        step = compile(lambda x, t: binary_cross_entropy([w * x], t), backend=backend, static_argnums=1)
+        assert step(1.0, [1.0]) == -math.log(0.5)
+        with pytest.raises(ValueError, match=r"^bce\(1\.5, 1\.0\) is outside the op's domain"):
+            step(3.0, [1.0])

@@ -136,7 +136,10 @@ def test_create_graph_refuses_a_hand_made_node_before_changing_any_grad() -> Non
 
 def test_compile_refuses_a_hand_made_node_and_says_what_to_do() -> None:
     w = Value(0.4)
-    c = compile(lambda x: sigmoid(Value, w * x))
+    c = compile(lambda x: sigmoid(Value, w * x))  # micrograd's way: it reads the input's .data
+    with pytest.raises(TypeError, match=r"^reading \.data of Value\(data=0\.4, .* while compile\(\) records"):
+        c(1.0)
+    c = compile(lambda x: Value(0.5, (w * x,), "half"))
     with pytest.raises(TypeError, match=r"compile\(\) cannot replay .* made by hand .*define_op"):
         c(1.0)
 

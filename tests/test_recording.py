@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import math
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -85,6 +86,9 @@ READS: dict[str, tuple[Callable[[Value, Value], Value], str]] = {
     "no_grad": (product_without_grad, "no_grad() makes *(w=2.0, 1.0) a constant"),
     "a copy of a node": (lambda w, x: x * copy.copy(w * x), "copying reads the data of Value(data=2.0,"),
     "a copy of a parameter": (lambda w, x: x * copy.deepcopy(w), f"copying reads the data of {W}"),
+    ".data of a parameter": (lambda w, x: Value(w.data) * x + w * x, f"reading .data of {W}"),
+    ".data of a node": (lambda w, x: w * x + (w * x).data, "reading .data of Value(data=2.0,"),
+    ".grad of a parameter": (lambda w, x: w * x + w.grad, f"reading .grad of {W}"),
 }
 
 
@@ -113,6 +117,62 @@ def test_detach_inside_f_is_refused_where_the_tape_would_freeze_it_as_a_number()
             "detach() reads the data of Value(data=2.0,"
         )
     assert w.data == 2.0 and w.grad == 0.0
+
+
+def zero_grad_then_product(w: Value, x: Value) -> Value:
+    w.grad = 0.0  # as zero_grad() does: eagerly on every call, where the tape would not
+    return w * x
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    ("f", "start"),
+    [
+        (zero_grad_then_product, f"writing .grad of {W}"),
+        (lambda w, x: (setattr(w, "data", 3.0), w * x)[1], f"writing .data of {W}"),
+    ],
+)
+def test_writing_a_parameters_data_or_grad_inside_f_is_refused(
+    backend: str, f: Callable[[Value, Value], Value], start: str
+) -> None:
+    w = Value(2.0, label="w")
+    message = refused(compile(lambda x: f(w, x), backend=backend), 1.0)
+    assert message.startswith(start) and RECORDING in message, message
+    assert w.data == 2.0 and w.grad == 0.0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_grads_of_values_made_inside_f_are_read_there_as_eagerly(backend: str) -> None:
+    def f(x: Value) -> tuple[Value, Value]:
+        assert x.grad == 0.0  # an input's grad before any backward: 0 on every call, eagerly too
+        y = x * x * x
+        y.backward(create_graph=True)
+        return x.grad * w, y  # 3 x^2 w, a Value read from x's grad
+
+    w = Value(2.0)
+    c = compile(f, backend=backend)
+    assert close(backend, c(1.0), (6.0, 1.0)) and close(backend, c(2.0), (24.0, 8.0))
+    assert w.grad == 3.0 + 12.0
+
+
+def test_values_data_and_grad_are_plain_slots_again_after_a_recording_and_meanwhile_in_other_threads() -> (
+    None
+):
+    slots = {name: Value.__dict__[name] for name in ("data", "grad")}
+    w = Value(2.0, label="w")
+    seen: list[float] = []
+
+    def f(x: Value) -> Value:
+        # another thread reads and writes Values as it likes while this one records
+        thread = threading.Thread(target=lambda: seen.append(eager(lambda v: v * v, 3.0)))
+        thread.start()
+        thread.join()
+        return w * x
+
+    assert compile(f)(1.0) == 2.0 and seen == [9.0]
+    with pytest.raises(TypeError):
+        compile(lambda x: x * w.data)(1.0)
+    assert {name: Value.__dict__[name] for name in slots} == slots
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -198,7 +258,7 @@ def derivatives(op: Op) -> Callable[[Value, Value], list[Value]]:
 
 # The ops whose derivatives as Values read their data (a sign, a branch on a comparison, or 1 / x against
 # infinity at 0): refused while recording. Every other op's derivatives are ops, and replay.
-READ_BY_DERIVATIVES = {"abs", "**", "r**", "sqrt", "relu", "leaky_relu", "elu", "selu"}
+READ_BY_DERIVATIVES = {"abs", "**", "r**", "sqrt", "relu", "leaky_relu", "elu", "selu", "bce"}
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -207,8 +267,8 @@ def test_every_ops_derivative_taken_inside_f_replays_at_other_points_or_is_refus
     backend: str, op: Op
 ) -> None:
     f = derivatives(op)
-    points = []  # both sides of 0, where op is defined
-    for x, a in [(-1.1, 0.7), (0.8, 1.3), (-0.4, 0.5), (1.2, 0.9)]:
+    points = []  # both sides of 0, where op is defined; and inside [0, 1] (bce's probabilities)
+    for x, a in [(-1.1, 0.7), (0.8, 1.3), (-0.4, 0.5), (1.2, 0.9), (0.3, 0.6), (0.7, 0.2)]:
         try:
             points.append(((x, a), eager(f, x, a)))
         except MATH_ERRORS:

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from autograd_lite import Value, compile, detect_anomaly, no_grad
 from autograd_lite.core.engine import MATH_ERRORS, apply, topological_order
-from autograd_lite.core.ops import TABLE, Op
+from autograd_lite.core.ops import BCE, TABLE, Op
 from autograd_lite.core.vectorized import AGREEMENT, Dense, Dot, Index, Sum
 from autograd_lite.losses import mse
 from autograd_lite.nn import MLP
@@ -125,6 +125,7 @@ EVERY_OP: dict[str, Callable[[Value, Value], Value]] = {
     "quotients": lambda v, a: v / (a + 2.0) + 3.0 / (v * v + 1.0),
     "dot": lambda v, a: Value.dot([v, a], [a, 2.0]),
     "logsumexp": lambda v, a: Value.logsumexp([v, a, 2.0]),
+    "bce": lambda v, a: apply(BCE, v.sigmoid(), (a * 0.5).sigmoid()) + apply(BCE, v.sigmoid(), 1.0),
 }
 
 

@@ -49,9 +49,11 @@ def compile(
     (``AUTO_NUMPY_WORK_PER_GROUP``), where it pays off; the pure-Python replay otherwise.
 
     What the tape cannot replay as the eager engine runs it is refused when f is recorded, with a
-    TypeError naming the Value: a number made from a Value's data (a comparison, ``float()``,
-    ``detach()``, an op under ``no_grad()``, a copy), ``backward()`` inside f (but ``create_graph=True``
-    over f's own Values, whose derivatives are ops), a node built before f was called.
+    TypeError naming the Value: a number made from a Value's data (a comparison, ``float()``, reading
+    ``.data``, ``detach()``, an op under ``no_grad()``, a copy), a write the tape would not do again
+    (``.data``; the ``.grad`` of a parameter, as ``zero_grad()`` does), ``backward()`` inside f (but
+    ``create_graph=True`` over f's own Values, whose derivatives are ops), a node built before f was
+    called. A replay computes every node f built, used or not, in f's order: it raises eager's errors.
     """
     return Compiled(f, backend, static_argnums)
 
@@ -174,8 +176,10 @@ class Tape:
     """A recorded graph laid out flat: inputs, parameters, then interior nodes in topological order.
 
     Root (the first output) and its subgraph come first, in the eager engine's order, and are what
-    backward runs over; what only other outputs need comes after them. ``traced``: the Values made
-    while f was recorded (``engine.tracing``); any other interior node is refused.
+    backward runs over; what only other outputs need comes after them, then the nodes f built that no
+    output uses (evaluated all the same: eager raises their errors). ``traced``: the Values made while f
+    was recorded, in the order f made them (``engine.tracing``), which is the order a replay evaluates
+    them in, so that of two errors it raises eager's; any other interior node is refused.
     """
 
     def __init__(
@@ -183,12 +187,13 @@ class Tape:
         inputs: list[Value],
         outputs: list[Value],
         out_shape: Shape,
-        traced: set[Value],
+        traced: dict[Value, None],
         np: Any,
         auto: bool = False,
     ) -> None:
         seen: set[Value] = set()
         parts = [_eager_order(v, seen) for v in outputs]  # each output's nodes that no earlier one has
+        parts += [_eager_order(v, seen) for v in traced if v.parents and v not in seen]  # and no output's
         order = [node for part, _ in parts for node in part]
         input_ids = {id(v) for v in inputs}
         # The parameters output by output, each output's in the order its nodes use them (a neuron's
@@ -201,13 +206,17 @@ class Tape:
         )
         self.params = [leaf for leaf in _unique(used) if id(leaf) not in input_ids]
         self.n_inputs, self.first = len(inputs), len(inputs) + len(self.params)
-        self.n_backward = len(parts[0][0]) if parts else 0
-        self.n_grads = sum(1 for leaf in parts[0][1] if id(leaf) not in input_ids) if parts else 0
+        self.n_backward = len(parts[0][0]) if outputs else 0
+        self.n_grads = sum(1 for leaf in parts[0][1] if id(leaf) not in input_ids) if outputs else 0
         position = {id(v): i for i, v in enumerate([*inputs, *self.params, *order])}
         #: The interior nodes in topological order, each with its arguments' positions and its numbers.
         self.nodes: list[Node] = [
             (_replayable(node, traced), tuple(position[id(p)] for p in node.parents), node.constants)
             for node in order
+        ]
+        #: The nodes as the pure-Python replay evaluates them, in the order f made them: each position too.
+        self.schedule = [
+            (position[id(v)], *self.nodes[position[id(v)] - self.first]) for v in traced if v.parents
         ]
         # With no outputs there is no root: a compiled call returns f's empty structure without a replay.
         self.root = position[id(outputs[0])] if outputs else 0
@@ -266,16 +275,17 @@ class Tape:
         self, flat: list[float], params: list[float], backward: bool = True
     ) -> tuple[list[float], list[float] | None]:
         """``replay`` in pure Python, on floats: each op's float form, in the eager engine's order."""
+        first = self.first
         vals = [*flat, *params, *[0.0] * len(self.nodes)]
-        locals_: list[tuple[float, ...]] = []
-        for i, (op, args, consts) in enumerate(self.nodes, self.first):
+        locals_: list[tuple[float, ...]] = [()] * len(self.nodes)
+        for i, op, args, consts in self.schedule:
             xs = [vals[j] for j in args]
             try:
                 result = op.forward(*xs, *consts)
             except engine.MATH_ERRORS as e:
                 result = engine.math_error(op, (*xs, *consts), e)
             vals[i] = result[0]
-            locals_.append(result[1:])
+            locals_[i - first] = result[1:]
         outputs = [vals[i] for i in self.outputs]
         if not backward:
             return outputs, None
@@ -331,7 +341,7 @@ def _eager_order(root: Value, seen: set[Value]) -> tuple[list[Value], list[Value
     return [v for v in order if v.parents], [v for v in order if not v.parents]
 
 
-def _replayable(node: Value, traced: set[Value]) -> Op:
+def _replayable(node: Value, traced: dict[Value, None]) -> Op:
     """The op of a node, which the tape replays; a clear error for a node made by hand (no op to replay),
     or one not made while f was recorded (not in ``traced``): the eager engine keeps the data and local
     gradients such a node was built with, where the tape would compute them again."""

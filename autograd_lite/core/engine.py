@@ -18,6 +18,7 @@ import math
 import numbers
 import operator
 import reprlib
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
@@ -35,9 +36,9 @@ class Mode(NamedTuple):
 
     grad: bool  #: Ops record the graph (False inside ``no_grad``).
     anomaly: bool  #: Ops and backward check for NaN and infinities (inside ``detect_anomaly``).
-    #: While compile() records (else None): the Values made inside the recording, its inputs and every
-    #: node ops build; a Value's data must not be read as a number then.
-    traced: set[Value] | None = None
+    #: While compile() records (else None): the Values made inside the recording in the order they were
+    #: made, its inputs and every node ops build (a dict for its order); see ``tracing``.
+    traced: dict[Value, None] | None = None
 
 
 _NORMAL = Mode(grad=True, anomaly=False)
@@ -71,11 +72,12 @@ def detect_anomaly() -> AbstractContextManager[None]:
 
 
 @contextmanager
-def tracing(inputs: Iterable[Value] = ()) -> Iterator[set[Value]]:
-    """compile() records a graph inside the block: reading a Value's data as a number (``<``, ``float()``,
-    ``detach()``) is refused. Yields the Values made inside: ``inputs``, then every node ops build."""
-    traced = set(inputs)
-    with _changed(traced=traced):
+def tracing(inputs: Iterable[Value] = ()) -> Iterator[dict[Value, None]]:
+    """compile() records a graph inside the block: whatever makes a number of a Value's data (``<``,
+    ``float()``, ``detach()``, reading ``.data``) is refused, as is reading or writing the grad of a Value
+    made outside the block. Yields the Values made inside, in order: ``inputs``, then every node ops build."""
+    traced = dict.fromkeys(inputs)
+    with _changed(traced=traced), _guarded_slots():
         yield traced
 
 
@@ -337,7 +339,7 @@ class Value:
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+        return f"Value(data={_read_data(self)!r}, grad={_read_grad(self)!r}{label})"
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickling and copying: a leaf as its numbers; an interior node with its whole graph, laid out
@@ -537,6 +539,81 @@ _FROZEN = (
 )
 
 
+# While compile() records, Value's data and grad are read and written through a guard (its slots' own
+# descriptors come back after): what would make a number of today's data, or change a Value the tape
+# does not write, is refused; the engine reads the slots directly. No cost outside a recording.
+_DATA_SLOT, _GRAD_SLOT = Value.__dict__["data"], Value.__dict__["grad"]
+_read_data, _read_grad = _DATA_SLOT.__get__, _GRAD_SLOT.__get__
+_guard_lock = threading.Lock()
+_guarding = 0  # how many recordings are under way, in all threads
+
+
+def _made(v: Value, slot: Any) -> bool:
+    """Whether v's slot holds a value already (else v is being built: its slots are filled now)."""
+    try:
+        slot.__get__(v)
+    except AttributeError:
+        return False
+    return True
+
+
+def _get_data(v: Value) -> float:
+    if _get_mode().traced is None:  # another thread, or task, that is not recording
+        return _read_data(v)  # type: ignore[no-any-return]
+    raise _DataRead(f"reading .data of {v!r} while compile() records the graph: {_FROZEN}")
+
+
+def _set_data(v: Value, x: float) -> None:
+    if _get_mode().traced is not None and _made(v, _DATA_SLOT):
+        raise _DataRead(
+            f"writing .data of {v!r} while compile() records the graph: the tape would not write it on "
+            "later calls; change parameters outside the compiled function"
+        )
+    _DATA_SLOT.__set__(v, x)
+
+
+def _get_grad(v: Value) -> Any:
+    traced = _get_mode().traced
+    if traced is None or v in traced:  # a Value made in the recording: its grad is made there too
+        return _read_grad(v)
+    raise _DataRead(f"reading .grad of {v!r} while compile() records the graph: {_FROZEN}")
+
+
+def _set_grad(v: Value, g: Any) -> None:
+    traced = _get_mode().traced
+    if traced is not None and v not in traced and _made(v, _GRAD_SLOT):
+        raise _DataRead(
+            f"writing .grad of {v!r} while compile() records the graph (zero_grad() inside f?): the tape "
+            "would not write it on later calls; a compiled call adds the grads of f's first output as "
+            "backward() does, so zero them outside the compiled function"
+        )
+    _GRAD_SLOT.__set__(v, g)
+
+
+_SLOTS = {"data": _DATA_SLOT, "grad": _GRAD_SLOT}
+_GUARDS = {"data": property(_get_data, _set_data), "grad": property(_get_grad, _set_grad)}
+
+
+@contextmanager
+def _guarded_slots() -> Iterator[None]:
+    """Value's data and grad behind the guard inside the block (and in other threads meanwhile, where
+    the guard lets everything through, only slower); the slots as they were after the last block ends."""
+    global _guarding
+    with _guard_lock:
+        if _guarding == 0:
+            for name, attribute in _GUARDS.items():
+                setattr(Value, name, attribute)
+        _guarding += 1
+    try:
+        yield
+    finally:
+        with _guard_lock:
+            _guarding -= 1
+            if _guarding == 0:
+                for name, attribute in _SLOTS.items():
+                    setattr(Value, name, attribute)
+
+
 def _not_recording(how: str, v: Value) -> None:
     """Refuse to make a new leaf or node of v's data, as ``how`` does, while compile() records."""
     if _get_mode().traced is not None:
@@ -604,13 +681,14 @@ def apply(op: Op, *args: Operand) -> Value | float:
     if not all(type(a) is float for a in args[k:]):  # numbers to convert, or a Value after a number
         args = _values_first(op, args)
         k = sum(1 for a in args if isinstance(a, Value))
-    xs: list[Any] = [a.data for a in args[:k]]  # type: ignore[union-attr]  # the first k are Values
+    mode = _mode.get()
+    values: Sequence[Value] = args[:k]  # type: ignore[assignment]  # the first k are Values
+    xs: list[Any] = [a.data for a in values] if mode.traced is None else [_read_data(a) for a in values]
     xs += args[k:]
     try:
         result = op.forward(*xs)
     except MATH_ERRORS as e:
         result = math_error(op, args, e)
-    mode = _mode.get()
     if k == 0:
         return result[0]
     if mode is _NORMAL:
@@ -626,7 +704,7 @@ def apply(op: Op, *args: Operand) -> Value | float:
         _check_forward(op, args, result[: k + 1])
     node = _node(result[0], op, args, result[1 : k + 1])
     if mode.traced is not None:
-        mode.traced.add(node)
+        mode.traced[node] = None
     return node
 
 
@@ -642,7 +720,7 @@ def _values_first(op: Op, args: tuple[Any, ...]) -> tuple[Any, ...]:
 def _describe(args: Sequence[Any]) -> str:
     def one(a: Any) -> str:
         if isinstance(a, Value):
-            return f"{a.label}={a.data!r}" if a.label else repr(a.data)
+            return f"{a.label}={_read_data(a)!r}" if a.label else repr(_read_data(a))
         return repr(a)
 
     return ", ".join(one(a) for a in args)
@@ -651,7 +729,7 @@ def _describe(args: Sequence[Any]) -> str:
 def math_error(op: Op, args: Sequence[Any], error: Exception) -> Any:
     """What a float error in an op becomes: for finite inputs, an error naming the op and its arguments;
     otherwise the op's results are NaN, as in IEEE arithmetic."""
-    xs = [a.data if isinstance(a, Value) else a for a in args]
+    xs = [_read_data(a) if isinstance(a, Value) else a for a in args]
     if all(math.isfinite(x) for x in xs):
         where = f" (defined for {op.domain})" if op.domain else ""
         problem = _PROBLEMS.get(type(error), "is outside the op's domain")
@@ -772,7 +850,7 @@ def run_backward(
         if create_graph:
             root.grad = Value(seed)
             if traced is not None:  # a constant the recorded derivatives start from
-                traced.add(root.grad)
+                traced[root.grad] = None
             with _changed(grad=True):
                 _accumulate(order, _derivatives_as_values, on_step)
         else:
@@ -795,7 +873,7 @@ def run_backward(
     return added
 
 
-def _check_recordable(order: list[Value], create_graph: bool, traced: set[Value]) -> None:
+def _check_recordable(order: list[Value], create_graph: bool, traced: dict[Value, None]) -> None:
     """Refuse a backward pass inside a function compile() records, unless the tape can replay it: with
     ``create_graph=True`` (gradients as Values, not numbers), over Values made inside the recording only
     (the tape does not replay what it adds to the grad of any other, such as a parameter)."""
@@ -893,7 +971,7 @@ def _derivatives_as_values(node: Value) -> tuple[Any, ...]:
             ) from None
     if _mode.get().anomaly:
         for parent, d in zip(parents, derivatives):
-            if not math.isfinite(d.data if isinstance(d, Value) else d):
+            if not math.isfinite(_read_data(d) if isinstance(d, Value) else d):
                 raise FloatingPointError(
                     f"detect_anomaly: the derivative of {_describe([node])} ({fn.name}) for its input "
                     f"{_describe([parent])} is not finite: {d!r}"
@@ -944,6 +1022,7 @@ VALUES = SimpleNamespace(
     sum=Value.sum,
     dot=Value.dot,
     logsumexp=Value.logsumexp,
+    within=lambda x, lo, hi: x,  # the forward checked it when the node was built
 )
 
 

@@ -65,7 +65,9 @@ class Op:
 
 
 TABLE: list[Op] = []  #: Every built-in op, in the order of this file.
-_OPERATOR_NAMES = {"neg", "abs", "sum", "dot", "logsumexp"}  # -x, abs(x), Value.sum, .dot, .logsumexp
+# Ops called otherwise than by a method of their name: -x, abs(x), Value.sum, .dot, .logsumexp, and the
+# loss term that losses.binary_cross_entropy applies.
+_NO_METHOD = {"neg", "abs", "sum", "dot", "logsumexp", "bce"}
 
 
 def primitive(
@@ -81,8 +83,8 @@ def primitive(
 
     ``fast``: a hand-written float forward for a hot op, tested against the rule. ``how``: Op's fields
     for calling and drawing it (params, doc, symbol, shown, activation). An op named as an identifier
-    that is not an operator's (``neg``, ``abs``) or a static method's (``sum``, ``dot``, ``logsumexp``) gets a
-    Value method of its name.
+    that is not an operator's (``neg``, ``abs``), a static method's (``sum``, ``dot``, ``logsumexp``) or a
+    loss's (``bce``) gets a Value method of its name.
     """
     arity = _arity(name, rule)
 
@@ -92,7 +94,7 @@ def primitive(
     def vector(arrays: Any, *xs: Any) -> tuple[Any, ...]:
         return tuple(rule(*xs, m=arrays))
 
-    method = register and name.isidentifier() and name not in _OPERATOR_NAMES
+    method = register and name.isidentifier() and name not in _NO_METHOD
     op = Op(name, fast or rule, derivatives, arity, domain, vector, rule, method, **how)
     if register:
         TABLE.append(op)
@@ -152,6 +154,13 @@ def _logsumexp(xs: Sequence[float]) -> float:
     return top + math.log(sum(math.exp(x - top) for x in xs))
 
 
+def _within(x: float, lo: float, hi: float) -> float:
+    """x, if lo <= x <= hi: a rule's check of its domain, which is the op's domain error outside it."""
+    if lo <= x <= hi:
+        return x
+    raise ValueError(f"{x!r} is outside [{lo}, {hi}]")
+
+
 # fmt: off
 #: The elementary functions on floats: what a rule's ``m`` is when the engine builds a node.
 FLOATS = SimpleNamespace(
@@ -164,7 +173,7 @@ FLOATS = SimpleNamespace(
     where=lambda c, a, b: a if c else b,
     is_zero=lambda x: x == 0,
     sign=lambda x: (x > 0) - (x < 0) + 0.0,
-    sum=sum, dot=_dot, logsumexp=_logsumexp,
+    sum=sum, dot=_dot, logsumexp=_logsumexp, within=_within,
 )
 # fmt: on
 
@@ -192,6 +201,11 @@ def array_math(np: Any) -> SimpleNamespace:
         total = sum(np.exp(np.where(finite, x - shift, 0.0)) for x in xs)
         return np.where(finite, shift + np.log(total), top)
 
+    def within(x: Any, lo: float, hi: float) -> Any:
+        if not ((x >= lo) & (x <= hi)).all():  # the float form names the value, or makes NaN of a NaN
+            raise FloatingPointError(f"outside [{lo}, {hi}]")
+        return x
+
     # fmt: off
     return SimpleNamespace(
         exp=np.exp, log=np.log, sqrt=np.sqrt, expm1=np.expm1,
@@ -200,7 +214,7 @@ def array_math(np: Any) -> SimpleNamespace:
         sigmoid=sigmoid, softplus=lambda x: np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))),
         pow=power, ieee_pow=np.power, reciprocal=np.reciprocal,
         where=np.where, is_zero=lambda x: x == 0, sign=lambda x: (x > 0) * 1.0 - (x < 0),  # 0 at NaN, as floats
-        sum=sum, dot=_dot, logsumexp=logsumexp,
+        sum=sum, dot=_dot, logsumexp=logsumexp, within=within,
     )
     # fmt: on
 
@@ -276,6 +290,17 @@ def _logsumexp_rule(*xs: Any, m: Any = FLOATS) -> tuple[Any, ...]:
     return (out, *(m.exp(x - out) for x in xs))  # softmax: x - out <= 0, so no exp overflows
 
 
+def _bce(p: Any, t: Any, m: Any = FLOATS) -> tuple[Any, ...]:
+    """-(t log p + (1 - t) log(1 - p)), a log left out where its weight is 0: p = t = 1 costs 0, not NaN."""
+    p, t = m.within(p, 0.0, 1.0), m.within(t, 0.0, 1.0)
+    p_ = m.where(m.is_zero(t), 1.0, p)  # log p, or log 1 where t = 0
+    q_ = m.where(m.is_zero(1.0 - t), 1.0, 1.0 - p)
+    inside = (p > 0) & (p < 1)
+    r = m.where(inside, p, 0.5)  # d/dt is log(1 - p) - log p: infinite at p = 0 or 1
+    dt = m.where(inside, m.log(1.0 - r) - m.log(r), m.where(p > 0, -inf, inf))
+    return -(t * m.log(p_) + (1.0 - t) * m.log(q_)), (1.0 - t) / q_ - t / p_, dt
+
+
 _NONZERO = "a nonzero divisor"
 _POWER = "a positive base, or a negative one with an integer exponent; no 0 to a negative power"
 
@@ -304,6 +329,10 @@ SUM  = primitive("sum", _sum,                                                  d
 DOT  = primitive("dot", _dot_rule,                                             doc="Value.dot(ws, xs)")
 LOGSUMEXP = primitive("logsumexp", _logsumexp_rule,
                       doc="Value.logsumexp(xs): log(sum(exp(x))), shifted by the largest x at every evaluation")
+
+BCE  = primitive("bce", _bce, doc="binary cross-entropy of a probability p for a target t",
+                 domain="p and t in [0, 1], p > 0 where t > 0 and p < 1 where t < 1; "
+                        "binary_cross_entropy_with_logits stays finite")
 
 # ---- elementary functions: Value methods of the same name ---------------------------------------------------
 EXP  = primitive("exp",  lambda x, m=FLOATS: (e := m.exp(x), e),               doc="e ** x", domain="x <= 709.78")

@@ -11,7 +11,8 @@ import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..core.engine import Operand, Value
+from ..core.engine import Operand, Value, apply
+from ..core.ops import BCE
 
 __all__ = [
     "Nested",
@@ -60,35 +61,13 @@ def sse(predictions: Nested, targets: Nested) -> Value:
 
 
 def binary_cross_entropy(probabilities: Nested, targets: Nested) -> Value:
-    """mean(-(t log p + (1 - t) log(1 - p))) for p in [0, 1]; a term with a zero weight is left out.
-
-    A target that is a Value (a compiled function's input) is not read: its term is built whole from
-    ops, so a probability of exactly 0 or 1 meets log's domain error; binary_cross_entropy_with_logits
-    stays finite there.
+    """mean(-(t log p + (1 - t) log(1 - p))) for p and t in [0, 1]: one node a pair (the op ``bce``),
+    a log left out where its weight is 0, so a confident right answer costs 0. A target may be a Value
+    (a compiled function's input). A p of 0 where t > 0, or of 1 where t < 1, gives an infinite loss and
+    is refused; binary_cross_entropy_with_logits takes the scores before the sigmoid and stays finite.
     """
     ps, ts = _pairs("binary_cross_entropy", probabilities, targets)
-    terms = []
-    for p, t in zip(ps, ts):
-        if isinstance(t, Value):
-            terms.append(t * p.log() + (1.0 - t) * (1.0 - p).log())
-            continue
-        t = float(t)
-        if not (0.0 <= p.data <= 1.0 and 0.0 <= t <= 1.0):
-            raise ValueError(
-                f"binary_cross_entropy() takes probabilities and targets in [0, 1], got {p.data!r} and {t!r}"
-            )
-        if (p.data == 0.0 and t > 0.0) or (p.data == 1.0 and t < 1.0):
-            raise ValueError(
-                f"binary_cross_entropy(): probability {p.data!r} for target {t!r} gives an infinite loss; "
-                "binary_cross_entropy_with_logits takes the scores before the sigmoid and stays finite"
-            )
-        if t == 1.0:
-            terms.append(p.log())
-        elif t == 0.0:
-            terms.append((1.0 - p).log())
-        else:
-            terms.append(t * p.log() + (1.0 - t) * (1.0 - p).log())
-    return -Value.sum(terms) / len(terms)
+    return Value.sum([apply(BCE, p, t) for p, t in zip(ps, ts)]) / len(ps)
 
 
 def binary_cross_entropy_with_logits(logits: Nested, targets: Nested) -> Value:

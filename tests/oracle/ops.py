@@ -10,6 +10,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from autograd_lite import Value
+from autograd_lite.core.engine import apply
+from autograd_lite.core.ops import BCE
 
 from . import torch
 from .domains import Domain, Integers, Points, Reals, either
@@ -28,6 +30,8 @@ VALUE_EXPONENT = either(Reals(-3, 0, open_hi=True), Reals(0, 3, open_lo=True))
 INTEGER = Integers(-3, 4)
 ALPHA = Reals(0, 2)  # leaky_relu's slope and elu's scale
 BETA = Reals(-3, 3)  # swish
+PROBABILITY = Reals(0.01, 0.99)  # bce's p, away from 0 and 1 where its loss is infinite for some targets
+UNIT = Reals(0, 1)  # bce's target
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,10 @@ def torch_logsumexp(*xs: Any) -> Any:
     return torch.logsumexp(torch.stack([torch.as_tensor(x, dtype=torch.float64) for x in xs]), 0)
 
 
+def torch_bce(p: Any, t: Any) -> Any:
+    return -(t * torch.log(p) + (1 - t) * torch.log(1 - p))
+
+
 def logsumexp_case(n: int, domain: Domain = ANY, where: str = "") -> Case:
     return op(f"logsumexp{n}{where}", lambda *a: Value.logsumexp(a), torch_logsumexp, args=[domain] * n)
 
@@ -179,6 +187,10 @@ CASES: list[Case] = [
     logsumexp_case(3, Reals(-800, 800), "[far apart, exps beyond a float]"),
     op("logsumexp(values and numbers)", lambda x, y, c, d: Value.logsumexp([c, x, d, y]),
        lambda x, y, c, d: torch_logsumexp(c, x, d, y), args=[ANY, ANY], consts=[ANY, ANY]),
+    # ---- the loss term bce(p, t) of binary_cross_entropy: a target that is a Value, or a number -----------
+    # (F.binary_cross_entropy divides by p(1 - p) clamped at 1e-12: its second derivative is 1e-10 off)
+    op("bce(p, t)", lambda p, t: apply(BCE, p, t), torch_bce, args=[PROBABILITY, UNIT]),
+    op("bce(p, c)", lambda p, c: apply(BCE, p, c), torch_bce, args=[PROBABILITY], consts=[UNIT]),
     # ---- one Value in several argument slots: gradients accumulate ------------------------------------
     op("x*x", lambda x: x * x),
     op("x-x", lambda x: x - x),
@@ -197,6 +209,7 @@ CASES: list[Case] = [
 # The same ops at exactly 0 (and -0.0), where torch's convention is the one to follow. The second derivative
 # at the kink is undefined; ours takes the x < 0 branch, so torch's is taken just below 0.
 KINKS = [replace(at_x(case, "x=0", Points((0.0, -0.0))), hessian_below_zero=True) for case in KINKED]
+
 
 # The edges of a domain: 0 where a power or sqrt has an infinite (or conventional) derivative, and
 # logsumexp's infinite and NaN arguments. Only first derivatives: torch's second derivatives here are NaN

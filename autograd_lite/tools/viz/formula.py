@@ -131,11 +131,14 @@ def _namespace(node: Value, args: tuple[Number, ...], name: str, fmt: str) -> Si
 
         return call
 
-    names = [k for k in vars(FLOATS) if k not in ("where", "is_zero", "sign", "sum", "dot", "logsumexp")]
+    names = [
+        k for k in vars(FLOATS) if k not in ("where", "is_zero", "sign", "sum", "dot", "logsumexp", "within")
+    ]
     m = SimpleNamespace(**{k: function(k, getattr(FLOATS, k)) for k in names})
     spread = function("logsumexp", lambda *values: FLOATS.logsumexp(values))
     m.logsumexp = lambda xs: spread(*xs)  # takes a sequence, as sum does
     m.where = lambda c, a, b: a if c else b
+    m.within = lambda x, lo, hi: x
     m.is_zero = lambda x: not isinstance(x, Term) and x == 0
     m.sign = lambda x: FLOATS.sign(_value(x))
     m.sum = sum
