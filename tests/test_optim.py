@@ -204,3 +204,37 @@ def test_a_state_saved_as_json_loads_and_takes_the_same_next_step() -> None:
             objective(opt.params, lambda p: p.sin()).backward()
             opt.step()
         assert [p.data for p in other.params] == [p.data for p in twin.params]
+
+
+@pytest.mark.parametrize("numpy", [False, True], ids=["float by float", "NumPy"])
+def test_a_step_interrupted_midway_changes_neither_the_state_nor_the_weights(
+    numpy: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C inside the rule (at its square root: the second parameter's, float by float): no step count,
+    state or weight moves."""
+    if not numpy:
+        monkeypatch.setitem(sys.modules, "numpy", None)
+    params = [Value(1.0), Value(2.0), Value(3.0)]
+    optimizer = Adam(params, lr=0.1)
+    for p in params:
+        p.grad = 1.0
+    optimizer.step()  # a first step, so that the averages are not 0
+    before = (optimizer.state_dict(), [p.data for p in params])
+    calls, at = 0, 1 if numpy else 2
+    sqrt = optim._numpy().sqrt if numpy else math.sqrt
+
+    def interrupted(x: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == at:
+            raise KeyboardInterrupt
+        return sqrt(x)
+
+    if numpy:
+        monkeypatch.setattr(sys.modules["numpy"], "sqrt", interrupted)
+    else:
+        monkeypatch.setattr(optim._FLOATS, "sqrt", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        optimizer.step()
+    assert calls == at
+    assert (optimizer.state_dict(), [p.data for p in params]) == before

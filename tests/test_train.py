@@ -815,3 +815,38 @@ def test_a_run_saved_and_resumed_takes_the_steps_the_unbroken_run_takes() -> Non
     after = train(*resumed, 4)
     assert before.loss + after.loss == straight.loss and before.lr + after.lr == straight.lr
     assert resumed[0].state_dict() == model.state_dict()
+
+
+@pytest.mark.parametrize("replay", REPLAYS)
+@pytest.mark.parametrize("stop", [2, 19])  # steps taken before the interrupt: in the first epoch, the third
+def test_ctrl_c_during_fit_leaves_model_and_optimizer_in_step_as_an_eager_fit_interrupted_there(
+    replay: str, stop: int, compiled_steps: list[Compiled], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An interrupt (here raised by the accuracy rule after the stop-th step, as Ctrl-C could be) leaves
+    the model with the weights its optimizer stepped to, and both as an eager fit leaves them."""
+    numpy, hidden, _ = REPLAYS[replay]
+    if not numpy:
+        monkeypatch.setitem(sys.modules, "numpy", None)
+    runs = []
+    for compiled in (True, False):
+        model = MLP(2, [*hidden, 1], seed=0)
+        optimizer = Adam(model.parameters(), lr=0.05)
+        batches = 0
+
+        def accuracy(output: float, target: float) -> bool:
+            nonlocal batches
+            batches += 1
+            if batches == 3 * stop:  # the last sample of the stop-th batch of 3
+                raise KeyboardInterrupt
+            return (output > 0) == (target > 0)
+
+        with pytest.raises(KeyboardInterrupt):
+            fit(model, X, Y, loss=hinge, optimizer=optimizer, epochs=5, batch_size=3, seed=0, progress=False,
+                accuracy=accuracy, compiled=compiled)  # fmt: skip
+        state = optimizer.state_dict()
+        per_parameter = [state.pop(name) for name in ("exp_avg", "exp_avg_sq")]
+        runs.append((list(model.state_dict().values()), *per_parameter, state))
+    *numbers, state = runs[0]
+    *eager_numbers, eager_state = runs[1]
+    assert state == eager_state and state["steps"] == stop
+    assert_equal(replay, numbers, eager_numbers)

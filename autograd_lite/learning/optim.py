@@ -136,20 +136,25 @@ class Optimizer:
     def _apply(self, data: Any, grads: Any, np: Any) -> Any:
         """The step's rule on arrays (``np``), or float by float (``np`` None); the new data. The state
         is kept as the rule runs on it: arrays, or lists of floats."""
-        rule, names = self._rule(len(self.params))
-        state = [_as(self, name, np) for name in names]
-        if np is not None:  # the grads copied: a rule may keep them (SGD's first momentum buffer)
-            data, *state = rule(np, data, grads.copy(), *state)
-            for name, value in zip(names, state):
-                setattr(self, name, value)
-            return data
-        out = []
-        for i, (d, g) in enumerate(zip(data, grads)):
-            d, *row = rule(_FLOATS, d, g, *(s[i] for s in state))
-            for s, x in zip(state, row):
-                s[i] = x
-            out.append(d)
-        return out
+        before = vars(self).get("steps")  # a count the rule advances (Adam's), put back if the step fails
+        try:
+            rule, names = self._rule(len(self.params))
+            state = [_as(self, name, np) for name in names]
+            if np is not None:  # the grads copied: a rule may keep them (SGD's first momentum buffer)
+                data, *state = rule(np, data, grads.copy(), *state)
+            else:
+                rows = [
+                    rule(_FLOATS, d, g, *(s[i] for s in state)) for i, (d, g) in enumerate(zip(data, grads))
+                ]
+                data = [row[0] for row in rows]
+                state = [[row[k] for row in rows] for k in range(1, len(names) + 1)]
+        except BaseException:
+            if before is not None:
+                self.steps = before
+            raise
+        for name, value in zip(names, state):  # the new state, set only once the whole step is computed
+            setattr(self, name, value)
+        return data
 
     def _rule(self, n: int) -> tuple[Rule, list[str]]:
         """This step's rule (the step's numbers bound into it) and the names of the state it updates."""

@@ -260,56 +260,64 @@ def fit(
         if replay:
             return arrays.step(batch, targets)
         arrays.sync()  # an eager step reads and writes the Values
-        stepped = value_step(batch, targets, replay=False)
-        arrays.load()
-        return stepped
+        try:
+            return value_step(batch, targets, replay=False)
+        finally:  # the arrays hold what the Values hold, however the step ends
+            arrays.load()
 
     bar, finish = _progress_bar(epochs, progress and _interactive())
-    for _ in bar:
-        began = time.perf_counter()
-        if batch_size is not None:
-            rng.shuffle(order)
-        size = batch_size or len(order)
-        total_loss, correct, steps = 0.0, 0, 0
-        norms = [0.0] * len(model.layers)
-        alive = [[False] * len(layer.neurons) for layer in model.layers]
-        for start in range(0, len(order), size):
-            batch = order[start : start + size]
-            targets = [y_train[i] for i in batch]
-            value, outputs, fired, step_norms = run_step(batch, targets)
-            norms = [n + m for n, m in zip(norms, step_norms)]
-            total_loss += value * len(batch)
-            steps += 1
+    try:
+        for _ in bar:
+            began = time.perf_counter()
+            if batch_size is not None:
+                rng.shuffle(order)
+            size = batch_size or len(order)
+            total_loss, correct, steps = 0.0, 0, 0
+            norms = [0.0] * len(model.layers)
+            alive = [[False] * len(layer.neurons) for layer in model.layers]
+            for start in range(0, len(order), size):
+                batch = order[start : start + size]
+                targets = [y_train[i] for i in batch]
+                value, outputs, fired, step_norms = run_step(batch, targets)
+                norms = [n + m for n, m in zip(norms, step_norms)]
+                total_loss += value * len(batch)
+                steps += 1
+                if accuracy is not None:
+                    correct += sum(accuracy(o, t) for o, t in zip(outputs, targets))
+                alive = [[a or f for a, f in zip(was, now)] for was, now in zip(alive, fired)]
+            if arrays is not None:
+                arrays.sync()
+            history.lr.append(optimizer.lr)
+            history.loss.append(total_loss / len(order))
+            history.grad_norms.append([n / steps for n in norms])
+            history.dead_relus.append([1 - sum(a) / len(a) if r else None for a, r in zip(alive, relu)])
+            postfix = {"loss": f"{history.loss[-1]:.4g}"}
             if accuracy is not None:
-                correct += sum(accuracy(o, t) for o, t in zip(outputs, targets))
-            alive = [[a or f for a, f in zip(was, now)] for was, now in zip(alive, fired)]
+                history.accuracy.append(correct / len(order))
+                postfix["accuracy"] = f"{history.accuracy[-1]:.1%}"
+            if held_out is not None:
+                _validate(model, loss, accuracy, held_out, arrays, history)
+                postfix["val_loss"] = f"{history.val_loss[-1]:.4g}"
+            if isinstance(scheduler, ReduceLROnPlateau):
+                scheduler.step(history.val_loss[-1] if held_out is not None else history.loss[-1])
+            elif scheduler is not None:
+                scheduler.step()
+            history.seconds.append(time.perf_counter() - began)
+            bar.set_postfix(postfix, refresh=False)
+            if early_stopping is not None:
+                epoch = len(history.val_loss)
+                if (
+                    history.best_epoch is None
+                    or history.val_loss[-1] < history.val_loss[history.best_epoch - 1]
+                ):
+                    history.best_epoch, best = epoch, model.state_dict()
+                elif epoch - history.best_epoch >= early_stopping:
+                    history.stopped_epoch = epoch
+                    break
+    finally:  # Ctrl-C, or an error mid-epoch: the model keeps the weights its optimizer stepped to
         if arrays is not None:
             arrays.sync()
-        history.lr.append(optimizer.lr)
-        history.loss.append(total_loss / len(order))
-        history.grad_norms.append([n / steps for n in norms])
-        history.dead_relus.append([1 - sum(a) / len(a) if r else None for a, r in zip(alive, relu)])
-        postfix = {"loss": f"{history.loss[-1]:.4g}"}
-        if accuracy is not None:
-            history.accuracy.append(correct / len(order))
-            postfix["accuracy"] = f"{history.accuracy[-1]:.1%}"
-        if held_out is not None:
-            _validate(model, loss, accuracy, held_out, arrays, history)
-            postfix["val_loss"] = f"{history.val_loss[-1]:.4g}"
-        if isinstance(scheduler, ReduceLROnPlateau):
-            scheduler.step(history.val_loss[-1] if held_out is not None else history.loss[-1])
-        elif scheduler is not None:
-            scheduler.step()
-        history.seconds.append(time.perf_counter() - began)
-        bar.set_postfix(postfix, refresh=False)
-        if early_stopping is not None:
-            epoch = len(history.val_loss)
-            if history.best_epoch is None or history.val_loss[-1] < history.val_loss[history.best_epoch - 1]:
-                history.best_epoch, best = epoch, model.state_dict()
-            elif epoch - history.best_epoch >= early_stopping:
-                history.stopped_epoch = epoch
-                break
-    finish()
+        finish()
     if early_stopping is not None and history.best_epoch is not None:
         model.load_state_dict(best)
     return history
