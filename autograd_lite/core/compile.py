@@ -17,7 +17,7 @@ import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Literal
 
-from . import engine, vectorized
+from . import engine, held, vectorized
 from .engine import Value
 from .ops import Op
 from .vectorized import Node, Plan
@@ -113,6 +113,7 @@ class Compiled:
         key = (shape, _frozen(given))
         tape = self.tapes.get(key)
         if tape is None:
+            held.values_current()  # the engine reads the parameters' slots while it records
             inputs = [Value(x) for x in flat]
             with engine.tracing(inputs) as traced:
                 outputs, out_shape = self._call(inputs, shape, given)
@@ -235,6 +236,8 @@ class Tape:
         self.plan_outputs = (
             None if self.plan is None else np.array([self.plan.place[i] for i in self.outputs])
         )
+        #: With NumPy, where the parameters are held in arrays between calls (made at the first call).
+        self.rows: held.Rows | None = None
 
     @property
     def backend(self) -> str:
@@ -242,7 +245,15 @@ class Tape:
         return "python" if self.np is None else "numpy"
 
     def run(self, flat: Sequence[float]) -> Any:
-        """Forward on these inputs and the parameters' current data, then backward from root; the outputs."""
+        """Forward on these inputs and the parameters' current data, then backward from root; the outputs.
+        With NumPy, the parameters are held in arrays from call to call (see ``held``)."""
+        if self.plan is not None and self.rows is None:
+            self.rows = held.rows(self.params, self.np)
+        if self.rows is not None and self.rows.current():
+            outputs, sums = self.replay(flat, self.rows.data())
+            self.rows.add_grads(sums, self.n_grads)
+            return _unflatten(self.out_shape, iter(outputs.tolist()))
+        self.rows = None  # a grad became a Value: this call on the Values, and hold them again next time
         outputs, sums = self.replay(flat, [p.data for p in self.params])
         if self.plan is not None:
             outputs, sums = outputs.tolist(), sums.tolist()

@@ -339,7 +339,7 @@ class Value:
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={_read_data(self)!r}, grad={_read_grad(self)!r}{label})"
+        return f"Value(data={_peek(self)!r}, grad={_peek(self, _read_grad)!r}{label})"
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickling and copying: a leaf as its numbers; an interior node with its whole graph, laid out
@@ -548,6 +548,14 @@ _guard_lock = threading.Lock()
 _guarding = 0  # how many recordings are under way, in all threads
 
 
+def _peek(v: Value, slot: Callable[[Value], Any] | None = None) -> Any:
+    """v's data (or, given ``_read_grad``, its grad) for a message or a check: through v's class, which
+    brings a parameter held in arrays up to date, or from the slot while compile() records."""
+    if _get_mode().traced is not None:
+        return (slot or _read_data)(v)
+    return v.data if slot is None else v.grad
+
+
 def _made(v: Value, slot: Any) -> bool:
     """Whether v's slot holds a value already (else v is being built: its slots are filled now)."""
     try:
@@ -720,7 +728,7 @@ def _values_first(op: Op, args: tuple[Any, ...]) -> tuple[Any, ...]:
 def _describe(args: Sequence[Any]) -> str:
     def one(a: Any) -> str:
         if isinstance(a, Value):
-            return f"{a.label}={_read_data(a)!r}" if a.label else repr(_read_data(a))
+            return f"{a.label}={_peek(a)!r}" if a.label else repr(_peek(a))
         return repr(a)
 
     return ", ".join(one(a) for a in args)
@@ -729,7 +737,7 @@ def _describe(args: Sequence[Any]) -> str:
 def math_error(op: Op, args: Sequence[Any], error: Exception) -> Any:
     """What a float error in an op becomes: for finite inputs, an error naming the op and its arguments;
     otherwise the op's results are NaN, as in IEEE arithmetic."""
-    xs = [_read_data(a) if isinstance(a, Value) else a for a in args]
+    xs = [_peek(a) if isinstance(a, Value) else a for a in args]
     if all(math.isfinite(x) for x in xs):
         where = f" (defined for {op.domain})" if op.domain else ""
         problem = _PROBLEMS.get(type(error), "is outside the op's domain")
@@ -971,7 +979,7 @@ def _derivatives_as_values(node: Value) -> tuple[Any, ...]:
             ) from None
     if _mode.get().anomaly:
         for parent, d in zip(parents, derivatives):
-            if not math.isfinite(_read_data(d) if isinstance(d, Value) else d):
+            if not math.isfinite(_peek(d) if isinstance(d, Value) else d):
                 raise FloatingPointError(
                     f"detect_anomaly: the derivative of {_describe([node])} ({fn.name}) for its input "
                     f"{_describe([parent])} is not finite: {d!r}"

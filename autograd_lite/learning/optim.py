@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from types import SimpleNamespace
 from typing import Any
 
+from ..core import held
 from ..core.engine import Value
 
 __all__ = ["SGD", "Adam", "AdamW", "Optimizer"]
@@ -113,12 +114,20 @@ class Optimizer:
 
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0, since the next backward pass adds to it."""
+        rows = held.rows_for(self, self.params)
+        if rows is not None:  # held in arrays by a compiled step: zeroed there
+            rows.zero_grads()
+            return
         for p in self.params:
             p.grad = 0.0
 
     def step(self) -> None:
         """Update every parameter once, from its ``.grad``, by the optimizer's rule."""
         np = _numpy()
+        rows = held.rows_for(self, self.params)
+        if rows is not None:  # held in arrays by a compiled step: stepped there, the Values read later
+            rows.set_data(self._apply(rows.data(), rows.grads(), rows.np))
+            return
         grads = [float(p.grad) for p in self.params]  # a Value grad (from create_graph): its data
         data = [p.data for p in self.params]
         if np is None:
