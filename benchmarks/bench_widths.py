@@ -48,7 +48,11 @@ def _fit(width: int, start: dict[str, float], X: Any, T: Any) -> list[float]:
 
 
 def _loop(width: int, start: dict[str, float], X: Any, T: Any) -> list[float]:
-    """The README's loop over the same batches: compile the loss, then zero_grad, step, optimizer.step."""
+    """The README's loop over the same batches: compile the loss, then zero_grad, step, optimizer.step;
+    each batch cut from arrays of the data, as PyTorch's from tensors."""
+    import numpy as np
+
+    X, T = np.array(X), np.array(T)
     model = MLP(64, [width, width, 10], init="he", seed=0)
     model.load_state_dict(start)
     optimizer = Adam(model.parameters(), lr=LR)
@@ -58,7 +62,7 @@ def _loop(width: int, start: dict[str, float], X: Any, T: Any) -> list[float]:
         began = time.perf_counter()
         for batch in batches:
             optimizer.zero_grad()
-            step([X[i] for i in batch], [T[i] for i in batch])
+            step(X[batch], T[batch])
             optimizer.step()
         seconds.append(time.perf_counter() - began)
     return seconds

@@ -117,3 +117,19 @@ def test_a_grad_that_became_a_value_is_kept_and_the_next_step_holds_the_paramete
     assert w.grad.data == pytest.approx(
         grad + sum(x * (1 - Value(0.5 * x).tanh().data ** 2) for x in [1.0, 2.0])
     )
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy"])
+def test_arrays_given_to_a_compiled_step_are_read_as_the_nested_lists_of_their_shape(backend: str) -> None:
+    import numpy as np
+
+    model = MLP(2, [4, 1], seed=0)
+    step = compile(lambda xs, ys: hinge([model(x) for x in xs], ys), backend=backend)
+    as_lists = step(X[:8], Y[:8])
+    grads = [p.grad for p in model.parameters()]
+    model.zero_grad()
+    assert step(np.array(X[:8]), np.array(Y[:8])) == as_lists  # its own tape, the same numbers
+    assert [p.grad for p in model.parameters()] == grads
+    assert len(step.tapes) == 2
+    with pytest.raises(TypeError, match=r"takes arrays of real numbers, got one of <U1"):
+        step(np.array([["a", "b"]]), np.array([1.0]))

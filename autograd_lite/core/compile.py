@@ -82,8 +82,7 @@ class Compiled:
         if any(not 0 <= i < len(args) for i in static):
             raise TypeError(f"static_argnums {sorted(self.static)} is out of range for {len(args)} arguments")
         given = {i: a for i, a in enumerate(args) if i in static}
-        flat: list[float] = []
-        shape = _flatten_inputs(tuple(a for i, a in enumerate(args) if i not in static), flat)
+        shape, flat = _inputs(tuple(a for i, a in enumerate(args) if i not in static))
         mode = engine.current_mode()
         if mode.traced is not None:  # its outputs would be numbers of today in the graph being recorded
             name = getattr(self.f, "__name__", repr(self.f))
@@ -105,11 +104,10 @@ class Compiled:
         """The tape these arguments replay, recorded now if their shape (and static values) are new: for
         a loop that replays it on arrays (``Tape.replay``), keeping the parameters there between steps."""
         given = {i: a for i, a in enumerate(args) if i in self.static or i - len(args) in self.static}
-        flat: list[float] = []
-        shape = _flatten_inputs(tuple(a for i, a in enumerate(args) if i not in given), flat)
+        shape, flat = _inputs(tuple(a for i, a in enumerate(args) if i not in given))
         return self._tape(flat, shape, given)
 
-    def _tape(self, flat: list[float], shape: Shape, given: dict[int, Any]) -> Tape:
+    def _tape(self, flat: Sequence[float], shape: Shape, given: dict[int, Any]) -> Tape:
         key = (shape, _frozen(given))
         tape = self.tapes.get(key)
         if tape is None:
@@ -197,15 +195,14 @@ class Tape:
         parts += [_eager_order(v, seen) for v in traced if v.parents and v not in seen]  # and no output's
         order = [node for part, _ in parts for node in part]
         input_ids = {id(v) for v in inputs}
-        # The parameters output by output, each output's in the order its nodes use them (a neuron's
-        # weights in a row, as NumPy reads them best), then an output that is a parameter itself: root's
-        # first, so the first n_grads are those backward reaches.
-        used = (
-            leaf
-            for nodes, leaves in parts
-            for leaf in (*(p for node in nodes for p in node.parents if not p.parents), *leaves)
-        )
-        self.params = [leaf for leaf in _unique(used) if id(leaf) not in input_ids]
+        # The parameters in the order f first used them (a model's in the order it lists them, mostly, and
+        # a neuron's weights in a row, as NumPy reads them best; an optimizer's then lie in one piece), then
+        # an output that is a parameter itself; those root reaches first: the first n_grads are backward's.
+        used = (p for v in traced if v.parents for p in v.parents if not p.parents)
+        every = _unique([*used, *(leaf for _, leaves in parts for leaf in leaves)])
+        reached = {id(leaf) for leaf in parts[0][1]} if outputs else set()
+        params = [leaf for leaf in every if id(leaf) not in input_ids]
+        self.params = [p for p in params if id(p) in reached] + [p for p in params if id(p) not in reached]
         self.n_inputs, self.first = len(inputs), len(inputs) + len(self.params)
         self.n_backward = len(parts[0][0]) if outputs else 0
         self.n_grads = sum(1 for leaf in parts[0][1] if id(leaf) not in input_ids) if outputs else 0
@@ -392,8 +389,25 @@ def _numpy(backend: Backend) -> Any:
     return numpy
 
 
-def _flatten_inputs(x: Any, flat: list[float]) -> Shape:
-    """Append the numbers in x (a number, or nested lists and tuples of them) to flat; x's shape."""
+#: The kind of an input that was a NumPy array: f gets nested lists of Values of its shape.
+ARRAY = "array"
+
+
+def _inputs(args: tuple[Any, ...]) -> tuple[Shape, Sequence[float]]:
+    """The inputs' shape, and their numbers in order: a list of floats, or an array where some input was
+    an array (read at once, not number by number)."""
+    pieces: list[Any] = []
+    shape = _flatten_inputs(args, pieces)
+    if all(type(x) is float for x in pieces):
+        return shape, pieces
+    np = _numpy("numpy")
+    rows = [x if type(x) is not float else np.array([x]) for x in pieces]
+    return shape, np.concatenate(rows) if rows else np.empty(0)
+
+
+def _flatten_inputs(x: Any, flat: list[Any]) -> Shape:
+    """Append the numbers in x (a number, an array, or nested lists and tuples of them) to flat, an
+    array's as one flat array of floats; x's shape."""
     if type(x) in (list, tuple):
         if all(type(item) is float for item in x):  # a row of floats, the usual input: all at once
             flat.extend(x)
@@ -404,6 +418,13 @@ def _flatten_inputs(x: Any, flat: list[float]) -> Shape:
             f"a compiled function takes numbers where f takes Values, got {x!r}; "
             "Values f should learn are closed over by f, not passed to it"
         )
+    shape = getattr(x, "shape", ())
+    if shape and hasattr(x, "__array__"):  # a NumPy array, or one with its interface
+        array = _numpy("numpy").asarray(x)
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"a compiled function takes arrays of real numbers, got one of {array.dtype}")
+        flat.append(array.astype(float).ravel())
+        return ARRAY, tuple(shape)
     flat.append(engine.as_float(x, "a compiled function"))
     return None
 
@@ -423,4 +444,9 @@ def _unflatten(shape: Shape, items: Iterator[Any]) -> Any:
     if shape is None:
         return next(items)
     kind, children = shape
+    if kind is ARRAY:  # nested lists of the array's shape
+        return [
+            _unflatten((ARRAY, children[1:]) if len(children) > 1 else None, items)
+            for _ in range(children[0])
+        ]
     return kind(_unflatten(child, items) for child in children)

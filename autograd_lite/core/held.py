@@ -138,6 +138,10 @@ class Rows:
             self.parts.append((store, at, index))
             store.users += 1
         self.n = len(params)
+        #: Where the parameters are all of one store's, in its order: their slice of its arrays, else None.
+        self.span: slice | None = None
+        if len(self.parts) == 1 and isinstance(self.parts[0][2], slice) and self.parts[0][1].size == self.n:
+            self.span = self.parts[0][2] if (self.parts[0][1] == np.arange(self.n)).all() else None
         weakref.finalize(self, _let_go, self.stores)
 
     def current(self) -> bool:
@@ -145,17 +149,18 @@ class Rows:
         return all(store.to_arrays() and store.values for store in self.stores)
 
     def data(self) -> Any:
-        """The parameters' data, in order (a view where they lie in a row of one store)."""
-        if len(self.parts) == 1 and self.parts[0][1].size == self.n:
-            store, _, index = self.parts[0]
-            return store.data[index]
+        """The parameters' data, in order (a view where they are a slice of one store)."""
+        if self.span is not None:
+            return self.parts[0][0].data[self.span]
         out = self.np.empty(self.n)
         for store, at, index in self.parts:
             out[at] = store.data[index]
         return out
 
     def grads(self) -> Any:
-        """The parameters' grads, in order (a copy)."""
+        """The parameters' grads, in order (a view where they are a slice of one store)."""
+        if self.span is not None:
+            return self.parts[0][0].grad[self.span]
         out = self.np.empty(self.n)
         for store, at, index in self.parts:
             out[at] = store.grad[index]
@@ -163,21 +168,22 @@ class Rows:
 
     def set_data(self, values: Any) -> None:
         for store, at, index in self.parts:
-            store.data[index] = values[at]
+            store.data[index] = values if self.span is not None else values[at]
             store.newer = "arrays"
 
     def add_grads(self, sums: Any, n: int) -> None:
-        """Add a backward pass's sums to the first n parameters' grads, as ``backward()`` adds them: a
-        grad of 0 becomes the sum itself (so -0.0 stays -0.0)."""
-        np = self.np
-        for store, at, index in self.parts:
-            keep = at < n
-            if not keep.all():
-                at, index = at[keep], np.arange(store.grad.size)[index][keep]
-            before = store.grad[index]
-            with np.errstate(all="ignore"):  # inf + -inf is NaN, quietly, as on floats
-                store.grad[index] = np.where(before == 0.0, sums[at], before + sums[at])
-            store.newer = "arrays"
+        """Add a backward pass's sums to the first n parameters' grads, as ``backward()`` adds them (up to
+        a zero's sign: 0.0 + -0.0 is 0.0 here)."""
+        with self.np.errstate(all="ignore"):  # inf + -inf is NaN, quietly, as on floats
+            if self.span is not None:
+                store = self.parts[0][0]
+                store.grad[self.span.start : self.span.start + n] += sums[:n]
+                store.newer = "arrays"
+                return
+            for store, at, index in self.parts:
+                keep = at < n
+                store.grad[self.np.arange(store.grad.size)[index][keep]] += sums[at[keep]]
+                store.newer = "arrays"
 
     def zero_grads(self) -> None:
         for store, _, index in self.parts:
