@@ -24,6 +24,7 @@ from bench_random_graph import bench_random_graph
 from bench_render import bench_render
 from bench_replay_agreement import bench_replay_agreement
 from bench_training_step import bench_training_step
+from bench_widths import bench_widths
 from harness import REPEATS, Section, cpu_name, git_revision, markdown_table, version
 
 import autograd_lite
@@ -35,6 +36,7 @@ BENCHMARKS: list[Callable[[], Section]] = [
     bench_training_step,
     bench_compiled_training_step,
     bench_digits_epoch,
+    bench_widths,
     bench_replay_agreement,
     bench_gradcheck,
     bench_render,

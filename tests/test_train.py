@@ -27,7 +27,7 @@ from autograd_lite.losses import (
     l2_penalty,
     mse,
 )
-from autograd_lite.nn import MLP, Layer
+from autograd_lite.nn import MLP, Layer, Module
 from autograd_lite.optim import SGD, Adam, AdamW
 from autograd_lite.plots import confusion_matrix, decision_boundary
 from autograd_lite.tools import cli
@@ -466,12 +466,62 @@ def test_bad_arguments_get_an_error_naming_them(kwargs: dict[str, Any], message:
         fit(model, X, **args)
 
 
-def test_fit_names_a_model_that_is_not_an_mlp() -> None:
-    layer = Layer(2, 1)
+def test_fit_names_what_is_not_a_model() -> None:
     with pytest.raises(
-        TypeError, match=r"fit\(\) trains an MLP \(its diagnostics are per layer\), got Layer"
+        TypeError, match=r"fit\(\) trains a model: a Module, or anything with parameters\(\) .* got list"
     ):
-        fit(layer, X, Y, loss=hinge, optimizer=SGD(layer.parameters()), epochs=1, progress=False)  # type: ignore[arg-type]
+        fit([Value(1.0)], X, Y, loss=hinge, optimizer=SGD([Value(1.0)]), epochs=1, progress=False)  # type: ignore[arg-type]
+
+
+class SwishNet(Module):
+    """The tutorials' network written as a class: a hidden layer whose swish has a learned beta."""
+
+    def __init__(self) -> None:
+        self.hidden = Layer(2, 6, nonlin=False, rng=random.Random(3))
+        self.beta = Value(1.0, label="beta")
+        self.out = Layer(6, 1, nonlin=False, rng=random.Random(4))
+
+    def __call__(self, x: list[Any]) -> Value:
+        h = [v.swish(self.beta) for v in self.hidden.forward(x)]
+        return self.out(h)  # type: ignore[return-value]
+
+    def parameters(self) -> list[Value]:
+        return [*self.hidden.parameters(), self.beta, *self.out.parameters()]
+
+
+@pytest.mark.parametrize("replay", REPLAYS)
+def test_fit_trains_a_hand_written_module_compiled_as_eagerly(
+    replay: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any Module (parameters(), and called on an input): one gradient norm for the whole model."""
+    numpy, _, _ = REPLAYS[replay]
+    if not numpy:
+        monkeypatch.setitem(sys.modules, "numpy", None)
+    runs = []
+    for compiled in (True, False):
+        model = SwishNet()
+        optimizer = Adam(model.parameters(), lr=0.02)
+        history = fit(model, X, Y, loss=hinge, optimizer=optimizer, epochs=6, batch_size=8,
+                      accuracy=sign_accuracy, seed=1, progress=False, compiled=compiled,
+                      validation=(X[:6], Y[:6]))  # fmt: skip
+        runs.append((history, [p.data for p in model.parameters()]))
+    (history, weights), (eager, eager_weights) = runs
+    assert weights == pytest.approx(eager_weights, rel=1e-10, abs=1e-12)
+    assert model.beta.data != 1.0  # learned
+    assert history.loss == pytest.approx(eager.loss, rel=1e-10) and history.accuracy == eager.accuracy
+    assert history.val_loss == pytest.approx(eager.val_loss, rel=1e-10)
+    assert [len(norms) for norms in history.grad_norms] == [1] * 6 and history.dead_relus == [[None]] * 6
+    assert [n for (n,) in history.grad_norms] == pytest.approx([n for (n,) in eager.grad_norms], rel=1e-10)
+
+
+def test_a_second_fit_of_the_same_model_records_nothing_again(compiled_steps: list[Compiled]) -> None:
+    model = MLP(2, [4, 2], seed=0)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    for _ in range(2):
+        fit(model, X, one_hot(LABELS, 2), loss=cross_entropy, optimizer=optimizer, epochs=2, batch_size=8,
+            progress=False, compiled=True)  # fmt: skip
+    (step,) = compiled_steps
+    assert len(step.tapes) == 1  # every batch of 8: 24 samples
 
 
 def test_a_loss_that_does_not_return_a_value_is_named() -> None:

@@ -78,6 +78,16 @@ class Compiled:
         return "python" if self.np is None else "numpy"
 
     def __call__(self, *args: Any) -> Any:
+        return self._run(args, nested=True, backward=True)
+
+    def flat_outputs(self, *args: Any, backward: bool = True) -> Any:
+        """A call, with f's outputs in order as one flat NumPy array (or a list of floats, where the pure
+        Python replays), not nested as f returned them: for a loop that reads many outputs at once. With
+        ``backward=False`` only the outputs are computed and no grad changes (as under ``no_grad()``, but
+        replayed)."""
+        return self._run(args, nested=False, backward=backward)
+
+    def _run(self, args: tuple[Any, ...], nested: bool, backward: bool) -> Any:
         static = {i if i >= 0 else len(args) + i for i in self.static}
         if any(not 0 <= i < len(args) for i in static):
             raise TypeError(f"static_argnums {sorted(self.static)} is out of range for {len(args)} arguments")
@@ -92,13 +102,19 @@ class Compiled:
             )
         if mode.anomaly or not mode.grad:  # to check each op, or with no graph to record: run f eagerly
             outputs, out_shape = self._call([Value(x) for x in flat], shape, given)
-            if mode.grad and outputs:
+            if mode.grad and backward and outputs:
                 outputs[0].backward()
-            return _unflatten(out_shape, iter([v.data for v in outputs]))
+            numbers = [v.data for v in outputs]
+            return _unflatten(out_shape, iter(numbers)) if nested else numbers
         tape = self._tape(flat, shape, given)
         if not tape.outputs:  # nothing to compute and no backward: f's empty lists and tuples
-            return _unflatten(tape.out_shape, iter(()))
-        return tape.run(flat)
+            return _unflatten(tape.out_shape, iter(())) if nested else []
+        outputs = tape.run(flat, backward)
+        return (
+            _unflatten(tape.out_shape, iter(outputs if tape.np is None else outputs.tolist()))
+            if nested
+            else outputs
+        )
 
     def tape(self, *args: Any) -> Tape:
         """The tape these arguments replay, recorded now if their shape (and static values) are new: for
@@ -241,22 +257,23 @@ class Tape:
         """How this tape replays: 'numpy' or 'python'."""
         return "python" if self.np is None else "numpy"
 
-    def run(self, flat: Sequence[float]) -> Any:
-        """Forward on these inputs and the parameters' current data, then backward from root; the outputs.
-        With NumPy, the parameters are held in arrays from call to call (see ``held``)."""
+    def run(self, flat: Sequence[float], backward: bool = True) -> Any:
+        """Forward on these inputs and the parameters' current data, then (unless not ``backward``)
+        backward from root; the outputs in order, an array with NumPy. With NumPy, the parameters are
+        held in arrays from call to call (see ``held``)."""
         if self.plan is not None and self.rows is None:
             self.rows = held.rows(self.params, self.np)
         if self.rows is not None and self.rows.current():
-            outputs, sums = self.replay(flat, self.rows.data())
-            self.rows.add_grads(sums, self.n_grads)
-            return _unflatten(self.out_shape, iter(outputs.tolist()))
+            outputs, sums = self.replay(flat, self.rows.data(), backward)
+            if backward:
+                self.rows.add_grads(sums, self.n_grads)
+            return outputs
         self.rows = None  # a grad became a Value: this call on the Values, and hold them again next time
-        outputs, sums = self.replay(flat, [p.data for p in self.params])
-        if self.plan is not None:
-            outputs, sums = outputs.tolist(), sums.tolist()
-        for leaf, g in zip(self.params[: self.n_grads], sums):
-            engine.add_pass(leaf, leaf.grad, g)  # as in backward()
-        return _unflatten(self.out_shape, iter(outputs))
+        outputs, sums = self.replay(flat, [p.data for p in self.params], backward)
+        if backward:
+            for leaf, g in zip(self.params[: self.n_grads], sums if self.plan is None else sums.tolist()):
+                engine.add_pass(leaf, leaf.grad, g)  # as in backward()
+        return outputs
 
     def replay(self, flat: Any, params: Any, backward: bool = True) -> tuple[Any, Any]:
         """Forward on these inputs and parameters' data (in ``params``' order), then backward from root:

@@ -6,22 +6,24 @@ norm (vanishing gradients) and each ReLU layer's fraction of dead units (network
 
 from __future__ import annotations
 
-import itertools
+import functools
 import math
 import random
 import sys
 import time
+import weakref
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tqdm.auto import tqdm
 
-from ..core.compile import Compiled, Tape
+from ..core import held
+from ..core.compile import Compiled
 from ..core.compile import compile as compile_step
 from ..core.engine import Value, no_grad
 from .lr_scheduler import LRScheduler, ReduceLROnPlateau
-from .models import MLP
+from .models import MLP, Module
 from .optim import Optimizer
 from .plots import require_matplotlib
 
@@ -137,7 +139,7 @@ class History:
 
 # ---- the loop --------------------------------------------------------------------------------------------
 def fit(
-    model: MLP,
+    model: Module,
     X: Collection[Sequence[float]],
     y: Collection[Any],
     *,
@@ -176,8 +178,11 @@ def fit(
     schedule of ``optimizer``, stepped after each epoch; a ``ReduceLROnPlateau`` is stepped on the
     validation loss, or on the training loss without validation.
     """
-    if not isinstance(model, MLP):
-        raise TypeError(f"fit() trains an MLP (its diagnostics are per layer), got {type(model).__name__}")
+    if not (callable(model) and callable(getattr(model, "parameters", None))):
+        raise TypeError(
+            f"fit() trains a model: a Module, or anything with parameters() that is called on an input; got "
+            f"{type(model).__name__}"
+        )
     X_train, y_train = _listed(X), _listed(y)
     if len(X_train) != len(y_train) or not X_train:
         raise ValueError(
@@ -208,62 +213,8 @@ def fit(
     rng = random.Random(seed)
     order = list(range(len(X_train)))
     history = History()
-    relu = [layer.activation == "relu" for layer in model.layers]
-
-    def forward(xs: list[Any], targets: list[Any]) -> tuple[Value, list[list[list[Value]]]]:
-        """The batch's loss, and each sample's outputs of every layer."""
-        traces = [model.layer_outputs(x) for x in xs]
-        value = loss([_output(trace) for trace in traces], targets)
-        if not isinstance(value, Value):
-            raise TypeError(f"the loss function must return a Value, got {type(value).__name__}")
-        return value, traces
-
-    by_kind: dict[bool, Compiled] = {}
-
-    def compiled_for(target_rows: bool) -> Compiled:
-        """The step compiled for targets that are rows (the replay's inputs) or numbers (static arguments),
-        made when first needed: the validation targets may be of the other kind."""
-        if target_rows not in by_kind:
-            by_kind[target_rows] = compile_step(forward, static_argnums=() if target_rows else 1)
-        return by_kind[target_rows]
-
-    rows = _rows(y_train)
-    compiled_step = compiled_for(rows) if compiled else None
-    arrays = None
-    if compiled_step is not None:
-        arrays = _ArrayStep.make(
-            compiled_for, model, optimizer, X_train, y_train, outputs=accuracy is not None
-        )
-    repeats = _Repeats()
-
-    def value_step(batch: list[int], targets: list[Any], replay: bool) -> Stepped:
-        """One step on the Values: eager, or replayed by the compiled step; the optimizer steps them."""
-        optimizer.zero_grad()
-        if compiled_step is None or not replay:
-            root, graph = forward([X_train[i] for i in batch], targets)
-            root.backward()
-            value = root.data
-            traces = [[[o.data for o in layer] for layer in trace] for trace in graph]
-        else:  # forward and backward replayed: the loss and every layer's outputs come back as floats
-            value, traces = compiled_step([list(X_train[i]) for i in batch], targets)
-        norms = [math.hypot(*(float(p.grad) for p in layer.parameters())) for layer in model.layers]
-        optimizer.step()
-        fired = [[any(trace[i][j] > 0 for trace in traces) for j in range(len(layer.neurons))]
-                 for i, layer in enumerate(model.layers)]  # fmt: skip
-        return value, [_output(trace) for trace in traces], fired, norms
-
-    def run_step(batch: list[int], targets: list[Any]) -> Stepped:
-        """One step: replayed on the arrays if training runs there, else on the Values."""
-        replay = compiled_step is not None and (rows or repeats.replay(targets))
-        if arrays is None:
-            return value_step(batch, targets, replay)
-        if replay:
-            return arrays.step(batch, targets)
-        arrays.sync()  # an eager step reads and writes the Values
-        try:
-            return value_step(batch, targets, replay=False)
-        finally:  # the arrays hold what the Values hold, however the step ends
-            arrays.load()
+    step = _Step(model, loss, optimizer, X_train, y_train, compiled, outputs=accuracy is not None)
+    params = model.parameters()
 
     bar, finish = _progress_bar(epochs, progress and _interactive())
     try:
@@ -273,30 +224,28 @@ def fit(
                 rng.shuffle(order)
             size = batch_size or len(order)
             total_loss, correct, steps = 0.0, 0, 0
-            norms = [0.0] * len(model.layers)
-            alive = [[False] * len(layer.neurons) for layer in model.layers]
+            norms = [0.0] * len(step.groups)
+            alive: list[list[bool]] = [[] for _ in step.groups]
             for start in range(0, len(order), size):
                 batch = order[start : start + size]
                 targets = [y_train[i] for i in batch]
-                value, outputs, fired, step_norms = run_step(batch, targets)
+                value, outputs, fired, step_norms = step.take(batch, targets)
                 norms = [n + m for n, m in zip(norms, step_norms)]
                 total_loss += value * len(batch)
                 steps += 1
                 if accuracy is not None:
                     correct += sum(accuracy(o, t) for o, t in zip(outputs, targets))
-                alive = [[a or f for a, f in zip(was, now)] for was, now in zip(alive, fired)]
-            if arrays is not None:
-                arrays.sync()
+                alive = [[a or f for a, f in zip(was, now)] if was else now for was, now in zip(alive, fired)]
             history.lr.append(optimizer.lr)
             history.loss.append(total_loss / len(order))
             history.grad_norms.append([n / steps for n in norms])
-            history.dead_relus.append([1 - sum(a) / len(a) if r else None for a, r in zip(alive, relu)])
+            history.dead_relus.append([1 - sum(a) / len(a) if r else None for a, r in zip(alive, step.relu)])
             postfix = {"loss": f"{history.loss[-1]:.4g}"}
             if accuracy is not None:
                 history.accuracy.append(correct / len(order))
                 postfix["accuracy"] = f"{history.accuracy[-1]:.1%}"
             if held_out is not None:
-                _validate(model, loss, accuracy, held_out, arrays, history)
+                step.validate(held_out, accuracy, history)
                 postfix["val_loss"] = f"{history.val_loss[-1]:.4g}"
             if isinstance(scheduler, ReduceLROnPlateau):
                 scheduler.step(history.val_loss[-1] if held_out is not None else history.loss[-1])
@@ -310,41 +259,16 @@ def fit(
                     history.best_epoch is None
                     or history.val_loss[-1] < history.val_loss[history.best_epoch - 1]
                 ):
-                    history.best_epoch, best = epoch, model.state_dict()
+                    history.best_epoch, best = epoch, [p.data for p in params]
                 elif epoch - history.best_epoch >= early_stopping:
                     history.stopped_epoch = epoch
                     break
-    finally:  # Ctrl-C, or an error mid-epoch: the model keeps the weights its optimizer stepped to
-        if arrays is not None:
-            arrays.sync()
+    finally:
         finish()
     if early_stopping is not None and history.best_epoch is not None:
-        model.load_state_dict(best)
+        for p, x in zip(params, best):
+            p.data = x
     return history
-
-
-def _validate(
-    model: MLP,
-    loss: Loss,
-    accuracy: Accuracy | None,
-    validation: tuple[Sequence[Any], Sequence[Any]],
-    arrays: _ArrayStep | None,
-    history: History,
-) -> None:
-    """The loss (and accuracy) on the validation samples, with the model's present weights, into history:
-    by the compiled step's replay if training runs on arrays, else eagerly with no graph."""
-    X_val, y_val = validation
-    if arrays is not None:
-        value, scores = arrays.evaluate(X_val, y_val)
-    else:
-        with no_grad():
-            outputs = [model(x) for x in X_val]
-            total = loss(outputs, list(y_val))
-        value = float(total.data if isinstance(total, Value) else total)
-        scores = [[o.data for o in out] if isinstance(out, list) else out.data for out in outputs]
-    history.val_loss.append(value)
-    if accuracy is not None:
-        history.val_accuracy.append(sum(accuracy(o, t) for o, t in zip(scores, y_val)) / len(y_val))
 
 
 class _Repeats:
@@ -370,136 +294,155 @@ class _Repeats:
         return key in self.recorded
 
 
-#: A training step's results: the loss, each sample's output, for each layer whether each of its units
-#: was positive for some sample, and each layer's gradient norm.
+#: A training step's results: the loss, each sample's output (if wanted), for each layer whether each of
+#: its units was positive for some sample (ReLU layers; else empty), and each layer's gradient norm.
 Stepped = tuple[float, list[Any], list[list[bool]], list[float]]
 
 
-class _ArrayStep:
-    """fit's compiled step on NumPy arrays: the parameters' data held in an array from step to step (the
-    optimizer's ``update`` steps it), each batch cut from an array of X. The Values get the data and the
-    last grads back at the end of each epoch (``sync``), and before a new batch shape is recorded; a step
-    taken eagerly reads and writes them between a ``sync`` and a ``load``."""
-
-    @staticmethod
-    def make(
-        compiled_for: Callable[[bool], Compiled],
-        model: MLP,
-        optimizer: Optimizer,
-        X: Any,
-        y: Any,
-        outputs: bool,
-    ) -> _ArrayStep | None:
-        """The array step, if NumPy is installed and X (and y, for target rows) are rectangular;
-        ``compiled_for(rows)`` is the step compiled for targets that are rows, or numbers."""
-        np = compiled_for(_rows(y)).np
-        if np is None:
-            return None
-        try:
-            return _ArrayStep(compiled_for, model, optimizer, X, y, np, outputs)
-        except ValueError:  # ragged rows
-            return None
+class _Step:
+    """fit's training step on a batch: forward, loss, backward and the optimizer's update, eager or by a
+    compiled step (``compile``, recorded once per model, loss and kind of targets, across fit calls), and
+    what History keeps of it. An MLP's diagnostics are per layer; another model's gradient norm is one."""
 
     def __init__(
-        self,
-        compiled_for: Callable[[bool], Compiled],
-        model: MLP,
-        optimizer: Optimizer,
-        X: Any,
-        y: Any,
-        np: Any,
+        self, model: Any, loss: Loss, optimizer: Optimizer, X: list[Any], y: list[Any], compiled: bool,
         outputs: bool,
-    ) -> None:
-        self.compiled_for, self.optimizer, self.np = compiled_for, optimizer, np
-        self.X = np.array(X, dtype=float)
-        self.T = np.array(y, dtype=float) if _rows(y) else None
-        self.params: list[Value] = list(optimizer.params)  # then any other parameter a recording reads
-        self.where = {id(p): k for k, p in enumerate(self.params)}
-        self.data = np.array([p.data for p in self.params])
-        self.grads = np.array([float(p.grad) for p in self.params])  # those outside the optimizer add to them
-        self._hold(model.parameters())
-        self.layers = [
-            np.array([self.where[id(p)] for p in layer.parameters()], dtype=np.intp) for layer in model.layers
-        ]
-        self.widths = [len(layer.neurons) for layer in model.layers]
-        self.ends = list(itertools.accumulate(self.widths))
-        self.relu = [layer.activation == "relu" for layer in model.layers]
-        self.outputs = outputs  # whether the step gives each sample's output (for an accuracy)
-        self.tapes: dict[Any, tuple[Tape, Any]] = {}
-        self.validation: tuple[Any, Any] | None = None  # the validation samples' arrays, once needed
+    ) -> None:  # fmt: skip
+        self.model, self.loss, self.optimizer, self.X, self.y = model, loss, optimizer, X, y
+        self.layered = isinstance(model, MLP)
+        layers = model.layers if self.layered else [model]
+        #: Each layer's parameters (the whole model's, for a model without layers), with its owner.
+        self.groups = [(layer, layer.parameters()) for layer in layers]
+        self.relu = [self.layered and layer.activation == "relu" for layer in layers]
+        self.widths = [len(layer.neurons) for layer in layers] if self.layered else None
+        self.outputs = outputs  # whether a step gives each sample's output (for an accuracy)
+        self.target_rows = _rows(y)
+        self.compiled = compiled
+        self.repeats = _Repeats()
+        self.np = self.step_for(self.target_rows).np if compiled else None
+        self.X_rows: Any = X
+        self.y_rows: Any = y
+        if self.np is not None:  # batches cut from arrays (rows of equal length), as the replay reads them
+            try:
+                self.X_rows = self.np.array(X, dtype=float)
+                self.y_rows = self.np.array(y, dtype=float) if self.target_rows else y
+            except ValueError:
+                self.X_rows, self.y_rows = X, y
 
-    def _hold(self, params: Sequence[Value]) -> None:
-        """Hold these parameters' data and grads in the arrays too, if they are not held yet."""
-        new = [p for p in params if id(p) not in self.where]
-        for p in new:
-            self.where[id(p)] = len(self.params)
-            self.params.append(p)
-        if new:
-            self.data = self.np.concatenate((self.data, [p.data for p in new]))
-            self.grads = self.np.concatenate((self.grads, [float(p.grad) for p in new]))
+    def step_for(self, target_rows: bool) -> Compiled:
+        """The compiled step for targets that are rows (the replay's inputs) or numbers (static arguments)."""
+        steps = _COMPILED.setdefault(self.model, {})
+        key = (self.loss, target_rows)
+        if key not in steps:
+            forward = functools.partial(_flat_forward, weakref.ref(self.model), self.loss, self.layered)
+            steps[key] = compile_step(forward, static_argnums=() if target_rows else 1)
+        return steps[key]
 
-    def step(self, batch: list[int], targets: list[Any]) -> Stepped:
-        np = self.np
-        outputs, sums, index = self._replay("training", self.X, self.T, np.array(batch), targets)
-        n_opt = len(self.optimizer.params)
-        # zero_grad() zeroes the optimizer's parameters; backward adds this pass's sums to every grad
-        self.grads[:n_opt] = 0.0
-        self.grads[index] += sums
-        self.optimizer.update(self.data[:n_opt], self.grads[:n_opt])
-        # The outputs: the loss, then each sample's outputs of every layer, first layer first.
-        units = outputs[1:].reshape(len(batch), self.ends[-1])
-        fired = [
-            (units[:, end - width : end] > 0).any(axis=0).tolist() if relu else []
-            for end, width, relu in zip(self.ends, self.widths, self.relu)
-        ]
-        last = units[:, self.ends[-1] - self.widths[-1] :].tolist() if self.outputs else []
-        norms = [float(np.hypot.reduce(self.grads[i])) if len(i) else 0.0 for i in self.layers]
-        return float(outputs[0]), [o[0] if len(o) == 1 else o for o in last], fired, norms
-
-    def evaluate(self, X: Any, y: Sequence[Any]) -> tuple[float, list[Any]]:
-        """The loss on the validation samples (X, y) and each one's output, with the parameters as they
-        are: the training step's forward, replayed on all of them at once."""
-        np = self.np
-        if self.validation is None:
-            self.validation = (np.array(X, dtype=float), np.array(y, dtype=float) if _rows(y) else None)
-        X_val, T_val = self.validation
-        outputs, _, _ = self._replay(
-            "validation", X_val, T_val, np.arange(len(X_val)), list(y), backward=False
-        )
-        last = outputs[1:].reshape(len(X_val), self.ends[-1])[:, self.ends[-1] - self.widths[-1] :].tolist()
-        return float(outputs[0]), [o[0] if len(o) == 1 else o for o in last]
-
-    def _replay(
-        self, part: str, X: Any, T: Any, rows: Any, targets: list[Any], backward: bool = True
-    ) -> tuple[Any, Any, Any]:
-        """The replay of the step's tape on these rows of X (and of T, the target rows, if any), of the
-        training or the validation samples: its outputs, the parameters' grads, and where those are held.
-        Target rows are the tape's inputs, a number per target a static argument."""
-        key = (part, len(rows), None if T is not None else tuple(targets))
-        if key not in self.tapes:
-            self.sync()  # a recording reads the Values' data (as cross_entropy's shift does)
-            tape = self.compiled_for(T is not None).tape([X[i].tolist() for i in rows], targets)
-            self._hold(tape.params)
-            self.tapes[key] = (
-                tape,
-                self.np.array([self.where[id(p)] for p in tape.params], dtype=self.np.intp),
+    def take(self, batch: list[int], targets: list[Any]) -> Stepped:
+        """One step on these samples: replayed if compiled (for number targets, once their sequence is
+        recorded: see ``_Repeats``), else eager."""
+        self.optimizer.zero_grad()
+        if self.compiled and (self.target_rows or self.repeats.replay(targets)):
+            xs = self.X_rows[batch] if self.X_rows is not self.X else [self.X[i] for i in batch]
+            ts = self.y_rows[batch] if self.target_rows and self.y_rows is not self.y else targets
+            out = self.step_for(self.target_rows).flat_outputs(xs, ts)
+        else:
+            nodes = _flat_forward(
+                weakref.ref(self.model), self.loss, self.layered, [self.X[i] for i in batch], targets
             )
-        tape, index = self.tapes[key]
-        flat = X[rows].ravel()
-        if T is not None:
-            flat = self.np.concatenate((flat, T[rows].ravel()))
-        outputs, sums = tape.replay(flat, self.data[index], backward)
-        return self.np.asarray(outputs), sums, index
+            nodes[0].backward()
+            out = [v.data for v in nodes]
+        norms = [self._norm(owner, params) for owner, params in self.groups]
+        self.optimizer.step()
+        value, units = self._split(out, len(batch))
+        fired = [self._fired(units, k) if relu else [] for k, relu in enumerate(self.relu)]
+        return value, self._last(units) if self.outputs else [], fired, norms
 
-    def sync(self) -> None:
-        """The arrays' data and last grads into the Values, as an eager step would leave them."""
-        for p, d, g in zip(self.params, self.data.tolist(), self.grads.tolist()):
-            p.data, p.grad = d, g
+    def validate(
+        self, held_out: tuple[list[Any], list[Any]], accuracy: Accuracy | None, history: History
+    ) -> None:
+        """The loss (and accuracy) on the held-out samples with the weights as they are, into history:
+        the compiled step's forward if training is compiled, else eagerly with no graph."""
+        X_val, y_val = held_out
+        if self.compiled:
+            rows = _rows(y_val)
+            xs = X_val if self.np is None else self.np.array(X_val, dtype=float)
+            ts = self.np.array(y_val, dtype=float) if rows and self.np is not None else y_val
+            out = self.step_for(rows).flat_outputs(xs, ts, backward=False)
+        else:
+            with no_grad():
+                out = [
+                    v.data
+                    for v in _flat_forward(weakref.ref(self.model), self.loss, self.layered, X_val, y_val)
+                ]
+        value, units = self._split(out, len(X_val))
+        history.val_loss.append(value)
+        if accuracy is not None:
+            scores = self._last(units)
+            history.val_accuracy.append(sum(accuracy(o, t) for o, t in zip(scores, y_val)) / len(y_val))
 
-    def load(self) -> None:
-        """The Values' data and grads into the arrays, after a step taken on the Values."""
-        self.data[:] = [p.data for p in self.params]
-        self.grads[:] = [float(p.grad) for p in self.params]
+    def _norm(self, owner: Any, params: list[Value]) -> float:
+        rows = held.rows_for(owner, params)
+        if rows is None:
+            return math.hypot(*(float(p.grad) for p in params))
+        np, grads = rows.np, rows.grads()  # held in arrays by the compiled step: read there
+        top = float(np.abs(grads).max())
+        if top == 0.0 or not math.isfinite(top):
+            return top if top == top else math.nan
+        scaled = grads / top  # the squares of the largest grads would overflow
+        return top * math.sqrt(float(scaled @ scaled))
+
+    def _split(self, out: Any, n: int) -> tuple[float, Any]:
+        """The loss, and each sample's outputs of every layer in a row: an array (n, units), or lists."""
+        if self.np is not None and hasattr(out, "reshape"):
+            return float(out[0]), out[1:].reshape(n, -1)
+        per = (len(out) - 1) // n
+        return float(out[0]), [out[1 + i * per : 1 + (i + 1) * per] for i in range(n)]
+
+    def _columns(self, k: int) -> slice:
+        """Where layer k's units are in a sample's row."""
+        if self.widths is None:
+            return slice(None)
+        end = sum(self.widths[: k + 1])
+        return slice(end - self.widths[k], end)
+
+    def _fired(self, units: Any, k: int) -> list[bool]:
+        """For each unit of layer k, whether it was positive for some sample."""
+        where = self._columns(k)
+        if hasattr(units, "shape"):
+            return (units[:, where] > 0).any(axis=0).tolist()  # type: ignore[no-any-return]
+        return [any(x > 0 for x in column) for column in zip(*(row[where] for row in units))]
+
+    def _last(self, units: Any) -> list[Any]:
+        """Each sample's output: the last layer's units (one number alone, or the list)."""
+        rows = (
+            units[:, self._columns(len(self.relu) - 1)].tolist()
+            if hasattr(units, "shape")
+            else [row[self._columns(len(self.relu) - 1)] for row in units]
+        )
+        return [row[0] if len(row) == 1 else row for row in rows]
+
+
+#: Each model's compiled steps, by loss and kind of targets: a second fit() call records nothing again.
+_COMPILED: weakref.WeakKeyDictionary[Any, dict[tuple[Any, bool], Compiled]] = weakref.WeakKeyDictionary()
+
+
+def _flat_forward(
+    model_ref: Callable[[], Any], loss: Loss, layered: bool, xs: list[Any], targets: Any
+) -> list[Value]:
+    """The batch's loss, then each sample's outputs of every layer of an MLP (of the model, for another)."""
+    model = model_ref()
+    if layered:
+        traces = [model.layer_outputs(x) for x in xs]
+        outputs = [_output(trace) for trace in traces]
+        units = [o for trace in traces for layer in trace for o in layer]
+    else:
+        outputs = [model(x) for x in xs]
+        units = [o for out in outputs for o in (out if isinstance(out, (list, tuple)) else [out])]
+    value = loss(outputs, targets)
+    if not isinstance(value, Value):
+        raise TypeError(f"the loss function must return a Value, got {type(value).__name__}")
+    return [value, *units]
 
 
 def _listed(samples: Collection[Any]) -> list[Any]:
