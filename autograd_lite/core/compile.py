@@ -208,13 +208,15 @@ class Tape:
     ) -> None:
         seen: set[Value] = set()
         parts = [_eager_order(v, seen) for v in outputs]  # each output's nodes that no earlier one has
-        parts += [_eager_order(v, seen) for v in traced if v.parents and v not in seen]  # and no output's
+        made = [v for v in traced if v.primitive is not None]  # the interior nodes, in the order f made them
+        parts += [_eager_order(v, seen) for v in made if v not in seen]  # and no output's
         order = [node for part, _ in parts for node in part]
+        parents = {v: v.parents for v in order}
         input_ids = {id(v) for v in inputs}
         # The parameters in the order f first used them (a model's in the order it lists them, mostly, and
         # a neuron's weights in a row, as NumPy reads them best; an optimizer's then lie in one piece), then
         # an output that is a parameter itself; those root reaches first: the first n_grads are backward's.
-        used = (p for v in traced if v.parents for p in v.parents if not p.parents)
+        used = (p for v in made for p in parents[v] if p.primitive is None)
         every = _unique([*used, *(leaf for _, leaves in parts for leaf in leaves)])
         reached = {id(leaf) for leaf in parts[0][1]} if outputs else set()
         params = [leaf for leaf in every if id(leaf) not in input_ids]
@@ -225,13 +227,11 @@ class Tape:
         position = {id(v): i for i, v in enumerate([*inputs, *self.params, *order])}
         #: The interior nodes in topological order, each with its arguments' positions and its numbers.
         self.nodes: list[Node] = [
-            (_replayable(node, traced), tuple(position[id(p)] for p in node.parents), node.constants)
+            (_replayable(node, traced), tuple([position[id(p)] for p in parents[node]]), node.constants)
             for node in order
         ]
         #: The nodes as the pure-Python replay evaluates them, in the order f made them: each position too.
-        self.schedule = [
-            (position[id(v)], *self.nodes[position[id(v)] - self.first]) for v in traced if v.parents
-        ]
+        self.schedule = [(position[id(v)], *self.nodes[position[id(v)] - self.first]) for v in made]
         # With no outputs there is no root: a compiled call returns f's empty structure without a replay.
         self.root = position[id(outputs[0])] if outputs else 0
         self.outputs = [position[id(v)] for v in outputs]
@@ -363,7 +363,7 @@ def _check_row(xs: Any, shape: tuple[int, ...], n: int, what: str) -> None:
 def _eager_order(root: Value, seen: set[Value]) -> tuple[list[Value], list[Value]]:
     """The interior nodes and the leaves under root that are not in seen, in backward()'s order."""
     order = engine.topological_order(root, seen)
-    return [v for v in order if v.parents], [v for v in order if not v.parents]
+    return [v for v in order if v.primitive is not None], [v for v in order if v.primitive is None]
 
 
 def _replayable(node: Value, traced: dict[Value, None]) -> Op:
