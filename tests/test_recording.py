@@ -12,8 +12,10 @@ import copy
 import math
 import threading
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pytest
 
 from autograd_lite import Value, compile, detect_anomaly, no_grad
@@ -89,7 +91,15 @@ READS: dict[str, tuple[Callable[[Value, Value], Value], str]] = {
     ".data of a parameter": (lambda w, x: Value(w.data) * x + w * x, f"reading .data of {W}"),
     ".data of a node": (lambda w, x: w * x + (w * x).data, "reading .data of Value(data=2.0,"),
     ".grad of a parameter": (lambda w, x: w * x + w.grad, f"reading .grad of {W}"),
+    "a node's local gradients": (lambda w, x: w * x * (w * x).local_grads[0], "local_grads reads the data"),
+    "micrograd's _backward() by hand": (lambda w, x: stepped_by_hand(w * x), "_backward() reads the data"),
 }
+
+
+def stepped_by_hand(y: Value) -> Value:
+    y.grad = 1.0
+    y._backward()  # adds local * 1.0 to the parents' grads: numbers of today's data
+    return y
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -139,6 +149,56 @@ def test_writing_a_parameters_data_or_grad_inside_f_is_refused(
     message = refused(compile(lambda x: f(w, x), backend=backend), 1.0)
     assert message.startswith(start) and RECORDING in message, message
     assert w.data == 2.0 and w.grad == 0.0
+
+
+def test_a_value_shows_no_number_while_recorded() -> None:
+    shown: list[str] = []
+    compile(lambda x: (shown.append(f"{x} {Value(2.0, label='c') * x!r}"), x * 2)[1])(3.0)
+    assert shown == ["Value(<recorded by compile()>) Value(<recorded by compile()>)"]
+
+
+def safe_log(x: Value) -> Value:
+    try:
+        return x.log()
+    except ValueError:
+        return x * 0.0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_error_f_catches_is_refused_when_recorded_and_taken_eagerly_when_replayed(backend: str) -> None:
+    message = refused(compile(safe_log, backend=backend), -1.0)
+    assert message.startswith("f caught an error while compile() recorded it (log(-1.0) is outside"), message
+    c = compile(safe_log, backend=backend)
+    assert c(2.0) == math.log(2.0)  # recorded on the branch that does not raise
+    assert math.copysign(1.0, c(-1.0)) == -1.0  # the replay raises there: f runs eagerly and catches it
+    w = Value(1.0, label="w")
+    c = compile(lambda x: w.log() * x, backend=backend)
+    c(1.0)
+    w.data = -1.0
+    with pytest.raises(ValueError, match=r"^log\(w=-1\.0\) is outside the op's domain"):  # eager's words
+        c(1.0)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_detect_anomaly_inside_f_is_refused_where_the_tape_would_not_check(backend: str) -> None:
+    def f(x: Value) -> Value:
+        with detect_anomaly():
+            return x * 1e308
+
+    message = refused(compile(f, backend=backend), 1.0)
+    assert message.startswith("detect_anomaly() checks *(") and RECORDING in message
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_operand_whose_reflected_method_takes_a_value_is_left_to_it_as_eagerly(backend: str) -> None:
+    class Scaled:
+        def __init__(self, k: float) -> None:
+            self.k = k
+
+        def __rmul__(self, v: Value) -> Value:
+            return v * self.k
+
+    assert close(backend, compile(lambda x: x * Scaled(3.0), backend=backend)(2.0), 6.0)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -377,6 +437,7 @@ STATICS = [
     *(1, 1.0, True, 0.0, -0.0, [1], (1,), [1.0], [0.0], [-0.0], {"a": 1, "b": 2}, {"b": 2, "a": 1}),
     *(([1, 2.0], {"a": (-0.0,)}), ([1, 2.0], {"a": (0.0,)}), frozenset({-0.0}), frozenset({0.0})),
     *(complex(0.0, -0.0), 0j),
+    *(Decimal("0"), Decimal("-0"), np.float32(0.0), np.float32(-0.0)),
 ]
 
 
@@ -389,6 +450,15 @@ def test_static_arguments_that_compare_equal_but_differ_to_f_record_a_tape_each(
     for _ in range(2):  # recorded once per argument, then replayed
         assert [c(2.0, k) for k in STATICS] == want
     assert len(c.tapes) == len(STATICS)
+
+
+def test_a_static_argument_told_apart_by_identity_alone_is_refused() -> None:
+    class Settings:
+        scale = 2.0
+
+    c = compile(lambda x, s: x * s.scale, static_argnums=1)
+    with pytest.raises(TypeError, match=r"is told apart by its value, and Settings is compared by identity"):
+        c(1.0, Settings())
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

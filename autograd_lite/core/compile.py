@@ -13,6 +13,7 @@ gradient contributions in another order).
 from __future__ import annotations
 
 import contextlib
+import numbers
 import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Literal
@@ -101,20 +102,27 @@ class Compiled:
                 "numbers, which that tape would keep as they are now; call the function it compiles (.f)"
             )
         if mode.anomaly or not mode.grad:  # to check each op, or with no graph to record: run f eagerly
-            outputs, out_shape = self._call([Value(x) for x in flat], shape, given)
-            if mode.grad and backward and outputs:
-                outputs[0].backward()
-            numbers = [v.data for v in outputs]
-            return _unflatten(out_shape, iter(numbers)) if nested else numbers
+            return self._eagerly(flat, shape, given, nested, backward)
         tape = self._tape(flat, shape, given)
         if not tape.outputs:  # nothing to compute and no backward: f's empty lists and tuples
             return _unflatten(tape.out_shape, iter(())) if nested else []
-        outputs = tape.run(flat, backward)
-        return (
-            _unflatten(tape.out_shape, iter(outputs if tape.np is None else outputs.tolist()))
-            if nested
-            else outputs
-        )
+        try:
+            outputs = tape.run(flat, backward)
+        except engine.MATH_ERRORS:  # f may catch it, or raise it with eager's message: f says, eagerly
+            return self._eagerly(flat, shape, given, nested, backward)
+        if not nested:
+            return outputs
+        return _unflatten(tape.out_shape, iter(outputs if tape.np is None else outputs.tolist()))
+
+    def _eagerly(
+        self, flat: Sequence[float], shape: Shape, given: dict[int, Any], nested: bool, backward: bool
+    ) -> Any:
+        """A call as the eager engine runs it: f on new leaves, then backward from its first output."""
+        outputs, out_shape = self._call([Value(x) for x in flat], shape, given)
+        if backward and outputs and engine.is_grad_enabled():
+            outputs[0].backward()
+        numbers = [v.data for v in outputs]
+        return _unflatten(out_shape, iter(numbers)) if nested else numbers
 
     def tape(self, *args: Any) -> Tape:
         """The tape these arguments replay, recorded now if their shape (and static values) are new: for
@@ -131,6 +139,12 @@ class Compiled:
             inputs = [Value(x) for x in flat]
             with engine.tracing(inputs) as traced:
                 outputs, out_shape = self._call(inputs, shape, given)
+            if traced.errors:
+                raise TypeError(
+                    f"f caught an error while compile() recorded it ({traced.errors[0]}): the tape would "
+                    "take the branch f took then on every call; write the branch with ops, or do not "
+                    "compile this function"
+                )
             tape = self.tapes[key] = Tape(inputs, outputs, out_shape, traced, self.np, self.auto)
         return tape
 
@@ -176,11 +190,21 @@ def _frozen(x: Any) -> Any:
         return kind, _bits(x)
     if isinstance(x, complex):
         return kind, _bits(x.real), _bits(x.imag)
+    if isinstance(x, numbers.Number) and not isinstance(x, int):  # numpy.float32, Decimal: -0 shows
+        return kind, repr(x)
+    if getattr(kind, "__hash__", None) is _IDENTITY and hasattr(x, "__dict__") and not callable(x):
+        raise TypeError(
+            f"a static argument of a compiled function is told apart by its value, and {kind.__name__} is "
+            f"compared by identity: a change inside it would not record f again; pass what f reads of it"
+        )
     try:
         hash(x)
     except TypeError:
         raise TypeError(f"a static argument of a compiled function must be hashable, got {x!r}") from None
     return kind, x
+
+
+_IDENTITY = object.__hash__  # the hash of an object told apart by identity alone
 
 
 def _bits(x: float) -> bytes:
@@ -202,7 +226,7 @@ class Tape:
         inputs: list[Value],
         outputs: list[Value],
         out_shape: Shape,
-        traced: dict[Value, None],
+        traced: engine.Recording,
         np: Any,
         auto: bool = False,
     ) -> None:
@@ -366,7 +390,7 @@ def _eager_order(root: Value, seen: set[Value]) -> tuple[list[Value], list[Value
     return [v for v in order if v.primitive is not None], [v for v in order if v.primitive is None]
 
 
-def _replayable(node: Value, traced: dict[Value, None]) -> Op:
+def _replayable(node: Value, traced: engine.Recording) -> Op:
     """The op of a node, which the tape replays; a clear error for a node made by hand (no op to replay),
     or one not made while f was recorded (not in ``traced``): the eager engine keeps the data and local
     gradients such a node was built with, where the tape would compute them again."""

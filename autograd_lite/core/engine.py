@@ -38,7 +38,7 @@ class Mode(NamedTuple):
     anomaly: bool  #: Ops and backward check for NaN and infinities (inside ``detect_anomaly``).
     #: While compile() records (else None): the Values made inside the recording in the order they were
     #: made, its inputs and every node ops build (a dict for its order); see ``tracing``.
-    traced: dict[Value, None] | None = None
+    traced: Recording | None = None
 
 
 _NORMAL = Mode(grad=True, anomaly=False)
@@ -71,12 +71,21 @@ def detect_anomaly() -> AbstractContextManager[None]:
     return _changed(anomaly=True)
 
 
+class Recording(dict["Value", None]):
+    """What compile() records: the Values made inside the recording, in the order they were made (its
+    inputs, then every node ops build), and the errors ops raised there (f may have caught them)."""
+
+    def __init__(self, inputs: Iterable[Value]) -> None:
+        super().__init__(dict.fromkeys(inputs))
+        self.errors: list[str] = []
+
+
 @contextmanager
-def tracing(inputs: Iterable[Value] = ()) -> Iterator[dict[Value, None]]:
+def tracing(inputs: Iterable[Value] = ()) -> Iterator[Recording]:
     """compile() records a graph inside the block: whatever makes a number of a Value's data (``<``,
     ``float()``, ``detach()``, reading ``.data``) is refused, as is reading or writing the grad of a Value
     made outside the block. Yields the Values made inside, in order: ``inputs``, then every node ops build."""
-    traced = dict.fromkeys(inputs)
+    traced = Recording(inputs)
     with _changed(traced=traced), _guarded_slots():
         yield traced
 
@@ -158,6 +167,8 @@ def _binary(op: Op) -> Callable[[Value, Operand], Value]:
 
     def method(a: Value, b: Operand) -> Value:
         if _get_mode() is not _NORMAL:
+            if not isinstance(b, (Value, numbers.Real)):
+                return NotImplemented  # type: ignore[no-any-return]  # b's reflected method may take it
             return _as_value(apply(op, a, b))
         if isinstance(b, Value):
             try:
@@ -295,6 +306,7 @@ class Value:
         hand: its closure knows them)."""
         if type(self._fn) is HandMade:
             return ()
+        _not_recording("local_grads", self)  # numbers of today's data, which a tape would keep
         return tuple(local for local in self._arguments()[1::2] if local is not None)
 
     @property
@@ -309,6 +321,7 @@ class Value:
     def _backward(self) -> Callable[[], None]:
         """micrograd's per-node step: add each parent's ``local * self.grad`` to its grad, once (as the
         lecture runs backprop by hand); for a node made by hand, the closure it was given."""
+        _not_recording("_backward()", self)  # it adds numbers of today's data to the grads
         if type(self._fn) is HandMade:
             return self._fn.backward
         return self._apply_local_grads
@@ -339,7 +352,9 @@ class Value:
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={_peek(self)!r}, grad={_peek(self, _read_grad)!r}{label})"
+        if _get_mode().traced is not None:  # its numbers would be read by whoever reads the text
+            return f"Value(<recorded by compile()>{label})"
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickling and copying: a leaf as its numbers; an interior node with its whole graph, laid out
@@ -548,6 +563,12 @@ _guard_lock = threading.Lock()
 _guarding = 0  # how many recordings are under way, in all threads
 
 
+def _shown(v: Value) -> str:
+    """v as its repr shows it outside a recording: for the messages of what a recording refuses."""
+    label = f", label={v.label!r}" if v.label else ""
+    return f"Value(data={_read_data(v)!r}, grad={_read_grad(v)!r}{label})"
+
+
 def _peek(v: Value, slot: Callable[[Value], Any] | None = None) -> Any:
     """v's data (or, given ``_read_grad``, its grad) for a message or a check: through v's class, which
     brings a parameter held in arrays up to date, or from the slot while compile() records."""
@@ -568,13 +589,13 @@ def _made(v: Value, slot: Any) -> bool:
 def _get_data(v: Value) -> float:
     if _get_mode().traced is None:  # another thread, or task, that is not recording
         return _read_data(v)  # type: ignore[no-any-return]
-    raise _DataRead(f"reading .data of {v!r} while compile() records the graph: {_FROZEN}")
+    raise _DataRead(f"reading .data of {_shown(v)} while compile() records the graph: {_FROZEN}")
 
 
 def _set_data(v: Value, x: float) -> None:
     if _get_mode().traced is not None and _made(v, _DATA_SLOT):
         raise _DataRead(
-            f"writing .data of {v!r} while compile() records the graph: the tape would not write it on "
+            f"writing .data of {_shown(v)} while compile() records the graph: the tape would not write it on "
             "later calls; change parameters outside the compiled function"
         )
     _DATA_SLOT.__set__(v, x)
@@ -584,16 +605,16 @@ def _get_grad(v: Value) -> Any:
     traced = _get_mode().traced
     if traced is None or v in traced:  # a Value made in the recording: its grad is made there too
         return _read_grad(v)
-    raise _DataRead(f"reading .grad of {v!r} while compile() records the graph: {_FROZEN}")
+    raise _DataRead(f"reading .grad of {_shown(v)} while compile() records the graph: {_FROZEN}")
 
 
 def _set_grad(v: Value, g: Any) -> None:
     traced = _get_mode().traced
     if traced is not None and v not in traced and _made(v, _GRAD_SLOT):
         raise _DataRead(
-            f"writing .grad of {v!r} while compile() records the graph (zero_grad() inside f?): the tape "
-            "would not write it on later calls; a compiled call adds the grads of f's first output as "
-            "backward() does, so zero them outside the compiled function"
+            f"writing .grad of {_shown(v)} while compile() records the graph (zero_grad() inside f?): "
+            "the tape would not write it on later calls; a compiled call adds the grads of f's first "
+            "output as backward() does, so zero them outside the compiled function"
         )
     _GRAD_SLOT.__set__(v, g)
 
@@ -625,15 +646,16 @@ def _guarded_slots() -> Iterator[None]:
 def _not_recording(how: str, v: Value) -> None:
     """Refuse to make a new leaf or node of v's data, as ``how`` does, while compile() records."""
     if _get_mode().traced is not None:
-        raise _DataRead(f"{how} reads the data of {v!r} while compile() records the graph: {_FROZEN}")
+        raise _DataRead(f"{how} reads the data of {_shown(v)} while compile() records the graph: {_FROZEN}")
 
 
 def _concrete(v: Value, how: str) -> float:
     """v's data as a plain number: refused while compile() records, where it would freeze a branch."""
     if _get_mode().traced is not None:
         raise _DataRead(
-            f"{how} reads the data of {v!r} while compile() records the graph, so the graph's structure "
-            "could depend on the data; write it with ops (relu, abs, ...), or do not compile this function"
+            f"{how} reads the data of {_shown(v)} while compile() records the graph, so the graph's "
+            "structure could depend on the data; write it with ops (relu, abs, ...), or do not compile "
+            "this function"
         )
     return v.data
 
@@ -696,7 +718,12 @@ def apply(op: Op, *args: Operand) -> Value | float:
     try:
         result = op.forward(*xs)
     except MATH_ERRORS as e:
-        result = math_error(op, args, e)
+        try:
+            result = math_error(op, args, e)
+        except MATH_ERRORS as error:
+            if mode.traced is not None:  # noted: f may catch it, and take another branch than it would
+                mode.traced.errors.append(str(error))
+            raise
     if k == 0:
         return result[0]
     if mode is _NORMAL:
@@ -709,6 +736,12 @@ def apply(op: Op, *args: Operand) -> Value | float:
             )
         return Value(result[0])
     if mode.anomaly:
+        if mode.traced is not None:
+            raise _DataRead(
+                f"detect_anomaly() checks {op.name}({_describe(args)}) while compile() records the graph: "
+                "the tape would not check it again; run the compiled function under detect_anomaly() (it "
+                "then runs f eagerly), or do not compile this function"
+            )
         _check_forward(op, args, result[: k + 1])
     node = _node(result[0], op, args, result[1 : k + 1])
     if mode.traced is not None:
@@ -881,23 +914,23 @@ def run_backward(
     return added
 
 
-def _check_recordable(order: list[Value], create_graph: bool, traced: dict[Value, None]) -> None:
+def _check_recordable(order: list[Value], create_graph: bool, traced: Recording) -> None:
     """Refuse a backward pass inside a function compile() records, unless the tape can replay it: with
     ``create_graph=True`` (gradients as Values, not numbers), over Values made inside the recording only
     (the tape does not replay what it adds to the grad of any other, such as a parameter)."""
     if not create_graph:
         raise TypeError(
-            f"backward() from {order[-1]!r} while compile() records the graph makes its gradients numbers: "
-            "the tape would keep them as they are now. A compiled function's call runs backward from f's "
-            "first output itself; for a derivative inside f, use backward(create_graph=True)"
+            f"backward() from {_shown(order[-1])} while compile() records the graph makes its gradients "
+            "numbers: the tape would keep them as they are now. A compiled function's call runs backward "
+            "from f's first output itself; for a derivative inside f, use backward(create_graph=True)"
         )
     outside = next((v for v in order if v not in traced), None)
     if outside is not None:
         raise TypeError(
-            f"backward(create_graph=True) while compile() records the graph reaches {outside!r}, which was "
-            "not made inside the recording (a parameter, a leaf made in f by Value(...), or a node built "
-            "before f was called): the tape cannot add to its grad as the eager engine does; take this "
-            "derivative outside the compiled function, or do not compile this function"
+            f"backward(create_graph=True) while compile() records the graph reaches {_shown(outside)}, "
+            "which was not made inside the recording (a parameter, a leaf made in f by Value(...), or a "
+            "node built before f was called): the tape cannot add to its grad as the eager engine does; "
+            "take this derivative outside the compiled function, or do not compile this function"
         )
 
 
