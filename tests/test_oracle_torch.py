@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oracle import records
-from oracle.domains import Draw, hypothesis_draw
+from oracle.domains import Draw, Points, hypothesis_draw
 from oracle.ops import (
     CASES,
     KINKS,
@@ -183,7 +183,8 @@ def ops_in(root: Value) -> set[str]:
 def test_every_op_of_the_table_has_a_case_here() -> None:
     covered = set()
     for case in [*CASES, *KINKS]:
-        covered |= ops_in(case.ours(*[Value(0.5) for _ in case.args], *[0.5 for _ in case.consts]))
+        args = [d.values[0] if isinstance(d, Points) else 0.5 for d in case.args + case.consts]  # in domain
+        covered |= ops_in(case.ours(*[Value(x) for x in args[: len(case.args)]], *args[len(case.args) :]))
     assert covered == {op.name for op in TABLE}
 
 

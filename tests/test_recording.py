@@ -318,7 +318,7 @@ def derivatives(op: Op) -> Callable[[Value, Value], list[Value]]:
 
 # The ops whose derivatives as Values read their data (a sign, a branch on a comparison, or 1 / x against
 # infinity at 0): refused while recording. Every other op's derivatives are ops, and replay.
-READ_BY_DERIVATIVES = {"abs", "**", "r**", "sqrt", "relu", "leaky_relu", "elu", "selu", "bce"}
+READ_BY_DERIVATIVES = {"abs", "**", "r**", "sqrt", "relu", "leaky_relu", "elu", "selu", "bce", "hinge"}
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -327,8 +327,17 @@ def test_every_ops_derivative_taken_inside_f_replays_at_other_points_or_is_refus
     backend: str, op: Op
 ) -> None:
     f = derivatives(op)
-    points = []  # both sides of 0, where op is defined; and inside [0, 1] (bce's probabilities)
-    for x, a in [(-1.1, 0.7), (0.8, 1.3), (-0.4, 0.5), (1.2, 0.9), (0.3, 0.6), (0.7, 0.2)]:
+    points = []  # both sides of 0, where op is defined; inside [0, 1] (bce's); targets -1 and 1 (hinge's)
+    for x, a in [
+        (-1.1, 0.7),
+        (0.8, 1.3),
+        (-0.4, 0.5),
+        (1.2, 0.9),
+        (0.3, 0.6),
+        (0.7, 0.2),
+        (0.4, 1.0),
+        (-0.2, -1.0),
+    ]:
         try:
             points.append(((x, a), eager(f, x, a)))
         except MATH_ERRORS:

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from autograd_lite import Value, compile, detect_anomaly, no_grad
 from autograd_lite.core.engine import MATH_ERRORS, apply, topological_order
-from autograd_lite.core.ops import BCE, TABLE, Op
+from autograd_lite.core.ops import BCE, HINGE, TABLE, Op
 from autograd_lite.core.vectorized import AGREEMENT, Dense, Dot, Index, Sum
 from autograd_lite.losses import mse
 from autograd_lite.nn import MLP
@@ -126,6 +126,7 @@ EVERY_OP: dict[str, Callable[[Value, Value], Value]] = {
     "dot": lambda v, a: Value.dot([v, a], [a, 2.0]),
     "logsumexp": lambda v, a: Value.logsumexp([v, a, 2.0]),
     "bce": lambda v, a: apply(BCE, v.sigmoid(), (a * 0.5).sigmoid()) + apply(BCE, v.sigmoid(), 1.0),
+    "hinge": lambda v, a: apply(HINGE, v * a, 1.0) + apply(HINGE, v, -1.0),
 }
 
 

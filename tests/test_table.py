@@ -22,7 +22,7 @@ from oracle.points import SOFTSIGN_AT
 
 from autograd_lite import Value, compile, define_op
 from autograd_lite.core.engine import MATH_ERRORS, apply, math_error, topological_order
-from autograd_lite.core.ops import BCE, FLOATS, TABLE, Op, array_math
+from autograd_lite.core.ops import BCE, FLOATS, HINGE, TABLE, Op, array_math
 from autograd_lite.nn import ACTIVATIONS, MLP, TORCH_ACTIVATIONS
 from autograd_lite.testing.strategies import ALL_OPS
 from autograd_lite.tools.expressions import BUILTINS
@@ -88,6 +88,7 @@ def every_op() -> tuple[Value, list[Value]]:
     terms: list[Value] = [x + y, x - y, 1.5 - x, x * y, x / y, 2.0 / x, -x, x**y, 2.0**x, abs(y)]
     terms += [Value.sum([x, y, 2.0]), Value.dot([x, y], [y, 3.0]), Value.logsumexp([x, y, 2.0])]
     terms.append(apply(BCE, x, x * x))  # binary_cross_entropy's term: a probability, its target
+    terms.append(apply(HINGE, y, -1.0))  # hinge's: a score, its target
     for op in NAMED:
         terms.append(getattr(x, op.name)(*[y for _ in op.params]))
     return Value.sum(terms), [x, y]

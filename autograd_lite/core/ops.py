@@ -66,8 +66,8 @@ class Op:
 
 TABLE: list[Op] = []  #: Every built-in op, in the order of this file.
 # Ops called otherwise than by a method of their name: -x, abs(x), Value.sum, .dot, .logsumexp, and the
-# loss term that losses.binary_cross_entropy applies.
-_NO_METHOD = {"neg", "abs", "sum", "dot", "logsumexp", "bce"}
+# loss terms that losses.binary_cross_entropy and losses.hinge apply.
+_NO_METHOD = {"neg", "abs", "sum", "dot", "logsumexp", "bce", "hinge"}
 
 
 def primitive(
@@ -84,7 +84,7 @@ def primitive(
     ``fast``: a hand-written float forward for a hot op, tested against the rule. ``how``: Op's fields
     for calling and drawing it (params, doc, symbol, shown, activation). An op named as an identifier
     that is not an operator's (``neg``, ``abs``), a static method's (``sum``, ``dot``, ``logsumexp``) or a
-    loss's (``bce``) gets a Value method of its name.
+    loss's (``bce``, ``hinge``) gets a Value method of its name.
     """
     arity = _arity(name, rule)
 
@@ -301,6 +301,14 @@ def _bce(p: Any, t: Any, m: Any = FLOATS) -> tuple[Any, ...]:
     return -(t * m.log(p_) + (1.0 - t) * m.log(q_)), (1.0 - t) / q_ - t / p_, dt
 
 
+def _hinge(s: Any, t: Any, m: Any = FLOATS) -> tuple[Any, ...]:
+    """relu(1 - s t) for a target t of -1 or 1 (t t is 1 for those alone), as micrograd's loss computes it."""
+    m.within(t * t, 1.0, 1.0)
+    margin = 1.0 - s * t
+    inside = margin > 0
+    return m.where(inside, margin, 0.0), m.where(inside, -t, 0.0), m.where(inside, -s, 0.0)
+
+
 _NONZERO = "a nonzero divisor"
 _POWER = "a positive base, or a negative one with an integer exponent; no 0 to a negative power"
 
@@ -333,6 +341,9 @@ LOGSUMEXP = primitive("logsumexp", _logsumexp_rule,
 BCE  = primitive("bce", _bce, doc="binary cross-entropy of a probability p for a target t",
                  domain="p and t in [0, 1], p > 0 where t > 0 and p < 1 where t < 1; "
                         "binary_cross_entropy_with_logits stays finite")
+
+HINGE = primitive("hinge", _hinge, doc="max-margin loss of a score s for a target t of -1 or 1",
+                  domain="a target t of -1 or 1")
 
 # ---- elementary functions: Value methods of the same name ---------------------------------------------------
 EXP  = primitive("exp",  lambda x, m=FLOATS: (e := m.exp(x), e),               doc="e ** x", domain="x <= 709.78")

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..core.engine import Operand, Value, apply
-from ..core.ops import BCE
+from ..core.ops import BCE, HINGE
 
 __all__ = [
     "Nested",
@@ -119,13 +119,11 @@ def cross_entropy(logits: Sequence[Any], target: Any) -> Value:
 
 
 def hinge(scores: Nested, targets: Nested) -> Value:
-    """micrograd's max-margin loss for targets -1 or 1: mean(relu(1 - t s)). A number target is checked; a
-    Value target (a compiled function's input) is not read."""
+    """micrograd's max-margin loss for targets -1 or 1: mean(relu(1 - t s)), one node a pair (the op
+    ``hinge``), which checks its target each time it is computed: a number, or a Value (a compiled
+    function's input)."""
     ss, ts = _pairs("hinge", scores, targets)
-    for t in ts:
-        if not isinstance(t, Value) and float(t) not in (1.0, -1.0):
-            raise ValueError(f"hinge() takes targets -1 or 1, got {t!r}")
-    return Value.sum([(1.0 - s * t).relu() for s, t in zip(ss, ts)]) / len(ss)
+    return Value.sum([apply(HINGE, s, t) for s, t in zip(ss, ts)]) / len(ss)
 
 
 def l2_penalty(parameters: Iterable[Value], alpha: float) -> Value:

@@ -11,7 +11,7 @@ from typing import Any
 
 from autograd_lite import Value
 from autograd_lite.core.engine import apply
-from autograd_lite.core.ops import BCE
+from autograd_lite.core.ops import BCE, HINGE
 
 from . import torch
 from .domains import Domain, Integers, Points, Reals, either
@@ -32,6 +32,7 @@ ALPHA = Reals(0, 2)  # leaky_relu's slope and elu's scale
 BETA = Reals(-3, 3)  # swish
 PROBABILITY = Reals(0.01, 0.99)  # bce's p, away from 0 and 1 where its loss is infinite for some targets
 UNIT = Reals(0, 1)  # bce's target
+SIGN = Points((-1.0, 1.0))  # hinge's target
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,9 @@ CASES: list[Case] = [
     # (F.binary_cross_entropy divides by p(1 - p) clamped at 1e-12: its second derivative is 1e-10 off)
     op("bce(p, t)", lambda p, t: apply(BCE, p, t), torch_bce, args=[PROBABILITY, UNIT]),
     op("bce(p, c)", lambda p, c: apply(BCE, p, c), torch_bce, args=[PROBABILITY], consts=[UNIT]),
+    # ---- hinge(s, t) of losses.hinge: relu(1 - s t) for a target of -1 or 1, a Value or a number ----------
+    op("hinge(s, t)", lambda s, t: apply(HINGE, s, t), lambda s, t: torch.relu(1 - s * t), args=[ANY, SIGN]),
+    op("hinge(s, c)", lambda s, c: apply(HINGE, s, c), lambda s, c: torch.relu(1 - s * c), consts=[SIGN]),
     # ---- one Value in several argument slots: gradients accumulate ------------------------------------
     op("x*x", lambda x: x * x),
     op("x-x", lambda x: x - x),
