@@ -13,6 +13,7 @@ gradient contributions in another order).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import numbers
 import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -240,25 +241,26 @@ class Tape:
         # The parameters in the order f first used them (a model's in the order it lists them, mostly, and
         # a neuron's weights in a row, as NumPy reads them best; an optimizer's then lie in one piece), then
         # an output that is a parameter itself; those root reaches first: the first n_grads are backward's.
-        used = (p for v in made for p in parents[v] if p.primitive is None)
-        every = _unique([*used, *(leaf for _, leaves in parts for leaf in leaves)])
-        reached = {id(leaf) for leaf in parts[0][1]} if outputs else set()
-        params = [leaf for leaf in every if id(leaf) not in input_ids]
-        self.params = [p for p in params if id(p) in reached] + [p for p in params if id(p) not in reached]
+        leaves = dict.fromkeys(leaf for _, part in parts for leaf in part)
+        used = dict.fromkeys(itertools.chain.from_iterable(map(parents.__getitem__, made)))
+        every = [*(p for p in used if p in leaves), *leaves]  # (Values hash by identity: dicts are sets)
+        reached = dict.fromkeys(parts[0][1]) if outputs else {}
+        params = [leaf for leaf in dict.fromkeys(every) if id(leaf) not in input_ids]
+        self.params = [p for p in params if p in reached] + [p for p in params if p not in reached]
         self.n_inputs, self.first = len(inputs), len(inputs) + len(self.params)
         self.n_backward = len(parts[0][0]) if outputs else 0
         self.n_grads = sum(1 for leaf in parts[0][1] if id(leaf) not in input_ids) if outputs else 0
-        position = {id(v): i for i, v in enumerate([*inputs, *self.params, *order])}
+        position = {v: i for i, v in enumerate([*inputs, *self.params, *order])}
+        where = position.__getitem__
         #: The interior nodes in topological order, each with its arguments' positions and its numbers.
         self.nodes: list[Node] = [
-            (_replayable(node, traced), tuple([position[id(p)] for p in parents[node]]), node.constants)
-            for node in order
+            (_replayable(node, traced), tuple(map(where, parents[node])), node.constants) for node in order
         ]
         #: The nodes as the pure-Python replay evaluates them, in the order f made them: each position too.
-        self.schedule = [(position[id(v)], *self.nodes[position[id(v)] - self.first]) for v in made]
+        self.schedule = [(position[v], *self.nodes[position[v] - self.first]) for v in made]
         # With no outputs there is no root: a compiled call returns f's empty structure without a replay.
-        self.root = position[id(outputs[0])] if outputs else 0
-        self.outputs = [position[id(v)] for v in outputs]
+        self.root = position[outputs[0]] if outputs else 0
+        self.outputs = [position[v] for v in outputs]
         self.out_shape = out_shape
         groups = None if np is None else vectorized.groups(self.nodes, self.first, self.n_backward)
         if auto and groups is not None:  # NumPy only where its groups are large enough to pay for its calls

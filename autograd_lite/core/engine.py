@@ -112,11 +112,18 @@ def as_float(x: object, what: str) -> float:
 _new = object.__new__
 
 
-def _node(data: float, fn: Op, args: Sequence[Any], local_grads: Sequence[float]) -> Value:
-    """A new node: ``args`` (Values first, then numbers) beside the local gradients of the Values."""
+def _node(
+    data: float, fn: Op, args: Sequence[Any], local_grads: Sequence[float], recording: bool = False
+) -> Value:
+    """A new node: ``args`` (Values first, then numbers) beside the local gradients of the Values. While
+    compile() records, its data and grad slots are set as they are (Value's attributes are guarded)."""
     node: Value = _new(Value)
-    node.data = data
-    node.grad = 0.0
+    if recording:
+        _DATA_SLOT.__set__(node, data)
+        _GRAD_SLOT.__set__(node, 0.0)
+    else:
+        node.data = data
+        node.grad = 0.0
     node.label = ""
     node._fn = fn
     node._a, node._da = args[0], local_grads[0]
@@ -713,7 +720,7 @@ def apply(op: Op, *args: Operand) -> Value | float:
         k = sum(1 for a in args if isinstance(a, Value))
     mode = _mode.get()
     values: Sequence[Value] = args[:k]  # type: ignore[assignment]  # the first k are Values
-    xs: list[Any] = [a.data for a in values] if mode.traced is None else [_read_data(a) for a in values]
+    xs: list[Any] = [a.data for a in values] if mode.traced is None else list(map(_read_data, values))
     xs += args[k:]
     try:
         result = op.forward(*xs)
@@ -743,7 +750,7 @@ def apply(op: Op, *args: Operand) -> Value | float:
                 "then runs f eagerly), or do not compile this function"
             )
         _check_forward(op, args, result[: k + 1])
-    node = _node(result[0], op, args, result[1 : k + 1])
+    node = _node(result[0], op, args, result[1 : k + 1], mode.traced is not None)
     if mode.traced is not None:
         mode.traced[node] = None
     return node

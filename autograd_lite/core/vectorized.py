@@ -232,7 +232,8 @@ class Plan:
         self.n_backward_steps = 0
         at = first
         for op, members, backward in buckets:
-            args = [[self.place[j] for j in nodes[i - first][1]] for i in members]
+            place = self.place.__getitem__
+            args = [list(map(place, nodes[i - first][1])) for i in members]
             consts = [nodes[i - first][2] for i in members]
             ordered = sorted(range(len(members)), key=lambda k: args[k])
             for k in ordered:
@@ -287,10 +288,10 @@ class Plan:
 def groups(nodes: list[Node], first: int, n_backward: int) -> list[Group]:
     """The nodes bucketed by depth, op and arity, in order of depth: root's subgraph, then the rest;
     each bucket's op, its nodes' positions, and whether backward runs over it."""
-    depth: dict[int, int] = {}
+    depth = [0] * (first + len(nodes))  # inputs and parameters: 0
     parts: list[dict[tuple[int, Op, int, int], list[int]]] = [{}, {}]
     for i, (op, args, consts) in enumerate(nodes, first):
-        d = depth[i] = 1 + max((depth.get(j, 0) for j in args), default=0)
+        d = depth[i] = 1 + max(map(depth.__getitem__, args), default=0)
         parts[i - first >= n_backward].setdefault((d, op, len(args), len(consts)), []).append(i)
     return [
         (key[1], members, part is parts[0])
