@@ -81,28 +81,21 @@ _HELD: dict[int, tuple[Store, int]] = {}
 _STORES: dict[int, Store] = {}  # the stores that hold Values
 
 
-def _get_data(v: Value) -> Any:
-    _HELD[id(v)][0].to_values()
-    return _CLASS["data"].__get__(v, Value)
+def _through_store(name: str) -> property:
+    """Value's attribute ``name`` (data or grad) for a held parameter: its store's arrays copied into the
+    Values first if they are newer; a write marks the Values newer."""
 
+    def get(v: Value) -> Any:
+        _HELD[id(v)][0].to_values()
+        return _CLASS[name].__get__(v, Value)
 
-def _set_data(v: Value, x: Any) -> None:
-    store = _HELD[id(v)][0]
-    store.to_values()
-    _CLASS["data"].__set__(v, x)
-    store.newer = "values"
+    def put(v: Value, x: Any) -> None:
+        store = _HELD[id(v)][0]
+        store.to_values()
+        _CLASS[name].__set__(v, x)
+        store.newer = "values"
 
-
-def _get_grad(v: Value) -> Any:
-    _HELD[id(v)][0].to_values()
-    return _CLASS["grad"].__get__(v, Value)
-
-
-def _set_grad(v: Value, g: Any) -> None:
-    store = _HELD[id(v)][0]
-    store.to_values()
-    _CLASS["grad"].__set__(v, g)
-    store.newer = "values"
+    return property(get, put)
 
 
 class HeldValue(Value):
@@ -112,8 +105,8 @@ class HeldValue(Value):
     __slots__ = ()
 
 
-setattr(HeldValue, "data", property(_get_data, _set_data))  # noqa: B010  # over Value's slots
-setattr(HeldValue, "grad", property(_get_grad, _set_grad))  # noqa: B010
+for _name in ("data", "grad"):  # over Value's slots
+    setattr(HeldValue, _name, _through_store(_name))
 
 
 class Rows:
