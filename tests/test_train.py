@@ -900,3 +900,21 @@ def test_ctrl_c_during_fit_leaves_model_and_optimizer_in_step_as_an_eager_fit_in
     *eager_numbers, eager_state = runs[1]
     assert state == eager_state and state["steps"] == stop
     assert_equal(replay, numbers, eager_numbers)
+
+
+def test_a_model_fitted_compiled_is_let_go_with_its_steps_and_its_weights_are_plain_values_again() -> None:
+    import gc
+    import weakref
+
+    def fitted() -> tuple[weakref.ref[MLP], list[Value]]:
+        model = MLP(2, [16, 16, 1], seed=0)  # large enough for the NumPy replay, which holds weights
+        loss = lambda o, t: hinge(o, t) + l2_penalty(model.parameters(), 1e-4)  # it holds the model
+        fit(model, X, Y, loss=loss, optimizer=SGD(model.parameters(), lr=0.1), epochs=3, progress=False,
+            compiled=True)  # fmt: skip
+        assert {type(w).__name__ for w in model.parameters()} == {"HeldValue"}  # in the step's arrays
+        return weakref.ref(model), model.parameters()
+
+    gone, weights = fitted()
+    gc.collect()
+    assert gone() is None  # the cache of compiled steps held the model (through its loss) weakly
+    assert {type(w) for w in weights} == {Value}

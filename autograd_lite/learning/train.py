@@ -332,11 +332,12 @@ class _Step:
     def step_for(self, target_rows: bool) -> Compiled:
         """The compiled step for targets that are rows (the replay's inputs) or numbers (static arguments)."""
         steps = _COMPILED.setdefault(self.model, {})
-        key = (self.loss, target_rows)
-        if key not in steps:
-            forward = functools.partial(_flat_forward, weakref.ref(self.model), self.loss, self.layered)
-            steps[key] = compile_step(forward, static_argnums=() if target_rows else 1)
-        return steps[key]
+        key = (id(self.loss), target_rows)
+        if key not in steps or steps[key][0]() is not self.loss:  # (an id is reused once its loss is gone)
+            loss = _weak(self.loss)  # held weakly, as the model: the cache keeps neither alive
+            forward = functools.partial(_forward_of, weakref.ref(self.model), loss, self.layered)
+            steps[key] = (loss, compile_step(forward, static_argnums=() if target_rows else 1))
+        return steps[key][1]
 
     def take(self, batch: list[int], targets: list[Any]) -> Stepped:
         """One step on these samples: replayed if compiled (for number targets, once their sequence is
@@ -347,9 +348,7 @@ class _Step:
             ts = self.y_rows[batch] if self.target_rows and self.y_rows is not self.y else targets
             out = self.step_for(self.target_rows).flat_outputs(xs, ts)
         else:
-            nodes = _flat_forward(
-                weakref.ref(self.model), self.loss, self.layered, [self.X[i] for i in batch], targets
-            )
+            nodes = _flat_forward(self.model, self.loss, self.layered, [self.X[i] for i in batch], targets)
             nodes[0].backward()
             out = [v.data for v in nodes]
         norms = [self._norm(owner, params) for owner, params in self.groups]
@@ -371,10 +370,7 @@ class _Step:
             out = self.step_for(rows).flat_outputs(xs, ts, backward=False)
         else:
             with no_grad():
-                out = [
-                    v.data
-                    for v in _flat_forward(weakref.ref(self.model), self.loss, self.layered, X_val, y_val)
-                ]
+                out = [v.data for v in _flat_forward(self.model, self.loss, self.layered, X_val, y_val)]
         value, units = self._split(out, len(X_val))
         history.val_loss.append(value)
         if accuracy is not None:
@@ -424,14 +420,28 @@ class _Step:
 
 
 #: Each model's compiled steps, by loss and kind of targets: a second fit() call records nothing again.
-_COMPILED: weakref.WeakKeyDictionary[Any, dict[tuple[Any, bool], Compiled]] = weakref.WeakKeyDictionary()
+_COMPILED: weakref.WeakKeyDictionary[Any, dict[tuple[int, bool], tuple[Callable[[], Any], Compiled]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def _flat_forward(
-    model_ref: Callable[[], Any], loss: Loss, layered: bool, xs: list[Any], targets: Any
+def _weak(x: Any) -> Callable[[], Any]:
+    """A weak reference to x, or (for what takes none, such as a builtin) a strong one."""
+    try:
+        return weakref.ref(x)
+    except TypeError:
+        return lambda: x
+
+
+def _forward_of(
+    model: Callable[[], Any], loss: Callable[[], Any], layered: bool, xs: list[Any], targets: Any
 ) -> list[Value]:
+    """_flat_forward of the model and loss these references give: the compiled step's function."""
+    return _flat_forward(model(), loss(), layered, xs, targets)
+
+
+def _flat_forward(model: Any, loss: Loss, layered: bool, xs: list[Any], targets: Any) -> list[Value]:
     """The batch's loss, then each sample's outputs of every layer of an MLP (of the model, for another)."""
-    model = model_ref()
     if layered:
         traces = [model.layer_outputs(x) for x in xs]
         outputs = [_output(trace) for trace in traces]
