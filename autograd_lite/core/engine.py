@@ -77,6 +77,7 @@ class Recording(dict["Value", None]):
 
     def __init__(self, inputs: Iterable[Value]) -> None:
         super().__init__(dict.fromkeys(inputs))
+        #: The messages of the math errors ops raised while recording, in order.
         self.errors: list[str] = []
 
 

@@ -95,7 +95,9 @@ def _through_store(name: str) -> property:
         _CLASS[name].__set__(v, x)
         store.newer = "values"
 
-    return property(get, put)
+    return property(
+        get, put, doc=f"The Value's {name}, brought up to date from its store's arrays when read."
+    )
 
 
 class HeldValue(Value):
@@ -160,6 +162,7 @@ class Rows:
         return out
 
     def set_data(self, values: Any) -> None:
+        """Write the parameters' new data (in order) into the arrays, as an optimizer's step does."""
         for store, at, index in self.parts:
             store.data[index] = values if self.span is not None else values[at]
             store.newer = "arrays"
@@ -179,6 +182,7 @@ class Rows:
                 store.newer = "arrays"
 
     def zero_grads(self) -> None:
+        """Set the parameters' grads to 0 in the arrays, as ``zero_grad`` does."""
         for store, _, index in self.parts:
             store.grad[index] = 0.0
             store.newer = "arrays"
