@@ -320,10 +320,14 @@ class Value:
     @property
     def constants(self) -> tuple[float, ...]:
         """The numbers the op was given, folded into the node (they follow the parents as arguments)."""
-        if type(self._fn) is HandMade:
+        fn = self._fn
+        if fn is None or type(fn) is HandMade:
             return ()
-        e = self._arguments()
-        return tuple(arg for arg, local in zip(e[::2], e[1::2]) if local is None)
+        if self._db is None:  # one Value; any other arguments are numbers
+            return () if self._b is None else (self._b, *self._more[0::2])
+        more = self._more
+        locals_ = more[1::2]  # numbers come after the Values, each with the local None
+        return tuple(more[2 * locals_.index(None) :: 2]) if None in locals_ else ()
 
     @property
     def _backward(self) -> Callable[[], None]:
@@ -478,7 +482,7 @@ class Value:
         """sum(w * x): one node, so a neuron is one node rather than 2n."""
         if len(ws) != len(xs):
             raise ValueError(f"Value.dot() needs sequences of equal length, got {len(ws)} and {len(xs)}")
-        if not all(isinstance(w, Value) for w in ws):
+        if not _all_values(ws):
             ws, xs = xs, ws  # the product is symmetric; Values first lets numbers be folded in
         return _as_value(apply(ops.DOT, *ws, *xs))
 
@@ -668,6 +672,13 @@ def _concrete(v: Value, how: str) -> float:
     return v.data
 
 
+def _all_values(items: Sequence[Any]) -> bool:
+    """Whether every item is a Value (or of a subclass); a long sequence by its few types, in C loops."""
+    if len(items) <= 16:
+        return all(isinstance(x, Value) for x in items)
+    return all(issubclass(kind, Value) for kind in set(map(type, items)))
+
+
 def _as_value(x: Value | float) -> Value:
     return x if isinstance(x, Value) else Value(x)
 
@@ -711,11 +722,14 @@ def apply(op: Op, *args: Operand) -> Value | float:
     """Apply an op to Values and numbers: a new node, or a plain float if no argument is a Value."""
     if op.arity is not None and len(args) != op.arity:
         raise TypeError(f"{op.name} takes {op.arity} argument{'s' * (op.arity != 1)}, got {len(args)}")
-    k = 0  # how many Values lead
-    for a in args:
-        if not isinstance(a, Value):
-            break
-        k += 1
+    if len(args) > 16 and _all_values(args):  # a long dot product's or sum's: their types at once
+        k = len(args)
+    else:
+        k = 0  # how many Values lead
+        for a in args:
+            if not isinstance(a, Value):
+                break
+            k += 1
     if not all(type(a) is float for a in args[k:]):  # numbers to convert, or a Value after a number
         args = _values_first(op, args)
         k = sum(1 for a in args if isinstance(a, Value))
