@@ -304,6 +304,8 @@ class Value:
         if self._db is None:  # one Value; any other arguments are numbers
             return (self._a,)
         more = self._more
+        if not more or more[-1] is not None:  # the last argument a Value: so are all (numbers come last)
+            return (self._a, self._b, *more[0::2])
         locals_ = more[1::2]
         values = locals_.index(None) if None in locals_ else len(locals_)  # numbers come after the Values
         return (self._a, self._b, *more[0 : 2 * values : 2])
