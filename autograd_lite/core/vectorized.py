@@ -226,31 +226,31 @@ class Plan:
         """``buckets``: the nodes' groups, from ``groups()``."""
         self.np, self.n_inputs = np, n_inputs
         self.size = first + len(nodes)
-        #: Each position's place in the arrays: inputs and parameters keep theirs, nodes go group by group.
-        self.place = list(range(first + len(nodes)))
+        place = np.arange(first + len(nodes))  # inputs and parameters keep theirs; nodes go group by group
         self.steps: list[Step] = []
         self.n_backward_steps = 0
         at = first
         for op, members, backward in buckets:
-            place = self.place.__getitem__
-            args = [list(map(place, nodes[i - first][1])) for i in members]
-            consts = [nodes[i - first][2] for i in members]
-            ordered = sorted(range(len(members)), key=lambda k: args[k])
-            for k in ordered:
-                self.place[members[k]] = at
-                at += 1
-            step = self._step(op, [args[k] for k in ordered], [consts[k] for k in ordered], at - len(members))
-            self.steps.append(step)
+            rows = np.array([nodes[i - first][1] for i in members], dtype=np.intp)  # a bucket has one arity
+            args = place[rows]  # where its arguments' values are kept: earlier groups are placed already
+            ordered = np.lexsort(args.T[::-1])  # the nodes sorted by their arguments' places
+            place[np.array(members)[ordered]] = np.arange(at, at + len(members))
+            consts = [nodes[members[k] - first][2] for k in ordered.tolist()]
+            self.steps.append(self._step(op, args[ordered], consts, at))
+            at += len(members)
             self.n_backward_steps += backward
+        #: Each position's place in the arrays.
+        self.place: list[int] = place.tolist()
 
     def _index(self, positions: Any) -> Index:
         return Index(positions, self.np, self.size, self.n_inputs)
 
-    def _step(self, op: Op, args: list[list[int]], consts: list[tuple[float, ...]], start: int) -> Step:
+    def _step(self, op: Op, args: Any, consts: list[tuple[float, ...]], start: int) -> Step:
+        """The group's array operation; ``args``: its nodes' arguments' places, a row per node."""
         np, index = self.np, self._index
         out = np.arange(start, start + len(args))
         columns = [np.array(column, dtype=float) for column in zip(*consts)]
-        table = np.array(args, dtype=np.intp).T  # one row per argument, one column per node
+        table = args.T  # one row per argument, one column per node
         if op is SUM:
             return Sum(index(out), index(table), columns)
         if op is DOT and not columns:
