@@ -13,6 +13,7 @@ gradient contributions in another order).
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
 import numbers
 import struct
@@ -146,7 +147,9 @@ class Compiled:
                     "take the branch f took then on every call; write the branch with ops, or do not "
                     "compile this function"
                 )
-            tape = self.tapes[key] = Tape(inputs, outputs, out_shape, traced, self.np, self.auto)
+            with _collector_paused():  # the layout makes tuples by the 100,000 and no cycles: the collector
+                tape = Tape(inputs, outputs, out_shape, traced, self.np, self.auto)  # would walk f's graph
+            self.tapes[key] = tape  # again and again (a fifth of the layout's time at H=128)
         return tape
 
     def _call(self, inputs: list[Value], shape: Shape, static: dict[int, Any]) -> tuple[list[Value], Shape]:
@@ -157,6 +160,18 @@ class Compiled:
         out = self.f(*args)
         outputs: list[Value] = []
         return outputs, _flatten_outputs(out, outputs)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The garbage collector off inside the block (if it was on), on again after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _positions(static_argnums: int | Sequence[int]) -> frozenset[int]:
