@@ -127,8 +127,8 @@ class Compiled:
         return _unflatten(out_shape, iter(numbers)) if nested else numbers
 
     def tape(self, *args: Any) -> Tape:
-        """The tape these arguments replay, recorded now if their shape (and static values) are new: for
-        a loop that replays it on arrays (``Tape.replay``), keeping the parameters there between steps."""
+        """The tape these arguments replay, recorded now if their shape (and static values) are new: to
+        look at what was recorded, or to replay it on arrays of one's own (``Tape.replay``)."""
         given = {i: a for i, a in enumerate(args) if i in self.static or i - len(args) in self.static}
         shape, flat = _inputs(tuple(a for i, a in enumerate(args) if i not in given))
         return self._tape(flat, shape, given)
