@@ -25,6 +25,7 @@ from oracle.points import SWISH_WEIGHTS, SWISH_X
 from autograd_lite import Value
 from autograd_lite.data import make_moons
 from autograd_lite.nn import ACTIVATIONS, MLP, Layer, Module, Neuron
+from autograd_lite.viz import draw
 
 
 # ---- micrograd compatibility --------------------------------------------------------------------------
@@ -564,3 +565,23 @@ def test_loading_another_architecture_names_the_mismatch(tmp_path: Path) -> None
     ):
         small.load(path)
     assert small.state_dict() == before
+
+
+def test_every_parameter_of_a_network_has_a_distinct_readable_label_shown_in_its_picture() -> None:
+    model = MLP(2, [4, 4, 1], seed=0)
+    labels = [p.label for p in model.parameters()]
+    assert len(set(labels)) == len(labels) == 37
+    assert (
+        labels[:3] == ["w[0][0][0]", "w[0][0][1]", "b[0][0]"] and labels[-1] == "b[2][0]"
+    )  # layer, neuron, input
+    source = draw(model([0.5, -1.5]), max_nodes=1000).source
+    assert all(label in source for label in labels)
+    assert [p.label for p in Layer(3, 2).parameters()] == ["w[0][0]", "w[0][1]", "w[0][2]", "b[0]", *(
+        f"w[1][{k}]" for k in range(3)), "b[1]"]  # fmt: skip
+    assert [p.label for p in Neuron(2, activation="swish_beta").parameters()] == ["w[0]", "w[1]", "b", "beta"]
+
+
+def test_a_label_the_user_sets_wins() -> None:
+    model = MLP(2, [1], seed=0)
+    model.layers[0].neurons[0].b.label = "bias"
+    assert [p.label for p in model.parameters()] == ["w[0][0][0]", "w[0][0][1]", "bias"]

@@ -137,6 +137,14 @@ class Module:
             raise ValueError(f"{str(Path(path))!r}: {e}") from None
 
 
+def _number(params: Iterable[Value], index: int) -> None:
+    """Put a container's index first in its parts' default labels: a layer's neuron 2 has w[2][0] and
+    b[2], and a network's layer 1 w[1][2][0]: which layer, which neuron, which input."""
+    for p in params:
+        head, bracket, rest = p.label.partition("[")
+        p.label = f"{head}[{index}]{bracket}{rest}"
+
+
 class Neuron(Module):
     """activation(w . x + b): one dot node, the bias, then the activation.
 
@@ -163,9 +171,9 @@ class Neuron(Module):
         sample = INITS[_choice("init", init, INITS)]
         draw: Sampler = random if rng is None else rng  # the global generator by default, as micrograd does
         nin = _count("nin", nin)
-        self.w = [Value(sample(draw, nin, fan_out)) for _ in range(nin)]
-        self.b = Value(0.0) if bias else None
-        self.beta = Value(1.0) if activation == "swish_beta" else None
+        self.w = [Value(sample(draw, nin, fan_out), label=f"w[{k}]") for k in range(nin)]
+        self.b = Value(0.0, label="b") if bias else None
+        self.beta = Value(1.0, label="beta") if activation == "swish_beta" else None
         self._act = self._activation_function()
 
     def _activation_function(self) -> Callable[[Value], Value]:
@@ -225,6 +233,8 @@ class Layer(Module):
             Neuron(nin, nonlin, activation=activation, bias=bias, init=init, fan_out=nout, rng=rng)
             for _ in range(nout)
         ]
+        for j, neuron in enumerate(self.neurons):
+            _number(neuron.parameters(), j)
 
     @property
     def activation(self) -> str:
@@ -289,6 +299,8 @@ class MLP(Module):
             )
             for i in range(len(nouts))
         ]
+        for i, layer in enumerate(self.layers):
+            _number(layer.parameters(), i)
 
     def layer_outputs(self, x: Iterable[Operand]) -> list[list[Value]]:
         """Each layer's outputs for input x, first layer first (the last is the model's output)."""
