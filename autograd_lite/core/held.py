@@ -145,20 +145,18 @@ class Rows:
 
     def data(self) -> Any:
         """The parameters' data, in order (a view where they are a slice of one store)."""
-        if self.span is not None:
-            return self.parts[0][0].data[self.span]
-        out = self.np.empty(self.n)
-        for store, at, index in self.parts:
-            out[at] = store.data[index]
-        return out
+        return self._row("data")
 
     def grads(self) -> Any:
         """The parameters' grads, in order (a view where they are a slice of one store)."""
+        return self._row("grad")
+
+    def _row(self, name: str) -> Any:
         if self.span is not None:
-            return self.parts[0][0].grad[self.span]
+            return getattr(self.parts[0][0], name)[self.span]
         out = self.np.empty(self.n)
         for store, at, index in self.parts:
-            out[at] = store.grad[index]
+            out[at] = getattr(store, name)[index]
         return out
 
     def set_data(self, values: Any) -> None:
