@@ -365,10 +365,9 @@ class Value:
         return set(self.parents)
 
     def __repr__(self) -> str:
-        label = f", label={self.label!r}" if self.label else ""
         if _get_mode().traced is not None:  # its numbers would be read by whoever reads the text
-            return f"Value(<recorded by compile()>{label})"
-        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+            return "Value(<recorded by compile()>" + (f", label={self.label!r})" if self.label else ")")
+        return _text(self.data, self.grad, self.label)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickling and copying: a leaf as its numbers; an interior node with its whole graph, laid out
@@ -577,18 +576,19 @@ _guard_lock = threading.Lock()
 _guarding = 0  # how many recordings are under way, in all threads
 
 
+def _text(data: Any, grad: Any, label: str) -> str:
+    return f"Value(data={data!r}, grad={grad!r}" + (f", label={label!r})" if label else ")")
+
+
 def _shown(v: Value) -> str:
     """v as its repr shows it outside a recording: for the messages of what a recording refuses."""
-    label = f", label={v.label!r}" if v.label else ""
-    return f"Value(data={_read_data(v)!r}, grad={_read_grad(v)!r}{label})"
+    return _text(_read_data(v), _read_grad(v), v.label)
 
 
-def _peek(v: Value, slot: Callable[[Value], Any] | None = None) -> Any:
-    """v's data (or, given ``_read_grad``, its grad) for a message or a check: through v's class, which
-    brings a parameter held in arrays up to date, or from the slot while compile() records."""
-    if _get_mode().traced is not None:
-        return (slot or _read_data)(v)
-    return v.data if slot is None else v.grad
+def _peek(v: Value) -> Any:
+    """v's data for a message or a check: through v's class, which brings a parameter held in arrays up
+    to date, or from the slot while compile() records."""
+    return _read_data(v) if _get_mode().traced is not None else v.data
 
 
 def _made(v: Value, slot: Any) -> bool:

@@ -320,14 +320,9 @@ class _Step:
         self.compiled = compiled
         self.repeats = _Repeats()
         self.np = self.step_for(self.target_rows).np if compiled else None
-        self.X_rows: Any = X
-        self.y_rows: Any = y
-        if self.np is not None:  # batches cut from arrays (rows of equal length), as the replay reads them
-            try:
-                self.X_rows = self.np.array(X, dtype=float)
-                self.y_rows = self.np.array(y, dtype=float) if self.target_rows else y
-            except ValueError:
-                self.X_rows, self.y_rows = X, y
+        #: The inputs, and target rows, as arrays that batches are cut from (None where they stay lists).
+        self.X_array, self.y_array = self._arrays(X, y)
+        self.validation: tuple[Any, Any, Any] | None = None  # the held-out samples, and their arrays
 
     def step_for(self, target_rows: bool) -> Compiled:
         """The compiled step for targets that are rows (the replay's inputs) or numbers (static arguments)."""
@@ -344,8 +339,8 @@ class _Step:
         recorded: see ``_Repeats``), else eager."""
         self.optimizer.zero_grad()
         if self.compiled and (self.target_rows or self.repeats.replay(targets)):
-            xs = self.X_rows[batch] if self.X_rows is not self.X else [self.X[i] for i in batch]
-            ts = self.y_rows[batch] if self.target_rows and self.y_rows is not self.y else targets
+            xs = [self.X[i] for i in batch] if self.X_array is None else self.X_array[batch]
+            ts = targets if self.y_array is None else self.y_array[batch]
             out = self.step_for(self.target_rows).flat_outputs(xs, ts)
         else:
             nodes = _flat_forward(self.model, self.loss, self.layered, [self.X[i] for i in batch], targets)
@@ -364,10 +359,12 @@ class _Step:
         the compiled step's forward if training is compiled, else eagerly with no graph."""
         X_val, y_val = held_out
         if self.compiled:
-            rows = _rows(y_val)
-            xs = X_val if self.np is None else self.np.array(X_val, dtype=float)
-            ts = self.np.array(y_val, dtype=float) if rows and self.np is not None else y_val
-            out = self.step_for(rows).flat_outputs(xs, ts, backward=False)
+            if self.validation is None or self.validation[0] is not held_out:  # made once, for every epoch
+                self.validation = (held_out, *self._arrays(X_val, y_val))
+            _, X_array, y_array = self.validation
+            xs = X_val if X_array is None else X_array
+            ts = y_val if y_array is None else y_array
+            out = self.step_for(_rows(y_val)).flat_outputs(xs, ts, backward=False)
         else:
             with no_grad():
                 out = [v.data for v in _flat_forward(self.model, self.loss, self.layered, X_val, y_val)]
@@ -376,6 +373,16 @@ class _Step:
         if accuracy is not None:
             scores = self._last(units)
             history.val_accuracy.append(sum(accuracy(o, t) for o, t in zip(scores, y_val)) / len(y_val))
+
+    def _arrays(self, X: list[Any], y: list[Any]) -> tuple[Any, Any]:
+        """X, and y if its targets are rows, as arrays for the NumPy replay (None for each that stays a
+        list: without NumPy, or rows of unequal length)."""
+        if self.np is None:
+            return None, None
+        try:
+            return self.np.array(X, dtype=float), self.np.array(y, dtype=float) if _rows(y) else None
+        except ValueError:
+            return None, None
 
     def _norm(self, owner: Any, params: list[Value]) -> float:
         rows = held.rows_for(owner, params)
