@@ -56,7 +56,7 @@ def test_user_ops_in_a_graph_match_the_values_gradients_and_hessians_torch_gave(
 @given(data=st.data())
 def test_user_ops_in_a_graph_match_torch_on_fresh_inputs(data: st.DataObject) -> None:
     x, y = (data.draw(domain.strategy()) for domain in USER_OPS.args)
-    assume(x != 0 or y != -2.5)  # hypot(0, 0) is outside its domain
+    assume(x**3 * y != 0 or y + 2.5 != 0)  # hypot(0, 0) is outside its domain (x**3 underflows to 0 too)
     assert_matches(x, y, torch_derivatives(USER_OPS, [x, y], []))
 
 

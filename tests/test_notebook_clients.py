@@ -25,6 +25,7 @@ from autograd_lite.tools.viz.graph import topological_order
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 STEPPING = NOTEBOOKS[1]  # 02, the stepper's notebook
+BY_NEURON = NOTEBOOKS[7]  # 08, the neuron view's
 TOKEN = "autograd-lite-tests"
 
 pytestmark = pytest.mark.e2e
@@ -211,11 +212,9 @@ def notebook_namespace(notebook: Path, until: str) -> dict[str, Any]:
     return namespace
 
 
-def test_run_in_jupyterlab_the_stepper_steps_with_clicks_and_keys_as_backward_does(
-    lab: str, browser: Any, jupyterlab: Any
-) -> None:
-    page = open_in("JupyterLab", STEPPING, lab, browser, jupyterlab)
-    _, steppers = expected(STEPPING)
+def run_all(page: Any, lab: str, notebook: Path) -> None:
+    """Run every cell of the open notebook, once its kernel is idle, and wait for its steppers' pages."""
+    _, steppers = expected(notebook)
     page.wait_for_function(f"() => ({SHOWN})().statics === {steppers}", timeout=60_000)
     # Opened, the notebook stays unmodified once its kernel has started (its metadata is what JupyterLab
     # would write).
@@ -232,6 +231,77 @@ def test_run_in_jupyterlab_the_stepper_steps_with_clicks_and_keys_as_backward_do
         f"() => {{ const n = ({SHOWN})(); return n.frames === {steppers} && n.statics === 0; }}",
         timeout=60_000,
     )
+
+
+# Where the box the stepper's step names is, in the page of the frame: inside the graph's view, and
+# inside the frame's window (or null where the step names none).
+NAMED_BOX = """() => {
+    const section = document.querySelector('section.view:not([hidden])');
+    const node = section.querySelector('g.node.target') || section.querySelector('g.node.upstream');
+    if (!node) return null;
+    const view = section.querySelector('.graph');
+    const frame = view.getBoundingClientRect(), box = node.getBoundingClientRect();
+    const left = frame.left + view.clientLeft, top = frame.top + view.clientTop;
+    return {
+        id: node.id, left: box.left, top: box.top, right: box.right, bottom: box.bottom,
+        inView: box.left >= left - 0.5 && box.right <= left + view.clientWidth + 0.5
+            && box.top >= top - 0.5 && box.bottom <= top + view.clientHeight + 0.5,
+    };
+}"""
+
+
+def test_in_a_jupyterlab_window_each_step_of_both_views_has_its_box_in_sight(lab: str, browser: Any) -> None:
+    """In a 1440 x 900 window, the stepper of notebook 08 run in JupyterLab: at the start and after each
+    of the first steps, in the neuron view and the value view, the box the step names is whole in the
+    graph's view, and on the screen with the cell's output scrolled into sight."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(f"{lab}/lab/workspaces/framing?token={TOKEN}&reset")
+    page.locator(".jp-DirListing-item", has_text=BY_NEURON.name).dblclick()
+    run_all(page, lab, BY_NEURON)
+    output = page.locator(".jp-OutputArea-output iframe").first
+    output.scroll_into_view_if_needed()
+    frame = output.element_handle().content_frame()
+    frame.wait_for_selector("#neurons g.node")
+    assert frame.locator("#neurons g.node").count() == 3 + 5 + 1
+
+    def check(steps: int, next_button: str) -> list[str]:
+        named = []
+        for k in range(steps + 1):
+            if k:
+                frame.click(next_button)
+            where = frame.evaluate(NAMED_BOX)
+            if where is None:
+                continue
+            at = output.bounding_box()
+            screen = page.locator(".jp-NotebookPanel .jp-WindowedPanel-outer").bounding_box()
+            box = [
+                where["left"] + at["x"],
+                where["top"] + at["y"],
+                where["right"] + at["x"],
+                where["bottom"] + at["y"],
+            ]
+            assert where["inView"], (k, where)
+            assert screen["x"] <= box[0] and box[2] <= screen["x"] + screen["width"], (k, where, screen)
+            assert screen["y"] <= box[1] and box[3] <= screen["y"] + screen["height"], (k, where, screen)
+            named.append(where["id"])
+        return named
+
+    assert check(12, "#neurons-next")[:5] == ["N0_0", "N0_1", "N0_2", "N0_3", "N1_0"]
+    frame.click("#N0_2")  # its part of the scalar graph
+    assert frame.evaluate("document.getElementById('neurons').hidden")
+    check(12, "#next")
+    frame.locator("#slider").fill("0")
+    check(12, "#next")
+    page.close()
+    shut_down_kernels(lab)
+
+
+def test_run_in_jupyterlab_the_stepper_steps_with_clicks_and_keys_as_backward_does(
+    lab: str, browser: Any, jupyterlab: Any
+) -> None:
+    page = open_in("JupyterLab", STEPPING, lab, browser, jupyterlab)
+    run_all(page, lab, STEPPING)
+    _, steppers = expected(STEPPING)
 
     # The oracle: the notebook's first graph, with its grads as backward() leaves them.
     namespace = notebook_namespace(STEPPING, until="stepper")

@@ -25,6 +25,21 @@ BATCH = ([[0.5, -1.0], [2.0, 0.25], [-0.75, 1.5]], [[0.0, 1.0], [1.0, 1.0], [-1.
 HINGE_W, HINGE_XS, HINGE_TS = 0.5, [1.0, 3.0], [1.0, -1.0]
 SWISH_X = [0.7, -1.3]
 SWISH_WEIGHTS = [[0.6, -0.4], [-1.1, 0.3], [0.25, 0.9]]  # a layer of three swish_beta neurons, bias 0
+# MLP(2, [4, 4, 1], activation="tanh") at one input and target, squared error: each layer's (weights, biases)
+NETWORK_X, NETWORK_Y = [0.5, -1.5], 0.25
+NETWORK_LAYERS = [
+    ([[0.69, 0.52], [-0.16, -0.48], [0.02, -0.19], [0.57, -0.39]], [0.1, -0.2, 0.05, 0.3]),
+    (
+        [
+            [-0.05, 0.17, 0.82, 0.01],
+            [-0.44, 0.51, 0.24, -0.5],
+            [0.82, 0.97, 0.62, 0.8],
+            [-0.38, 0.46, 0.8, 0.37],
+        ],
+        [0.0, 0.15, -0.25, 0.4],
+    ),
+    ([[-0.06, -0.8, -0.13, 0.22]], [0.12]),
+]
 
 
 def leaves(*xs: float) -> list[Any]:
@@ -140,6 +155,20 @@ def swish_beta() -> list[list[float]]:
     return found
 
 
+def network_deltas() -> list[list[float]]:
+    """Each neuron's δ = dL/dz (its pre-activation's grad, kept by retain_grad), layer by layer."""
+    a = torch.tensor(NETWORK_X, dtype=torch.float64)
+    zs = []
+    for i, (weights, biases) in enumerate(NETWORK_LAYERS):
+        w = torch.tensor(weights, dtype=torch.float64, requires_grad=True)
+        z = w @ a + torch.tensor(biases, dtype=torch.float64)
+        z.retain_grad()
+        zs.append(z)
+        a = z if i == len(NETWORK_LAYERS) - 1 else torch.tanh(z)
+    ((a[0] - NETWORK_Y) ** 2).backward()
+    return [z.grad.tolist() for z in zs]
+
+
 POINTS: dict[str, Callable[[], Any]] = {
     f.__name__: f
     for f in [
@@ -156,5 +185,6 @@ POINTS: dict[str, Callable[[], Any]] = {
         mse_of_a_batch,
         hinge_weight_grad,
         swish_beta,
+        network_deltas,
     ]
 }

@@ -60,7 +60,7 @@ def value_names(order: list[Value]) -> dict[Value, str]:
     return {v: shown_label(v.label) or f"v{i}" for i, v in enumerate(order)}
 
 
-def _literal(text: str) -> str:
+def literal(text: str) -> str:
     """A label that Graphviz shows as written: graphviz's escaping, and ``&`` too, since Graphviz
     reads entities such as ``&amp;`` in any label."""
     return str(require_graphviz().escape(text.replace("&", "&amp;")))
@@ -186,9 +186,9 @@ def build(
             lines.append(f"grad {format(float(v.grad), fmt)}")
         fill = "#ffe9a8" if v in marked else "white"
         text = "\n".join(line for line in lines if line)
-        dot.node(i, _literal(text), id=i, shape="box", style="rounded,filled", fillcolor=fill)
+        dot.node(i, literal(text), id=i, shape="box", style="rounded,filled", fillcolor=fill)
         if v.parents:
-            dot.node("op" + i, _literal(op_text(v, fmt)), id="op" + i, shape="ellipse", fontsize="10")
+            dot.node("op" + i, literal(op_text(v, fmt)), id="op" + i, shape="ellipse", fontsize="10")
             for k, parent in enumerate(v.parents):
                 dot.edge(ids[parent], "op" + i, id=edge_id(i, k))
             dot.edge("op" + i, i, id="out" + i)

@@ -15,6 +15,7 @@ from typing import Any, Literal, NamedTuple
 from ...core.engine import Step, Value, run_backward, topological_order
 from ...core.files import write_atomic
 from ...core.ops import MINUS
+from ...learning.models import Module
 from ...learning.optim import SGD, Adam, Optimizer
 from .formula import TIMES, local_formulas
 from .graph import (
@@ -27,7 +28,11 @@ from .graph import (
     shown_label,
     value_names,
 )
+from .neurons import NeuronView, Record, find_passes
+from .neurons import value_names as neuron_names
 from .render import Renderer, check_renderer, raster, render
+
+FRAME_HEIGHT = 680  #: The tallest a stepper's frame in a notebook is, in CSS px.
 
 
 class Stepper:
@@ -42,6 +47,7 @@ class Stepper:
         max_nodes: int,
         renderer: Renderer,
         optimizer: Optimizer | None = None,
+        model: Module | None = None,
     ) -> None:
         check_options(rankdir, fmt)
         self.renderer = check_renderer(renderer)
@@ -49,13 +55,21 @@ class Stepper:
         self._max_nodes = max_nodes  # checked where the graph is drawn: the records and table take any size
         self._rankdir = rankdir
         self._fmt = fmt
-        # Unlabeled values get names in graph order, so that every equation can be found in the picture.
+        passes = None if model is None else find_passes(model, self._order)  # refused before backward
+        # Unlabeled values get names in graph order, so that every equation can be found in the picture; a
+        # network's z, a and w · x by their neuron's place.
         self._names = value_names(self._order)
+        if passes is not None:
+            self._names.update({v: name for v, name in neuron_names(passes).items() if not v.label})
         self.steps: list[Step] = []  #: Each chain-rule application, in backward's order.
         # the leaves that held a grad before: (that grad, this pass's sum), which backward adds at the end
         self._held = {
             leaf: (before, now) for leaf, before, now in run_backward(root, on_step=self.steps.append)
         }
+        #: With a model, the neuron view: its steps, and each neuron's δ.
+        self.neurons = None if passes is None else NeuronView(passes, root, self._names, self._held, fmt)
+        #: With a model, each neuron's error δ = ∂L/∂z (its pre-activation's gradient), by name (``n[1][2]``).
+        self.deltas: dict[str, float] = {} if self.neurons is None else self.neurons.deltas
         self._formulas: dict[Value, list[str | None]] = {}
         #: With an optimizer, its update of each parameter in the graph, after backward (the step is taken).
         self.updates: list[Update] = (
@@ -93,6 +107,8 @@ class Stepper:
         lines.insert(0, f"backward from {names[root]}: {names[root]}.grad = 1, then {len(rows)} steps")
         if self._held:
             lines.append(self._held_text())
+        if self.neurons is not None:
+            lines = [self.neurons.table(self.updates), "", "the same backward, value by value:", *lines]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -120,9 +136,9 @@ class Stepper:
                     "forward: inputs and parameters hold their data; each other value is computed in order",
                     "forward: start",
                     # the parameters as they were before the step, which the picture (drawn after) is not
-                    datas=[[ids[v], "?"] for v in computed]
-                    + [[ids[u.param], n(u.before)] for u in self.updates],
-                    grads=[[ids[v], n(0.0)] for v in self._order],
+                    shows=[(ids[v], "data ", "?") for v in computed]
+                    + [(ids[u.param], "data ", n(u.before)) for u in self.updates]
+                    + [(ids[v], "grad ", n(0.0)) for v in self._order],
                 )
             )
             for k, v in enumerate(computed, 1):
@@ -133,7 +149,7 @@ class Stepper:
                         f"forward {k} of {len(computed)}",
                         target=i,
                         current=["op" + i, *(edge_id(i, a) for a in range(len(v.parents))), "out" + i],
-                        datas=[[i, n(v.data)]],
+                        shows=[(i, "data ", n(v.data))],
                     )
                 )
         steps = len(self.steps)
@@ -143,7 +159,7 @@ class Stepper:
                 " every other grad starts at 0",
                 f"start of {steps} steps",
                 upstream=ids[root],
-                grads=[[ids[v], n(1.0 if v is root else 0.0)] for v in self._order],
+                shows=[(ids[v], "grad ", n(1.0 if v is root else 0.0)) for v in self._order],
             )
         )
         for k, s in enumerate(self.steps, 1):
@@ -155,19 +171,19 @@ class Stepper:
                     upstream=i,
                     target=ids[s.parent],
                     current=["op" + i, edge_id(i, s.arg), "out" + i],
-                    grads=[[ids[s.parent], n(s.grad)]],
+                    shows=[(ids[s.parent], "grad ", n(s.grad))],
                 )
             )
         if self._held:
-            changed = [[ids[leaf], n(leaf.grad)] for leaf in self._held]
-            frames.append(_frame(self._held_text(), "end: leaves add what they held", grads=changed))
+            changed = [(ids[leaf], "grad ", n(leaf.grad)) for leaf in self._held]
+            frames.append(_frame(self._held_text(), "end: leaves add what they held", shows=changed))
         for k, u in enumerate(self.updates, 1):
             frames.append(
                 _frame(
                     u.text,
                     f"update {k} of {len(self.updates)}",
                     target=ids[u.param],
-                    datas=[[ids[u.param], n(u.after)]],
+                    shows=[(ids[u.param], "data ", n(u.after))],
                 )
             )
         return frames
@@ -184,18 +200,57 @@ class Stepper:
         return f"forward: {names[v]}.data = {expression} = {n(v.data)}{memo}"
 
     def to_html(self) -> str:
-        """One self-contained page: the graph as inline SVG, the steps as JSON, and a little JavaScript."""
+        """One self-contained page: the graph as inline SVG, the steps as JSON, and a little JavaScript;
+        with a model, the neuron view first and the value view one click away."""
         check_size(self._order, self._max_nodes)
         dot = build(
             self._order, self._names, rankdir=self._rankdir, fmt=self._fmt, show_grad=True, highlight=()
         )
-        svg = render(dot.source, self.renderer)
-        svg = svg[svg.index("<svg") :]  # the XML prolog and doctype have no place inside HTML
-        data = json.dumps(self._frames(), ensure_ascii=False)
+        views = []
+        if self.neurons is not None:
+            svg = _inline(render(self.neurons.dot().source, self.renderer)).replace(
+                'id="graph0"', 'id="neurons-graph0"', 1
+            )
+            records = self.neurons.records + self.neurons.updates(self.updates)
+            views.append(("neurons", "neurons-", svg, [_record_frame(r) for r in records]))
+        views.append(("values", "", _inline(render(dot.source, self.renderer)), self._frames()))
+        data = json.dumps(
+            {
+                "views": [
+                    {"key": key, "prefix": prefix, "frames": frames} for key, prefix, _, frames in views
+                ],
+                "links": self._links(),
+            },
+            ensure_ascii=False,
+        )
         # In a script element only "</" can end it early; "<", ">" and "&" as \u escapes stay valid JSON.
         data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        sections = "".join(
+            _SECTION.substitute(key=key, p=prefix, svg=svg, hidden=" hidden" if k else "")
+            for k, (key, prefix, svg, _) in enumerate(views)
+        )
+        tabs = _TABS if len(views) > 1 else ""
         template = Template((files(__package__) / "stepper.html").read_text(encoding="utf-8"))
-        return template.substitute(svg=svg, frames=data)
+        return template.substitute(tabs=tabs, views=sections, frames=data)
+
+    def _links(self) -> dict[str, dict[str, Any]]:
+        """Where each neuron opens the value view: the step that gives its z its grad (δ), with its values
+        marked."""
+        if self.neurons is None:
+            return {}
+        ids = node_ids(self._order)
+        start = len(self._frames()) - len(self.steps) - 1 - bool(self._held) - len(self.updates)
+        links = {}
+        for row in self.neurons.passes:
+            for p in row:
+                into_z = [
+                    k
+                    for k, s in enumerate(self.steps, 1)
+                    if (s.parent is p.z and s.node is p.a) or (p.a is p.z and s.node is p.z)
+                ]
+                at = start + (into_z[0] if into_z else 0)
+                links[p.box] = {"at": at, "part": [ids[v] for v in p.part if v in ids]}
+        return links
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the page (``to_html()``) to an ``.html`` file, whole or not at all."""
@@ -211,15 +266,19 @@ class Stepper:
         frame starts hidden, and a script swaps it for the static view: an untrusted notebook drops both
         the frame and the script, and a page that runs no scripts (a static render) keeps the frame hidden."""
         page = self.to_html()
-        height = re.search(r'<svg width="[\d.]+pt" height="([\d.]+)pt"', page)
-        px = round(float(height.group(1)) * 4 / 3) if height else 400
-        view = min(px, 600)  # the page's graph view scrolls past this: the frame fits what it shows
+        heights = re.findall(r'<svg width="[\d.]+pt" height="([\d.]+)pt"', page)
+        px = round(max(float(h) for h in heights) * 4 / 3) if heights else 400
+        # the controls, the equation (a neuron's are longer) and the graph's view, which scrolls past its
+        # share of 680 px: the frame fits what it shows, and whole in a notebook in a 1440 x 900 window
+        extra = 170 if self.neurons is None else 260
+        view = min(px, FRAME_HEIGHT - extra)
         frame = (
             f'<iframe srcdoc="{html.escape(page)}" sandbox="allow-scripts" '
-            f'style="display: none; width: 100%; height: {view + 170}px; border: 0"></iframe>'
+            f'style="display: none; width: 100%; height: {view + extra}px; border: 0"></iframe>'
         )
         try:  # no picture where no PNG can be made (no resvg-py, or no font for its text): the table shows
-            png = raster(page[page.index("<svg") : page.index("</svg>") + len("</svg>")])
+            start = page.index("<svg")
+            png = raster(page[start : page.index("</svg>", start) + len("</svg>")])
             encoded = base64.b64encode(png).decode()
             picture = f'<img src="data:image/png;base64,{encoded}" alt="the graph after backward">'
         except RuntimeError:
@@ -233,6 +292,39 @@ class Stepper:
         return f"{frame}{static}<script>var s = document.currentScript; {swap};</script>"
 
 
+def _inline(svg: str) -> str:
+    """An SVG document as an element of an HTML page: the XML prolog and doctype have no place there."""
+    return svg[svg.index("<svg") :]
+
+
+# One view of the page: its controls, its equation, and its picture; the value view's ids have no prefix.
+_SECTION = Template(
+    """<section class="view" id="${key}"${hidden}>
+<div class="controls">
+  <button id="${p}prev" type="button">&#9664; Prev</button>
+  <input id="${p}slider" class="slider" type="range" min="0" max="0" value="0" aria-label="step">
+  <button id="${p}next" type="button">Next &#9654;</button>
+  <span id="${p}counter" class="counter"></span>
+  <span class="hint" id="${p}hint">click here, then the arrow keys, Home and End step too</span>
+  <span class="zoom"><button id="${p}zoom-out" type="button" aria-label="zoom out">&minus;</button><button
+    id="${p}zoom-fit" type="button">fit</button><button id="${p}zoom-in" type="button"
+    aria-label="zoom in">+</button></span>
+</div>
+<div id="${p}equation" class="equation"></div>
+<div id="${p}graph" class="graph">
+${svg}
+</div>
+</section>
+"""
+)
+_TABS = """<div id="tabs" role="tablist">
+  <button id="show-neurons" type="button" role="tab">neurons</button><button id="show-values" type="button"
+    role="tab">values</button>
+  <span class="hint">click a neuron to see its part of the scalar graph</span>
+</div>
+"""
+
+
 def _frame(
     text: str,
     counter: str,
@@ -240,18 +332,22 @@ def _frame(
     upstream: str | None = None,
     target: str | None = None,
     current: list[str] | None = None,
-    grads: list[list[str]] | None = None,
-    datas: list[list[str]] | None = None,
+    shows: list[tuple[str, str, str]] | None = None,
 ) -> dict[str, Any]:
+    """What the page shows at one position; ``shows``: (box, the prefix of one of its lines, what follows
+    the prefix from here on)."""
     return {
         "text": text,
         "counter": counter,
         "upstream": upstream,
         "target": target,
         "current": current or [],
-        "grads": grads or [],
-        "datas": datas or [],
+        "shows": shows or [],
     }
+
+
+def _record_frame(r: Record) -> dict[str, Any]:
+    return _frame(r.text, r.counter, target=r.target, current=list(r.current), shows=list(r.shows))
 
 
 def _expression(op: str, args: list[str]) -> str:
@@ -341,6 +437,7 @@ def step_through(
     max_nodes: int = DEFAULT_MAX_NODES,
     renderer: Renderer = "auto",
     optimizer: Optimizer | None = None,
+    model: Module | None = None,
 ) -> Stepper:
     """Run ``root.backward()`` one chain-rule application at a time, recording each; grads end as its do.
 
@@ -349,7 +446,19 @@ def step_through(
     step and shows its update of each parameter with its numbers (the parameters are updated, as
     ``optimizer.step()`` does). ``max_nodes`` limits the graph the page draws (``to_html``, ``save``), as
     ``draw``'s does; the records and text take any size.
+
+    With the ``model`` (an MLP, Layer or Neuron) that computed ``root`` in one forward pass, the neuron
+    view as the tutorials teach backprop: a box per input, neuron and the loss; each neuron's z and
+    activation, then, from the output layer back, its error δ = ∂L/∂z with the formula and numbers that
+    give it, and each weight's gradient δ times its input (``deltas``, ``neurons.records``). The page
+    opens on it, and a click on a neuron opens its part of the scalar graph.
     """
     return Stepper(
-        root, rankdir=rankdir, fmt=fmt, max_nodes=max_nodes, renderer=renderer, optimizer=optimizer
+        root,
+        rankdir=rankdir,
+        fmt=fmt,
+        max_nodes=max_nodes,
+        renderer=renderer,
+        optimizer=optimizer,
+        model=model,
     )
