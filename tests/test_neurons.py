@@ -125,13 +125,17 @@ def test_a_training_step_in_the_neuron_view_shows_the_forward_pass_before_the_up
     first = next(r for r in neurons.records if r.counter == "forward 1 of 9")
     w0 = before["layers.0.neurons.0.w.0"]
     assert f"= {w0:.4g} {TIMES} 0.5 + " in first.text  # the weight the forward pass used
-    updates = neurons.updates(stepper.updates)
+    updates = neurons.updates([(u.param, u.text) for u in stepper.updates])
     assert [r.counter for r in updates] == [
         f"update of n[{i}][{j}]" for i, n in enumerate((4, 4, 1)) for j in range(n)
     ]
     assert updates[-1].text.count("\n") == 4  # four weights and the bias
     text = str(stepper)
     assert "update of n[2][0]" in text
+    frames, links = stepper._frames(), stepper._links()  # a neuron opens the value view at its δ
+    for at, box in (("[1][2]", "N1_2"), ("[0][0]", "N0_0"), ("[2][0]", "N2_0")):  # the last is linear
+        text = frames[links[box]["at"]]["text"]
+        assert f"z{at}.grad" in text and text.endswith(f"= {stepper.deltas['n' + at]:.4g}"), text
 
 
 def test_a_parameter_that_held_a_grad_adds_this_passs_as_backward_does_and_the_step_says_so() -> None:

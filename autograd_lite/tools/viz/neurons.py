@@ -8,7 +8,7 @@ gradient δ times its input. The numbers are the engine's own, read off the scal
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +63,11 @@ def layers_of(model: Module) -> list[list[Neuron]]:
     )
 
 
+def activation_op(neuron: Neuron) -> str:
+    """The op of the table that a neuron's activation applies ('' for linear: a = z)."""
+    return {"linear": "", "swish_beta": "swish"}.get(neuron.activation, neuron.activation)
+
+
 def find_passes(model: Module, order: list[Value]) -> list[list[NeuronPass]]:
     """Each neuron's part of the graph of ``order``, layer by layer; refused, saying why, where the graph
     is not one forward pass of the whole network."""
@@ -111,7 +116,7 @@ def _pass(
         )
     dot = dots[0]
     z = _only(users, dot, "+", neuron.b, name, "z = w · x + b") if neuron.b is not None else dot
-    op = {"linear": "", "swish_beta": "swish"}.get(neuron.activation, neuron.activation)
+    op = activation_op(neuron)
     a = _only(users, z, op, None, name, f"a = {op}(z)") if op else z
     extra = list(dot.parents[nin:])
     if before is None:
@@ -185,9 +190,6 @@ class NeuronView:
     def _n(self, x: Any) -> str:
         return format(float(x), self.fmt)
 
-    def _activation(self, p: NeuronPass) -> str:
-        return {"linear": "", "swish_beta": "swish"}.get(p.neuron.activation, p.neuron.activation)
-
     def _forward(self) -> list[Record]:
         names, n = self._names, self._n
         count = sum(len(row) for row in self.passes)
@@ -220,7 +222,7 @@ class NeuronView:
                     numbers.append(n(p.neuron.b.data))
                 text = f"forward {p.name}: z{p.tag} = {' + '.join(terms)} = {' + '.join(numbers)}"
                 text += f" = {n(p.z.data)}"
-                act = self._activation(p)
+                act = activation_op(p.neuron)
                 if act:
                     beta = f", {names[p.neuron.beta]}" if p.neuron.beta is not None else ""
                     text += f"; a{p.tag} = {act}(z{p.tag}{beta}) = {n(p.a.data)}"
@@ -289,7 +291,7 @@ class NeuronView:
             text = f"δ{p.tag} = {upstream} = " + (f"{terms} = " if terms else "") + n(delta)
         else:
             rule, local = slope
-            f = f"{self._activation(p)}\u2032(z{p.tag})"
+            f = f"{activation_op(p.neuron)}\u2032(z{p.tag})"
             text = (
                 f"δ{p.tag} = {f} {TIMES} {upstream} = "
                 + (f"{n(local)} {TIMES} {terms} = " if terms else "")
@@ -334,18 +336,18 @@ class NeuronView:
             current=tuple(f"{p.box}_in{i}" for i in range(len(p.neuron.w))),
         )
 
-    def updates(self, updates: list[Any]) -> list[Record]:
-        """The optimizer's updates, neuron by neuron."""
+    def updates(self, updates: Sequence[tuple[Value, str]]) -> list[Record]:
+        """The optimizer's updates, (parameter, the update as arithmetic), neuron by neuron."""
         records = []
         for row in self.passes:
             for p in row:
                 own = {id(v) for v in p.neuron.parameters()}
-                texts = [u.text for u in updates if id(u.param) in own]
+                texts = [text for param, text in updates if id(param) in own]
                 if texts:
                     records.append(Record(f"update of {p.name}", "\n".join(texts), target=p.box))
         return records
 
-    def table(self, updates: list[Any]) -> str:
+    def table(self, updates: Sequence[tuple[Value, str]]) -> str:
         """Every step as a row: what it is, and the equation with its numbers."""
         rows = self.records + self.updates(updates)
         width = max(len(r.counter) for r in rows)

@@ -108,7 +108,12 @@ class Stepper:
         if self._held:
             lines.append(self._held_text())
         if self.neurons is not None:
-            lines = [self.neurons.table(self.updates), "", "the same backward, value by value:", *lines]
+            lines = [
+                self.neurons.table([(u.param, u.text) for u in self.updates]),
+                "",
+                "the same backward, value by value:",
+                *lines,
+            ]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -211,7 +216,7 @@ class Stepper:
             svg = _inline(render(self.neurons.dot().source, self.renderer)).replace(
                 'id="graph0"', 'id="neurons-graph0"', 1
             )
-            records = self.neurons.records + self.neurons.updates(self.updates)
+            records = self.neurons.records + self.neurons.updates([(u.param, u.text) for u in self.updates])
             views.append(("neurons", "neurons-", svg, [_record_frame(r) for r in records]))
         views.append(("values", "", _inline(render(dot.source, self.renderer)), self._frames()))
         data = json.dumps(
@@ -239,7 +244,8 @@ class Stepper:
         if self.neurons is None:
             return {}
         ids = node_ids(self._order)
-        start = len(self._frames()) - len(self.steps) - 1 - bool(self._held) - len(self.updates)
+        # the value view's start of backward: after the forward pass's frames, in a training step
+        start = 1 + sum(1 for v in self._order if v.parents) if self._training_step else 0
         links = {}
         for row in self.neurons.passes:
             for p in row:
