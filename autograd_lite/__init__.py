@@ -2,8 +2,10 @@
 
 from ._public import publish
 from .core.compile import compile
-from .core.engine import Value, define_op, detect_anomaly, is_grad_enabled, no_grad
+from .core.engine import Value
+from .core.extend import define_op
 from .core.functional import grad, hessian, value_and_grad
+from .core.modes import detect_anomaly, is_grad_enabled, no_grad
 
 __all__ = [
     "Value",

@@ -17,7 +17,7 @@ from oracle.learning import LOSSES, Loss, torch_loss
 from oracle.points import BATCH, HINGE_TS, HINGE_W, HINGE_XS, ONE_SAMPLE
 
 from autograd_lite import Value, compile
-from autograd_lite.core.engine import topological_order
+from autograd_lite.core.node import topological_order
 from autograd_lite.data import one_hot
 from autograd_lite.losses import binary_cross_entropy, cross_entropy, hinge, mse, sse
 from autograd_lite.nn import MLP

@@ -32,7 +32,7 @@ from oracle.ops import (
 )
 
 from autograd_lite import Value, detect_anomaly, grad, hessian
-from autograd_lite.core.engine import topological_order
+from autograd_lite.core.node import topological_order
 from autograd_lite.core.ops import TABLE
 
 REL_TOL = 1e-12

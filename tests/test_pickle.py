@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from autograd_lite import Value, define_op
-from autograd_lite.core.engine import topological_order
+from autograd_lite.core.node import topological_order
 from autograd_lite.nn import MLP
 from autograd_lite.optim import SGD, Adam
 

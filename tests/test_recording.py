@@ -19,7 +19,9 @@ import numpy as np
 import pytest
 
 from autograd_lite import Value, compile, detect_anomaly, no_grad
-from autograd_lite.core.engine import MATH_ERRORS, apply
+from autograd_lite.core.engine import apply
+from autograd_lite.core.modes import MATH_ERRORS
+from autograd_lite.core.node import Node
 from autograd_lite.core.ops import TABLE, Op
 from autograd_lite.losses import cross_entropy
 
@@ -218,7 +220,7 @@ def test_grads_of_values_made_inside_f_are_read_there_as_eagerly(backend: str) -
 def test_values_data_and_grad_are_plain_slots_again_after_a_recording_and_meanwhile_in_other_threads() -> (
     None
 ):
-    slots = {name: Value.__dict__[name] for name in ("data", "grad")}
+    slots = {name: Node.__dict__[name] for name in ("data", "grad")}
     w = Value(2.0, label="w")
     seen: list[float] = []
 
@@ -232,7 +234,7 @@ def test_values_data_and_grad_are_plain_slots_again_after_a_recording_and_meanwh
     assert compile(f)(1.0) == 2.0 and seen == [9.0]
     with pytest.raises(TypeError):
         compile(lambda x: x * w.data)(1.0)
-    assert {name: Value.__dict__[name] for name in slots} == slots
+    assert {name: Node.__dict__[name] for name in slots} == slots
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

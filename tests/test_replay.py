@@ -22,7 +22,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_lite import Value, compile, detect_anomaly, no_grad
-from autograd_lite.core.engine import MATH_ERRORS, apply, topological_order
+from autograd_lite.core.engine import apply
+from autograd_lite.core.modes import MATH_ERRORS
+from autograd_lite.core.node import topological_order
 from autograd_lite.core.ops import BCE, HINGE, TABLE, Op
 from autograd_lite.core.vectorized import AGREEMENT, Dense, Dot, Index, Sum
 from autograd_lite.losses import mse

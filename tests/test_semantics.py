@@ -19,7 +19,7 @@ from oracle import records
 from oracle.points import HESSIAN_AT, three_variables
 
 from autograd_lite import Value, detect_anomaly, grad, hessian, is_grad_enabled, no_grad, value_and_grad
-from autograd_lite.core.engine import topological_order
+from autograd_lite.core.node import topological_order
 from autograd_lite.testing.graphs import Program
 from autograd_lite.testing.strategies import programs
 

@@ -7,11 +7,14 @@ the strategies, nn's activations and PyTorch modules, the pictures, the stepper,
 
 from __future__ import annotations
 
+import ast
+import inspect
 import itertools
 import math
 import re
 import subprocess
 import sys
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -21,7 +24,10 @@ from oracle import records
 from oracle.points import SOFTSIGN_AT
 
 from autograd_lite import Value, compile, define_op
-from autograd_lite.core.engine import MATH_ERRORS, apply, math_error, topological_order
+from autograd_lite.core import engine
+from autograd_lite.core.engine import apply
+from autograd_lite.core.modes import MATH_ERRORS
+from autograd_lite.core.node import math_error, topological_order
 from autograd_lite.core.ops import BCE, FLOATS, HINGE, TABLE, Op, array_math
 from autograd_lite.nn import ACTIVATIONS, MLP, TORCH_ACTIVATIONS
 from autograd_lite.testing.strategies import ALL_OPS
@@ -49,11 +55,64 @@ def test_a_hand_fused_float_forward_is_its_rule_to_the_bit(op: Op, x: float) -> 
     ], (fast, ruled)
 
 
+def declared_methods() -> dict[str, tuple[list[str], str]]:
+    """The methods Value's class body declares for editors and type checkers, read from the source: each
+    one's parameters after self, and its docstring (a def's, or the string after an assignment)."""
+    source = Path(engine.__file__).read_text()
+    body = next(
+        n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ClassDef) and n.name == "Value"
+    ).body
+    found = {}
+    for k, node in enumerate(body):
+        if isinstance(node, ast.FunctionDef):
+            found[node.name] = ([a.arg for a in node.args.args[1:]], ast.get_docstring(node) or "")
+        elif isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            after = body[k + 1] if k + 1 < len(body) else None
+            doc = (
+                after.value.value
+                if isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
+                else ""
+            )
+            found[node.targets[0].id] = ([], str(doc))
+    return found
+
+
 def test_every_named_op_is_a_value_method_an_expression_name_and_a_strategy_op() -> None:
+    declared = declared_methods()
     for op in NAMED:
-        method = getattr(Value, op.name)
-        assert op.name in method.__doc__ or op.doc in method.__doc__
+        params, doc = declared[op.name]  # declared in the class, where editors and mypy see it
+        assert doc == f"{op.doc}." and params == [name for name, _ in op.params], op.name
+        signature = inspect.signature(getattr(Value, op.name))
+        assert [(p.name, p.default) for p in list(signature.parameters.values())[1:]] == list(op.params)
+        assert getattr(Value(0.3), op.name)().primitive is op  # and it applies its own op
         assert op.name in BUILTINS and op.name in ALL_OPS
+    # and no other op of the table has a method, but the three that take many values (static methods)
+    table = {op.name for op in TABLE} - {"sum", "dot", "logsumexp"}
+    assert {name for name in declared if name in table} == {op.name for op in NAMED}
+
+
+def test_a_type_checker_sees_every_op_method_and_refuses_a_misspelt_one_or_a_wrong_argument(
+    tmp_path: Path,
+) -> None:
+    from mypy import api
+
+    program = tmp_path / "uses.py"
+    program.write_text(
+        "from autograd_lite import Value\n"
+        "x = Value(1.0)\n"
+        "y = x.tanh() + x.leaky_relu(0.1) + x.swish(beta=x) + x.gelu()\n"
+        "reveal_type(x.sigmoid)\n"
+        "x.tahn()\n"
+        "x.gelu(approx=1)\n"
+    )
+    out, _, status = api.run(["--strict", "--no-incremental", str(program)])
+    lines = [line.split(": ", 1)[1] for line in out.splitlines() if line.startswith(str(program))]
+    assert lines == [
+        'note: Revealed type is "def () -> autograd_lite.core.engine.Value"',
+        'error: "Value" has no attribute "tahn"; maybe "tan"?  [attr-defined]',
+        'error: Unexpected keyword argument "approx"  [call-arg]',
+    ], out
+    assert status == 1
     assert {op.name for op in TABLE if op.activation} <= set(ACTIVATIONS)
     assert {op.name for op in TABLE if op.activation} == set(TORCH_ACTIVATIONS)
 

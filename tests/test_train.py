@@ -17,6 +17,7 @@ import pytest
 
 from autograd_lite import Value
 from autograd_lite.core.compile import Compiled
+from autograd_lite.core.node import Node
 from autograd_lite.data import make_moons, one_hot
 from autograd_lite.learning import train
 from autograd_lite.losses import (
@@ -259,9 +260,9 @@ def test_fit_compiled_takes_eagers_steps_in_eagers_batch_order_exactly_by_the_pu
     assert_equal(replay, compiled, eager)
 
 
-#: Value's data slot itself: the spy below reads a sample while the step is recorded, where reading
-#: ``.data`` is refused (it would freeze the number in the tape).
-SLOT = Value.__dict__["data"]
+#: Value's data slot itself (its Node's): the spy below reads a sample while the step is recorded, where
+#: reading ``.data`` is refused (it would freeze the number in the tape).
+SLOT = Node.__dict__["data"]
 
 
 @pytest.mark.parametrize("replay", REPLAYS)

@@ -20,8 +20,9 @@ import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Literal
 
-from . import engine, held, vectorized
+from . import graph, held, modes, vectorized
 from .engine import Value
+from .node import math_error, topological_order, tracing
 from .ops import Op
 from .vectorized import Node, Plan
 
@@ -96,7 +97,7 @@ class Compiled:
             raise TypeError(f"static_argnums {sorted(self.static)} is out of range for {len(args)} arguments")
         given = {i: a for i, a in enumerate(args) if i in static}
         shape, flat = _inputs(tuple(a for i, a in enumerate(args) if i not in static))
-        mode = engine.current_mode()
+        mode = modes.current_mode()
         if mode.traced is not None:  # its outputs would be numbers of today in the graph being recorded
             name = getattr(self.f, "__name__", repr(self.f))
             raise TypeError(
@@ -110,7 +111,7 @@ class Compiled:
             return _unflatten(tape.out_shape, iter(())) if nested else []
         try:
             outputs = tape.run(flat, backward)
-        except engine.MATH_ERRORS:  # f may catch it, or raise it with eager's message: f says, eagerly
+        except modes.MATH_ERRORS:  # f may catch it, or raise it with eager's message: f says, eagerly
             return self._eagerly(flat, shape, given, nested, backward)
         if not nested:
             return outputs
@@ -121,7 +122,7 @@ class Compiled:
     ) -> Any:
         """A call as the eager engine runs it: f on new leaves, then backward from its first output."""
         outputs, out_shape = self._call([Value(x) for x in flat], shape, given)
-        if backward and outputs and engine.is_grad_enabled():
+        if backward and outputs and modes.is_grad_enabled():
             outputs[0].backward()
         numbers = [v.data for v in outputs]
         return _unflatten(out_shape, iter(numbers)) if nested else numbers
@@ -139,7 +140,7 @@ class Compiled:
         if tape is None:
             held.values_current()  # the engine reads the parameters' slots while it records
             inputs = [Value(x) for x in flat]
-            with engine.tracing(inputs) as traced:
+            with tracing(inputs) as traced:
                 outputs, out_shape = self._call(inputs, shape, given)
             if traced.errors:
                 raise TypeError(
@@ -233,7 +234,7 @@ class Tape:
     Root (the first output) and its subgraph come first, in the eager engine's order, and are what
     backward runs over; what only other outputs need comes after them, then the nodes f built that no
     output uses (evaluated all the same: eager raises their errors). ``traced``: the Values made while f
-    was recorded, in the order f made them (``engine.tracing``), which is the order a replay evaluates
+    was recorded, in the order f made them (``tracing``), which is the order a replay evaluates
     them in, so that of two errors it raises eager's; any other interior node is refused.
     """
 
@@ -242,7 +243,7 @@ class Tape:
         inputs: list[Value],
         outputs: list[Value],
         out_shape: Shape,
-        traced: engine.Recording,
+        traced: modes.Recording,
         np: Any,
         auto: bool = False,
     ) -> None:
@@ -313,7 +314,7 @@ class Tape:
         outputs, sums = self.replay(flat, [p.data for p in self.params], backward)
         if backward:
             for leaf, g in zip(self.params[: self.n_grads], sums if self.plan is None else sums.tolist()):
-                engine.add_pass(leaf, leaf.grad, g)  # as in backward()
+                graph.add_pass(leaf, leaf.grad, g)  # as in backward()
         return outputs
 
     def replay(self, flat: Any, params: Any, backward: bool = True) -> tuple[Any, Any]:
@@ -327,7 +328,7 @@ class Tape:
             return self._run_python(xs, ps, backward)
         np = self.np
         xs, ps = _array(np, flat, self.n_inputs, "input"), _array(np, params, len(self.params), "parameter")
-        with contextlib.suppress(*engine.MATH_ERRORS):
+        with contextlib.suppress(*modes.MATH_ERRORS):
             vals, grads = self.plan.run(xs, ps, self.first, self.root, backward)
             return vals[self.plan_outputs], None if grads is None else grads[self.n_inputs : self.first]
         # An op met an input outside its domain. The Python replay raises eager's error, at the first such
@@ -348,8 +349,8 @@ class Tape:
             xs = [vals[j] for j in args]
             try:
                 result = op.forward(*xs, *consts)
-            except engine.MATH_ERRORS as e:
-                result = engine.math_error(op, (*xs, *consts), e)
+            except modes.MATH_ERRORS as e:
+                result = math_error(op, (*xs, *consts), e)
             vals[i] = result[0]
             locals_[i - first] = result[1:]
         outputs = [vals[i] for i in self.outputs]
@@ -376,7 +377,7 @@ def _floats(xs: Any, n: int, what: str) -> list[float]:
     _check_row(xs, shape, n, what)
     values = xs.tolist() if hasattr(xs, "tolist") else list(xs)
     if not set(map(type, values)) <= {float}:  # a pass over types alone where all are floats already
-        values = [engine.as_float(x, "this tape") for x in values]
+        values = [modes.as_float(x, "this tape") for x in values]
     return values
 
 
@@ -403,11 +404,11 @@ def _check_row(xs: Any, shape: tuple[int, ...], n: int, what: str) -> None:
 
 def _eager_order(root: Value, seen: set[Value]) -> tuple[list[Value], list[Value]]:
     """The interior nodes and the leaves under root that are not in seen, in backward()'s order."""
-    order = engine.topological_order(root, seen)
+    order = topological_order(root, seen)
     return [v for v in order if v.primitive is not None], [v for v in order if v.primitive is None]
 
 
-def _replayable(node: Value, traced: engine.Recording) -> Op:
+def _replayable(node: Value, traced: modes.Recording) -> Op:
     """The op of a node, which the tape replays; a clear error for a node made by hand (no op to replay),
     or one not made while f was recorded (not in ``traced``): the eager engine keeps the data and local
     gradients such a node was built with, where the tape would compute them again."""
@@ -483,7 +484,7 @@ def _flatten_inputs(x: Any, flat: list[Any]) -> Shape:
             raise TypeError(f"a compiled function takes arrays of real numbers, got one of {array.dtype}")
         flat.append(array.astype(float).ravel())
         return ARRAY, tuple(shape)
-    flat.append(engine.as_float(x, "a compiled function"))
+    flat.append(modes.as_float(x, "a compiled function"))
     return None
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .engine import Number, Value
+from .engine import Value
+from .modes import Number
 
 Argnums = int | Sequence[int]  #: The positional arguments to differentiate by: one index, or a sequence.
 

@@ -18,9 +18,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from .engine import Value
+from .node import Node
 
 # Value's own attributes, read at each access: the slots, or the guard compile() puts there while it records.
-_CLASS = Value.__dict__
+_CLASS = Node.__dict__
 _DATA, _GRAD = _CLASS["data"], _CLASS["grad"]  # the slots themselves, for the store's own copies
 
 

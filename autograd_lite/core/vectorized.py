@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
-from . import engine
+from . import modes
+from .node import math_error
 from .ops import DOT, SUM, Op, array_math
 
 #: A node of a tape: its op, the positions of its Value arguments, and its numbers.
@@ -321,6 +322,6 @@ def _one_by_one(op: Op, rows: list[Any], consts: list[Any]) -> list[list[float]]
     for xs in zip(*(r.tolist() for r in rows), *(c.tolist() for c in consts)):
         try:
             results.append(op.forward(*xs))
-        except engine.MATH_ERRORS as e:
-            results.append(engine.math_error(op, xs, e))
+        except modes.MATH_ERRORS as e:
+            results.append(math_error(op, xs, e))
     return [list(column) for column in zip(*results)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..core.engine import no_grad
+from ..core.modes import no_grad
 from .models import MLP
 
 __all__ = ["confusion_matrix", "decision_boundary", "require_matplotlib"]

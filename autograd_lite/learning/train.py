@@ -21,7 +21,8 @@ from tqdm.auto import tqdm
 from ..core import held
 from ..core.compile import Compiled
 from ..core.compile import compile as compile_step
-from ..core.engine import Value, no_grad
+from ..core.engine import Value
+from ..core.modes import no_grad
 from .lr_scheduler import LRScheduler, ReduceLROnPlateau
 from .models import MLP, Module
 from .optim import Optimizer

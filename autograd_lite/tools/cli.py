@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..core.engine import Value, detect_anomaly
+from ..core.engine import Value
+from ..core.modes import detect_anomaly
 from .demo import CannotRun, demo, neuron
 from .expressions import BUILTINS, Expression, usable_name
 from .language import MAX_LENGTH, parse

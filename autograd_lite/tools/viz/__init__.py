@@ -4,7 +4,7 @@ Drawing needs the graphviz package (``pip install 'autograd-lite[viz]'``); the s
 text table do not.
 """
 
-from ...core.engine import Step
+from ...core.graph import Step
 from .graph import GraphView, draw
 from .stepper import Stepper, Update, step_through
 

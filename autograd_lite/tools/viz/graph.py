@@ -12,8 +12,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from ...core.engine import Value, topological_order
+from ...core.engine import Value
 from ...core.files import write_atomic
+from ...core.node import topological_order
 from ...core.ops import TABLE
 from .render import FONT, Renderer, check_renderer, raster, render, require_graphviz
 

@@ -12,8 +12,10 @@ from pathlib import Path
 from string import Template
 from typing import Any, Literal, NamedTuple
 
-from ...core.engine import Step, Value, run_backward, topological_order
+from ...core.engine import Value
 from ...core.files import write_atomic
+from ...core.graph import Step, run_backward
+from ...core.node import topological_order
 from ...core.ops import MINUS
 from ...learning.models import Module
 from ...learning.optim import SGD, Adam, Optimizer
@@ -61,7 +63,7 @@ class Stepper:
         self._names = value_names(self._order)
         if passes is not None:
             self._names.update({v: name for v, name in neuron_names(passes).items() if not v.label})
-        self.steps: list[Step] = []  #: Each chain-rule application, in backward's order.
+        self.steps: list[Step[Value]] = []  #: Each chain-rule application, in backward's order.
         # the leaves that held a grad before: (that grad, this pass's sum), which backward adds at the end
         self._held = {
             leaf: (before, now) for leaf, before, now in run_backward(root, on_step=self.steps.append)
@@ -80,7 +82,7 @@ class Stepper:
     def _number(self, x: Any) -> str:
         return format(float(x), self._fmt)
 
-    def equation(self, step: Step) -> str:
+    def equation(self, step: Step[Value]) -> str:
         """The step as arithmetic: ``w1.grad += x1.data * n.grad = 2 * 0.5 = 1``, with a times sign.
 
         The local gradient is written as its op's rule gives it, or as ``∂n/∂x`` where that is long.
