@@ -179,16 +179,56 @@ def fit(
     schedule of ``optimizer``, stepped after each epoch; a ``ReduceLROnPlateau`` is stepped on the
     validation loss, or on the training loss without validation.
     """
+    X_train, y_train = _listed(X), _listed(y)
+    held_out = _check(model, X_train, y_train, epochs, batch_size, validation, early_stopping)
+    if scheduler is not None and scheduler.optimizer is not optimizer:
+        raise ValueError("the scheduler must schedule the optimizer given to fit()")
+    rng = random.Random(seed)
+    order = list(range(len(X_train)))
+    history = History()
+    step = _Step(model, loss, optimizer, X_train, y_train, compiled, outputs=accuracy is not None)
+    keeper = _Keeper(early_stopping, model.parameters())
+    bar, finish = _progress_bar(epochs, progress and _interactive())
+    try:
+        for _ in bar:
+            began = time.perf_counter()
+            if batch_size is not None:
+                rng.shuffle(order)
+            _epoch(step, order, batch_size or len(order), y_train, accuracy, history)
+            history.lr.append(optimizer.lr)
+            if held_out is not None:
+                step.validate(held_out, accuracy, history)
+            if isinstance(scheduler, ReduceLROnPlateau):
+                scheduler.step(history.val_loss[-1] if held_out is not None else history.loss[-1])
+            elif scheduler is not None:
+                scheduler.step()
+            history.seconds.append(time.perf_counter() - began)
+            bar.set_postfix(_postfix(history), refresh=False)
+            if keeper.stops(history):
+                break
+    finally:
+        finish()
+    keeper.restore()
+    return history
+
+
+def _check(
+    model: Any,
+    X: list[Any],
+    y: list[Any],
+    epochs: Any,
+    batch_size: Any,
+    validation: tuple[Collection[Sequence[float]], Collection[Any]] | None,
+    early_stopping: Any,
+) -> tuple[list[Any], list[Any]] | None:
+    """Refuse what fit() cannot train on, saying what and why; return the validation samples, if any."""
     if not (callable(model) and callable(getattr(model, "parameters", None))):
         raise TypeError(
             f"fit() trains a model: a Module, or anything with parameters() that is called on an input; got "
             f"{type(model).__name__}"
         )
-    X_train, y_train = _listed(X), _listed(y)
-    if len(X_train) != len(y_train) or not X_train:
-        raise ValueError(
-            f"fit() needs as many targets as inputs (at least one), got {len(X_train)} and {len(y_train)}"
-        )
+    if len(X) != len(y) or not X:
+        raise ValueError(f"fit() needs as many targets as inputs (at least one), got {len(X)} and {len(y)}")
     if not _count(epochs) or epochs < 0:
         raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
     if batch_size is not None and (not _count(batch_size) or batch_size < 1):
@@ -209,67 +249,68 @@ def fit(
             )
         if validation is None:
             raise ValueError("early_stopping watches the validation loss: give validation=(X_val, y_val) too")
-    if scheduler is not None and scheduler.optimizer is not optimizer:
-        raise ValueError("the scheduler must schedule the optimizer given to fit()")
-    rng = random.Random(seed)
-    order = list(range(len(X_train)))
-    history = History()
-    step = _Step(model, loss, optimizer, X_train, y_train, compiled, outputs=accuracy is not None)
-    params = model.parameters()
+    return held_out
 
-    bar, finish = _progress_bar(epochs, progress and _interactive())
-    try:
-        for _ in bar:
-            began = time.perf_counter()
-            if batch_size is not None:
-                rng.shuffle(order)
-            size = batch_size or len(order)
-            total_loss, correct, steps = 0.0, 0, 0
-            norms = [0.0] * len(step.groups)
-            alive: list[list[bool]] = [[] for _ in step.groups]
-            for start in range(0, len(order), size):
-                batch = order[start : start + size]
-                targets = [y_train[i] for i in batch]
-                value, outputs, fired, step_norms = step.take(batch, targets)
-                norms = [n + m for n, m in zip(norms, step_norms)]
-                total_loss += value * len(batch)
-                steps += 1
-                if accuracy is not None:
-                    correct += sum(accuracy(o, t) for o, t in zip(outputs, targets))
-                alive = [[a or f for a, f in zip(was, now)] if was else now for was, now in zip(alive, fired)]
-            history.lr.append(optimizer.lr)
-            history.loss.append(total_loss / len(order))
-            history.grad_norms.append([n / steps for n in norms])
-            history.dead_relus.append([1 - sum(a) / len(a) if r else None for a, r in zip(alive, step.relu)])
-            postfix = {"loss": f"{history.loss[-1]:.4g}"}
-            if accuracy is not None:
-                history.accuracy.append(correct / len(order))
-                postfix["accuracy"] = f"{history.accuracy[-1]:.1%}"
-            if held_out is not None:
-                step.validate(held_out, accuracy, history)
-                postfix["val_loss"] = f"{history.val_loss[-1]:.4g}"
-            if isinstance(scheduler, ReduceLROnPlateau):
-                scheduler.step(history.val_loss[-1] if held_out is not None else history.loss[-1])
-            elif scheduler is not None:
-                scheduler.step()
-            history.seconds.append(time.perf_counter() - began)
-            bar.set_postfix(postfix, refresh=False)
-            if early_stopping is not None:
-                epoch = len(history.val_loss)
-                if (
-                    history.best_epoch is None
-                    or history.val_loss[-1] < history.val_loss[history.best_epoch - 1]
-                ):
-                    history.best_epoch, best = epoch, [p.data for p in params]
-                elif epoch - history.best_epoch >= early_stopping:
-                    history.stopped_epoch = epoch
-                    break
-    finally:
-        finish()
-    if early_stopping is not None and history.best_epoch is not None:
-        for p, x in zip(params, best):
+
+def _epoch(
+    step: _Step, order: list[int], size: int, y: list[Any], accuracy: Accuracy | None, history: History
+) -> None:
+    """Take one step per batch of ``size`` samples, in ``order``; add the epoch's loss, accuracy,
+    gradient norms and dead ReLUs to the history."""
+    total_loss, correct, steps = 0.0, 0, 0
+    norms = [0.0] * len(step.groups)
+    alive: list[list[bool]] = [[] for _ in step.groups]
+    for start in range(0, len(order), size):
+        batch = order[start : start + size]
+        targets = [y[i] for i in batch]
+        value, outputs, fired, step_norms = step.take(batch, targets)
+        norms = [n + m for n, m in zip(norms, step_norms)]
+        total_loss += value * len(batch)
+        steps += 1
+        if accuracy is not None:
+            correct += sum(accuracy(o, t) for o, t in zip(outputs, targets))
+        alive = [[a or f for a, f in zip(was, now)] if was else now for was, now in zip(alive, fired)]
+    history.loss.append(total_loss / len(order))
+    history.grad_norms.append([n / steps for n in norms])
+    history.dead_relus.append([1 - sum(a) / len(a) if r else None for a, r in zip(alive, step.relu)])
+    if accuracy is not None:
+        history.accuracy.append(correct / len(order))
+
+
+def _postfix(history: History) -> dict[str, str]:
+    """What the progress bar shows after an epoch: its loss, and accuracy and validation loss if kept."""
+    postfix = {"loss": f"{history.loss[-1]:.4g}"}
+    if history.accuracy:
+        postfix["accuracy"] = f"{history.accuracy[-1]:.1%}"
+    if history.val_loss:
+        postfix["val_loss"] = f"{history.val_loss[-1]:.4g}"
+    return postfix
+
+
+class _Keeper:
+    """Early stopping: the weights of the best epoch on the validation loss, kept until the loss has not
+    improved for ``patience`` epochs; then training stops and the model gets them back."""
+
+    def __init__(self, patience: int | None, params: list[Value]) -> None:
+        self.patience, self.params = patience, params
+        self.best: list[float] = []
+
+    def stops(self, history: History) -> bool:
+        """Note the epoch just ended; return whether training stops after it."""
+        if self.patience is None:
+            return False
+        epoch = len(history.val_loss)
+        if history.best_epoch is None or history.val_loss[-1] < history.val_loss[history.best_epoch - 1]:
+            history.best_epoch, self.best = epoch, [p.data for p in self.params]
+        elif epoch - history.best_epoch >= self.patience:
+            history.stopped_epoch = epoch
+            return True
+        return False
+
+    def restore(self) -> None:
+        """Give the model back the best epoch's weights (if early stopping kept any)."""
+        for p, x in zip(self.params, self.best):
             p.data = x
-    return history
 
 
 class _Repeats:
