@@ -80,7 +80,11 @@ def declared_methods() -> dict[str, tuple[list[str], str]]:
 def test_every_named_op_is_a_value_method_an_expression_name_and_a_strategy_op() -> None:
     declared = declared_methods()
     for op in NAMED:
-        params, doc = declared[op.name]  # declared in the class, where editors and mypy see it
+        assert op.name in declared, (  # declared in the class, where editors and mypy see it
+            f"Value has no method {op.name}: add `{op.name} = _unary(ops.{op.name.upper()})` and the entry's "
+            f'doc ("""{op.doc}.""") to the class in engine.py, or a def for an op with a number'
+        )
+        params, doc = declared[op.name]
         assert doc == f"{op.doc}." and params == [name for name, _ in op.params], op.name
         signature = inspect.signature(getattr(Value, op.name))
         assert [(p.name, p.default) for p in list(signature.parameters.values())[1:]] == list(op.params)
