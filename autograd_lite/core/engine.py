@@ -402,6 +402,13 @@ class Value(Node):
 
 
 Operand = Value | Number
+# Each op of the table with a method name has its line in Value above: a new one without it stops here.
+for _op in ops.TABLE:
+    if _op.method and not hasattr(Value, _op.name):
+        raise ImportError(
+            f"the op {_op.name!r} of ops.py has no method in Value: add `{_op.name} = "
+            f"_unary(ops.{_op.name.upper()})` and its doc to the class in engine.py"
+        )
 
 
 def _leaf(data: float, grad: Any, label: str) -> Value:
