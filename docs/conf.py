@@ -76,6 +76,7 @@ nitpicky = True  # every cross-reference must resolve, those in signatures inclu
 nitpick_ignore_regex = [
     ("py:class", r"(argparse|collections\.abc|contextlib|numbers|os|pathlib|types)\.\w+"),
     ("py:class", r"(graphviz|hypothesis|matplotlib|numpy|torch)(\.\w+)+"),
+    ("py:class", r"(autograd_lite\.core\.node\.)?N"),  # the graph walk's type variable: a Value or a subclass
 ]
 
 autodoc_default_options = {"members": True, "undoc-members": True, "member-order": "bysource"}
