@@ -47,7 +47,7 @@ def main(width: int) -> None:
     assert tape.plan is not None and tape.rows is not None
     for group in tape.plan.steps:
         part = (
-            "matrix products (dense layers)" if type(group).__name__ == "Dense" else "other array operations"
+            "matrix products (dense layers)" if type(group).__name__ == "MatMul" else "other array operations"
         )
         group.forward = timed(part, group.forward)  # type: ignore[method-assign]
         group.backward = timed(part, group.backward)  # type: ignore[method-assign]

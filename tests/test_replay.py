@@ -26,7 +26,7 @@ from autograd_lite.core.engine import apply
 from autograd_lite.core.modes import MATH_ERRORS
 from autograd_lite.core.node import topological_order
 from autograd_lite.core.ops import BCE, HINGE, TABLE, Op
-from autograd_lite.core.vectorized import AGREEMENT, Dense, Dot, Index, Sum
+from autograd_lite.core.vectorized import AGREEMENT, Dot, Index, MatMul, Sum
 from autograd_lite.losses import mse
 from autograd_lite.nn import MLP
 from autograd_lite.testing.graphs import Program
@@ -240,7 +240,7 @@ def test_a_dense_layer_over_a_batch_is_one_matrix_product_giving_the_eager_numbe
 
     (value, grads), (want, want_grads), tape = eager_and_compiled(loss, model.parameters(), xs)
     assert_matches("numpy", [value, *grads], [want, *want_grads])
-    assert sum(isinstance(step, Dense) for step in tape.plan.steps) == len(sizes)  # one per layer
+    assert sum(isinstance(step, MatMul) for step in tape.plan.steps) == len(sizes)  # one per layer
     assert sum(isinstance(step, Sum) for step in tape.plan.steps) == 1
 
 
@@ -317,7 +317,7 @@ def test_dot_products_that_share_weights_or_pair_only_some_rows_give_the_eager_n
     (value, grads), (want, want_grads), tape = eager_and_compiled(f, [*w, *v], xs)
     assert_matches("numpy", [value, *grads], [want, *want_grads])
     kinds = [type(step) for step in tape.plan.steps]
-    assert Dense in kinds and Dot in kinds
+    assert MatMul in kinds and Dot in kinds
 
 
 # ---- the NumPy replay's agreement with eager: within a bound, stated and measured --------------------------

@@ -24,7 +24,7 @@ from . import graph, held, modes, vectorized
 from .engine import Value
 from .node import math_error, topological_order, tracing
 from .ops import Op
-from .vectorized import Node, Plan
+from .vectorized import Plan, TapeNode
 
 Backend = Literal["auto", "numpy", "python"]  #: How a compiled function replays: see compile().
 #: The shape of a call's inputs or outputs: None for a number or a Value; (list or tuple, (child shapes, ...))
@@ -269,7 +269,7 @@ class Tape:
         position = {v: i for i, v in enumerate([*inputs, *self.params, *order])}
         where = position.__getitem__
         #: The interior nodes in topological order, each with its arguments' positions and its numbers.
-        self.nodes: list[Node] = [
+        self.nodes: list[TapeNode] = [
             (_replayable(node, traced), tuple(map(where, parents[node])), node.constants) for node in order
         ]
         #: The nodes as the pure-Python replay evaluates them, in the order f made them: each position too.

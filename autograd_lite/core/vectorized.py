@@ -18,7 +18,7 @@ from .node import math_error
 from .ops import DOT, SUM, Op, array_math
 
 #: A node of a tape: its op, the positions of its Value arguments, and its numbers.
-Node = tuple[Op, tuple[int, ...], tuple[float, ...]]
+TapeNode = tuple[Op, tuple[int, ...], tuple[float, ...]]
 #: Nodes of one depth and op: the op, their positions, and whether backward runs over them.
 Group = tuple[Op, list[int], bool]
 
@@ -178,7 +178,7 @@ class Sum:
             self.args.add(grads, self.out.get(grads))
 
 
-class Dense:
+class MatMul:
     """Dot products of every row of weights with every row of inputs: out = W @ X.T, and back."""
 
     def __init__(self, out: Index, ws: Index, xs: Index) -> None:
@@ -217,18 +217,21 @@ class Dot:
         self.args.add(grads, rows[list(range(k, 2 * k)) + list(range(k))] * self.out.get(grads))
 
 
-Step = Map | Sum | Dense | Dot
+#: One array operation of a plan, over a group of nodes, forward and back.
+Operation = Map | Sum | MatMul | Dot
 
 
 class Plan:
     """A tape's interior nodes as groups of array operations, and where each node's value is kept."""
 
-    def __init__(self, nodes: list[Node], buckets: list[Group], n_inputs: int, first: int, np: Any) -> None:
+    def __init__(
+        self, nodes: list[TapeNode], buckets: list[Group], n_inputs: int, first: int, np: Any
+    ) -> None:
         """``buckets``: the nodes' groups, from ``groups()``."""
         self.np, self.n_inputs = np, n_inputs
         self.size = first + len(nodes)
         place = np.arange(first + len(nodes))  # inputs and parameters keep theirs; nodes go group by group
-        self.steps: list[Step] = []
+        self.steps: list[Operation] = []
         self.n_backward_steps = 0
         at = first
         for op, members, backward in buckets:
@@ -246,7 +249,7 @@ class Plan:
     def _index(self, positions: Any) -> Index:
         return Index(positions, self.np, self.size, self.n_inputs)
 
-    def _step(self, op: Op, args: Any, consts: list[tuple[float, ...]], start: int) -> Step:
+    def _step(self, op: Op, args: Any, consts: list[tuple[float, ...]], start: int) -> Operation:
         """The group's array operation; ``args``: its nodes' arguments' places, a row per node."""
         np, index = self.np, self._index
         out = np.arange(start, start + len(args))
@@ -286,7 +289,7 @@ class Plan:
         return vals, grads
 
 
-def groups(nodes: list[Node], first: int, n_backward: int) -> list[Group]:
+def groups(nodes: list[TapeNode], first: int, n_backward: int) -> list[Group]:
     """The nodes bucketed by depth, op and arity, in order of depth: root's subgraph, then the rest;
     each bucket's op, its nodes' positions, and whether backward runs over it."""
     depth = [0] * (first + len(nodes))  # inputs and parameters: 0
@@ -301,7 +304,7 @@ def groups(nodes: list[Node], first: int, n_backward: int) -> list[Group]:
     ]
 
 
-def _dense(table: Any, out: Any, index: Callable[[Any], Index], np: Any) -> Dense | None:
+def _dense(table: Any, out: Any, index: Callable[[Any], Index], np: Any) -> MatMul | None:
     """The dot products as one matrix product, if they pair every distinct row of weights with every
     distinct row of inputs (their nodes sorted by weights, then inputs); else None."""
     k = len(table) // 2
@@ -313,7 +316,7 @@ def _dense(table: Any, out: Any, index: Callable[[Any], Index], np: Any) -> Dens
     ws, xs = ws.reshape(n_w, n_x, k), xs.reshape(n_w, n_x, k)
     if not ((ws == ws[:, :1]).all() and (xs == xs[:1]).all()):
         return None
-    return Dense(index(out.reshape(n_w, n_x)), index(ws[:, 0]), index(xs[0]))
+    return MatMul(index(out.reshape(n_w, n_x)), index(ws[:, 0]), index(xs[0]))
 
 
 def _one_by_one(op: Op, rows: list[Any], consts: list[Any]) -> list[list[float]]:
