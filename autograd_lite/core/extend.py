@@ -46,7 +46,7 @@ def define_op(
         return functools.partial(apply, op)
     if not callable(forward):
         raise TypeError(f"define_op({name!r}): forward must be callable, got {type(forward).__name__}")
-    arity = _arity(name, forward) if derivatives is None else len(derivatives)
+    arity = _forward_arity(name, forward) if derivatives is None else len(derivatives)
     if derivatives is not None and (arity == 0 or not all(callable(d) for d in derivatives)):
         raise TypeError(
             f"define_op({name!r}): derivatives must be one callable per argument, got {derivatives!r}"
@@ -55,7 +55,7 @@ def define_op(
     return functools.partial(apply, op)
 
 
-def _arity(name: str, forward: Callable[..., Any]) -> int:
+def _forward_arity(name: str, forward: Callable[..., Any]) -> int:
     """How many arguments forward takes: its positional parameters (no *args: an op has a fixed arity)."""
     try:
         parameters = inspect.signature(forward).parameters.values()

@@ -86,7 +86,7 @@ def primitive(
     that is not an operator's (``neg``, ``abs``), a static method's (``sum``, ``dot``, ``logsumexp``) or a
     loss's (``bce``, ``hinge``) gets a Value method of its name.
     """
-    arity = _arity(name, rule)
+    arity = _rule_arity(name, rule)
 
     def derivatives(values: Any, node: Any, *args: Any) -> tuple[Any, ...]:
         return tuple(rule(*args, m=values)[1:])
@@ -101,7 +101,7 @@ def primitive(
     return op
 
 
-def _arity(name: str, rule: Callable[..., Any]) -> int | None:
+def _rule_arity(name: str, rule: Callable[..., Any]) -> int | None:
     """The number of arguments before ``m``; None if they are ``*args``."""
     parameters = list(inspect.signature(rule).parameters.values())
     if not parameters or parameters[-1].name != "m" or parameters[-1].default is inspect.Parameter.empty:

@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import __version__
 from ..core.engine import Value
-from ..core.modes import detect_anomaly
+from ..core.modes import MATH_ERRORS, detect_anomaly
 from .demo import CannotRun, demo, neuron
 from .expressions import BUILTINS, Expression, usable_name
 from .language import MAX_LENGTH, parse
@@ -21,7 +21,7 @@ from .testing import gradient_report
 
 #: The exit statuses: all is well; a gradient check failed; bad input, or a dependency missing.
 OK, CHECK_FAILED, BAD_INPUT = 0, 1, 2
-_MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError, FloatingPointError)
+_MATH_ERRORS = (*MATH_ERRORS, FloatingPointError)  # and detect_anomaly's
 
 
 class BadInput(Exception):

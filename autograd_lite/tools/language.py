@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from ..core.modes import MATH_ERRORS
 from .expressions import BUILTINS, Apply, Expression, Function, Term, function, usable_name, written
 
 MAX_LENGTH = 2_000  #: The longest expression that parse() reads, in characters.
@@ -237,7 +238,7 @@ class _Builder:
             return Apply(fn, tuple(args))
         try:
             out = fn.call(*args)
-        except (ValueError, ZeroDivisionError, OverflowError) as e:
+        except MATH_ERRORS as e:
             raise self.error(node, _folding_error(fn, args, e)) from None
         if not isinstance(out, float) or not math.isfinite(out):
             raise self.error(node, _folding_error(fn, args, None, out))

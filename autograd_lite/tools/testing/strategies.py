@@ -22,6 +22,7 @@ except ImportError:  # an optional dependency: say how to get it
     ) from None
 
 from ...core.engine import Value
+from ...core.modes import MATH_ERRORS
 from ..expressions import BUILTINS, Apply, Expression, Function, Term, function, usable_name
 from .graphs import Option, Program, check_sizes, draw_program
 
@@ -163,7 +164,7 @@ def _local(fn: Function, args: list[Value | float]) -> tuple[float, tuple[float,
     """fn's value and local derivatives at args, or None where it is undefined or not finite."""
     try:
         out = fn.call(*args)
-    except (ValueError, ZeroDivisionError, OverflowError):
+    except MATH_ERRORS:
         return None
     numbers = (out.data, *out.local_grads)
     return (numbers[0], numbers[1:]) if all(math.isfinite(x) for x in numbers) else None
