@@ -21,7 +21,8 @@ from ..core.engine import Value
 __all__ = ["SGD", "Adam", "AdamW", "Optimizer"]
 
 _FLOATS = SimpleNamespace(sqrt=math.sqrt, maximum=max)  # what a rule's ``m`` is on one float
-#: A step's rule: ``(m, data, grad, *state) -> (data, *state)``, element by element.
+#: A step's rule: ``(data, grad, *state, m=floats) -> (data, *state)``, element by element; as an op's rule,
+#: its elementary functions come from ``m`` (floats, or NumPy for arrays).
 Rule = Callable[..., tuple[Any, ...]]
 
 
@@ -150,11 +151,9 @@ class Optimizer:
             rule, names = self._rule(len(self.params))
             state = [_as(self, name, np) for name in names]
             if np is not None:  # the grads copied: a rule may keep them (SGD's first momentum buffer)
-                data, *state = rule(np, data, grads.copy(), *state)
+                data, *state = rule(data, grads.copy(), *state, m=np)
             else:
-                rows = [
-                    rule(_FLOATS, d, g, *(s[i] for s in state)) for i, (d, g) in enumerate(zip(data, grads))
-                ]
+                rows = [rule(d, g, *(s[i] for s in state)) for i, (d, g) in enumerate(zip(data, grads))]
                 data = [row[0] for row in rows]
                 state = [[row[k] for row in rows] for k in range(1, len(names) + 1)]
         except BaseException:
@@ -204,7 +203,7 @@ class SGD(Optimizer):
         lr, momentum, dampening, decay = self.lr, self.momentum, self.dampening, self.weight_decay
         maximize, nesterov, first = self.maximize, self.nesterov, self.momentum_buffers is None
 
-        def rule(m: Any, p: Any, g: Any, *buf: Any) -> tuple[Any, ...]:
+        def rule(p: Any, g: Any, *buf: Any, m: Any = _FLOATS) -> tuple[Any, ...]:
             g = -g if maximize else g
             if decay != 0:
                 g = g + decay * p
@@ -272,7 +271,7 @@ class Adam(Optimizer):
         step_size = lr / (1 - beta1**self.steps)
         bias_correction2_sqrt = (1 - beta2**self.steps) ** 0.5
 
-        def rule(m: Any, p: Any, g: Any, avg: Any, avg_sq: Any, max_sq: Any) -> tuple[Any, ...]:
+        def rule(p: Any, g: Any, avg: Any, avg_sq: Any, max_sq: Any, m: Any = _FLOATS) -> tuple[Any, ...]:
             g = -g if maximize else g
             if decay != 0:
                 if decoupled:
