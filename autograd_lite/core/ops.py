@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 
 inf, nan = math.inf, math.nan
 MINUS = "\u2212"  # the typographic minus sign, for pictures
+TIMES = "\u00d7"  # the multiplication sign, for equations
 
 
 class Activation(NamedTuple):
@@ -58,6 +59,12 @@ class Op:
     doc: str = ""  #: One line on what it computes, for the method's docstring.
     symbol: str = ""  #: How a picture shows it ('' for its name).
     shown: str = ""  #: How a picture shows it with one number folded in, ``{}`` for the number.
+    #: How equations write it between its arguments (before its one, for a minus), with the typographic
+    #: minus and times signs; '' for an op written as a call. A reflected op (``r-``) puts its number first.
+    infix: str = ""
+    #: How tightly that binds, for brackets: 2 for a sum or difference, 3 for a product or quotient, 4 for
+    #: a unary minus, 5 for a power.
+    precedence: int = 0
     activation: Activation | None = None  #: For an nn activation, its PyTorch counterpart.
 
     def __repr__(self) -> str:
@@ -315,20 +322,24 @@ _POWER = "a positive base, or a negative one with an integer exponent; no 0 to a
 # fmt: off
 # ---- arithmetic: Value's operators apply these ------------------------------------------------------------
 #                 name   rule: (result, d result/d each argument)
-ADD  = primitive("+",   lambda x, y, m=FLOATS: (x + y, 1.0, 1.0),              doc="x + y", shown="+ {}")
+ADD  = primitive("+",   lambda x, y, m=FLOATS: (x + y, 1.0, 1.0),              doc="x + y", shown="+ {}",
+                 infix="+", precedence=2)
 SUB  = primitive("-",   lambda x, y, m=FLOATS: (x - y, 1.0, -1.0),             doc="x - y", shown=MINUS + " {}",
-                 symbol=MINUS)
-RSUB = primitive("r-",  lambda x, c, m=FLOATS: (c - x, -1.0, 1.0),             doc="c - x", shown="{} " + MINUS)
-MUL  = primitive("*",   lambda x, y, m=FLOATS: (x * y, y, x),                  doc="x * y", shown="* {}")
+                 symbol=MINUS, infix=MINUS, precedence=2)
+RSUB = primitive("r-",  lambda x, c, m=FLOATS: (c - x, -1.0, 1.0),             doc="c - x", shown="{} " + MINUS,
+                 infix=MINUS, precedence=2)
+MUL  = primitive("*",   lambda x, y, m=FLOATS: (x * y, y, x),                  doc="x * y", shown="* {}",
+                 infix=TIMES, precedence=3)
 DIV  = primitive("/",   lambda x, y, m=FLOATS: (x / y, 1.0 / y, -(x / y) / y), doc="x / y", shown="/ {}",
-                 domain=_NONZERO)
+                 domain=_NONZERO, infix="/", precedence=3)
 RDIV = primitive("r/",  lambda x, c, m=FLOATS: (c / x, -(c / x) / x, 1.0 / x), doc="c / x", shown="{} /",
-                 domain=_NONZERO)
-NEG  = primitive("neg", lambda x, m=FLOATS: (-x, -1.0),                        doc="-x")
+                 domain=_NONZERO, infix="/", precedence=3)
+NEG  = primitive("neg", lambda x, m=FLOATS: (-x, -1.0),                        doc="-x", infix=MINUS,
+                 precedence=4)
 POW  = primitive("**",  _pow,                                                  doc="x ** y", shown="** {}",
-                 domain=_POWER)
+                 domain=_POWER, infix="**", precedence=5)
 RPOW = primitive("r**", _rpow,                                                 doc="c ** x", shown="{} **",
-                 domain=_POWER)
+                 domain=_POWER, infix="**", precedence=5)
 ABS  = primitive("abs", lambda x, m=FLOATS: (abs(x), m.sign(x)),               doc="abs(x); slope 0 at 0")
 
 # ---- n-ary: one node for a whole sum, dot product or log-sum-exp --------------------------------------------

@@ -48,13 +48,17 @@ def _method(name: str, method: Callable[..., Value]) -> Function:
     return Function(name, call, len(parameters), required)
 
 
+# The operators, as Python applies them (to floats and Values alike), with the table's binding strengths.
 _OPERATORS = [
-    Function("+", operator.add, 2, 2, precedence=2),
-    Function("-", operator.sub, 2, 2, precedence=2),
-    Function("*", operator.mul, 2, 2, precedence=3),
-    Function("/", operator.truediv, 2, 2, precedence=3),
-    Function("neg", operator.neg, 1, 1, precedence=4),
-    Function("**", operator.pow, 2, 2, precedence=5),
+    Function(op.name, python, arity, arity, precedence=op.precedence)
+    for op, python, arity in (
+        (table.ADD, operator.add, 2),
+        (table.SUB, operator.sub, 2),
+        (table.MUL, operator.mul, 2),
+        (table.DIV, operator.truediv, 2),
+        (table.NEG, operator.neg, 1),
+        (table.POW, operator.pow, 2),
+    )
 ]
 
 
@@ -154,8 +158,8 @@ def _precedence(term: Term) -> int:
     if isinstance(term, Apply) and term.fn.precedence:
         return term.fn.precedence
     if isinstance(term, float) and math.copysign(1.0, term) < 0:
-        return 4  # a negative number is written with a unary minus
-    return 6
+        return table.NEG.precedence  # a negative number is written with a unary minus
+    return table.POW.precedence + 1  # a name, a number or a call binds tightest
 
 
 def written(term: Term, parent: int = 0) -> str:
@@ -167,7 +171,7 @@ def written(term: Term, parent: int = 0) -> str:
     elif not term.fn.precedence:
         out = f"{term.fn.name}({', '.join(written(a) for a in term.args)})"
     elif term.fn.name == "neg":
-        out = f"-{written(term.args[0], 4)}"
+        out = f"-{written(term.args[0], table.NEG.precedence)}"
     else:
         (left, right), p = term.args, term.fn.precedence
         # ** groups to the right and binds tighter than a unary minus on its left: -x ** 2 is -(x ** 2)

@@ -14,11 +14,12 @@ from types import SimpleNamespace
 from typing import Any
 
 from ...core.engine import Value
-from ...core.ops import FLOATS, MINUS, Op
+from ...core.ops import ADD, DIV, FLOATS, MINUS, MUL, NEG, POW, SUB, TIMES, Op
 
-TIMES = "\u00d7"  # the multiplication sign
 MAX_LENGTH = 40  #: A longer formula is shown as ∂node/∂parent instead: the numbers are what it means.
-_ATOM, _POWER, _UNARY, _PRODUCT, _SUM = 9, 8, 7, 6, 5  # binding strengths, for brackets
+# binding strengths, for brackets: the table's, and a number's or a name's above them all
+_SUM, _PRODUCT, _UNARY, _POWER = ADD.precedence, MUL.precedence, NEG.precedence, POW.precedence
+_ATOM = _POWER + 1
 
 
 class Formula:
@@ -77,12 +78,17 @@ class Formula:
 
 
 Part = Formula | float
+# Each operator as the table writes it, with its strength, and what it computes on the numbers (a power
+# as a derivative's: infinite, not an error, where it blows up).
 _OPERATORS: dict[str, tuple[int, Callable[[float, float], float]]] = {
-    "+": (_SUM, operator.add),
-    MINUS: (_SUM, operator.sub),
-    TIMES: (_PRODUCT, operator.mul),
-    "/": (_PRODUCT, operator.truediv),
-    "**": (_POWER, FLOATS.ieee_pow),
+    op.infix: (op.precedence, compute)
+    for op, compute in (
+        (ADD, operator.add),
+        (SUB, operator.sub),
+        (MUL, operator.mul),
+        (DIV, operator.truediv),
+        (POW, FLOATS.ieee_pow),
+    )
 }
 
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...core.engine import Value
+from ...core.ops import TIMES
 from ...learning.models import MLP, Layer, Module, Neuron
-from .formula import TIMES, local_formulas
+from .formula import local_formulas
 from .graph import literal
 from .render import FONT, require_graphviz
 

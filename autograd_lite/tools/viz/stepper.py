@@ -16,10 +16,10 @@ from ...core.engine import Value
 from ...core.files import write_atomic
 from ...core.graph import Step, run_backward
 from ...core.node import topological_order
-from ...core.ops import MINUS
+from ...core.ops import MINUS, TABLE, TIMES
 from ...learning.models import Module
 from ...learning.optim import SGD, Adam, Optimizer
-from .formula import TIMES, local_formulas
+from .formula import local_formulas
 from .graph import (
     DEFAULT_MAX_NODES,
     build,
@@ -359,20 +359,23 @@ def _record_frame(r: Record) -> dict[str, Any]:
 
 
 def _expression(op: str, args: list[str]) -> str:
-    """How the forward pass computes a value from its arguments, as arithmetic where it has a symbol."""
-    infix = {"+": "+", "-": MINUS, "*": TIMES, "/": "/", "**": "**"}
-    if op in infix and len(args) == 2:
-        return f"{args[0]} {infix[op]} {args[1]}"
-    if op in ("r-", "r/", "r**") and len(args) == 2:  # a number first in meaning: 2 - x
-        return f"{args[1]} {infix[op[1:]]} {args[0]}"
-    if op == "neg":
-        return f"{MINUS}{args[0]}"
+    """How the forward pass computes a value from its arguments: as the table writes its operator where
+    it has one (a reflected one, ``r-``, with its number first), else as a call."""
+    entry = _BY_NAME.get(op)
+    if entry is not None and entry.infix and len(args) == 2:
+        first, second = args[::-1] if op.startswith("r") else args
+        return f"{first} {entry.infix} {second}"
+    if entry is not None and entry.infix and len(args) == 1:
+        return f"{entry.infix}{args[0]}"
     if op == "sum":
         return " + ".join(args)
     if op == "dot":
         half = len(args) // 2
         return " + ".join(f"{w} {TIMES} {x}" for w, x in zip(args[:half], args[half:]))
     return f"{op}({', '.join(args)})"
+
+
+_BY_NAME = {entry.name: entry for entry in TABLE}
 
 
 class Update(NamedTuple):
