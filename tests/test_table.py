@@ -28,7 +28,7 @@ from autograd_lite.core import engine
 from autograd_lite.core.engine import apply
 from autograd_lite.core.modes import MATH_ERRORS
 from autograd_lite.core.node import math_error, topological_order
-from autograd_lite.core.ops import BCE, FLOATS, HINGE, TABLE, Op, array_math
+from autograd_lite.core.ops import BCE, FLOATS, HINGE, TABLE, Math, Op, array_math
 from autograd_lite.nn import ACTIVATIONS, MLP, TORCH_ACTIVATIONS
 from autograd_lite.testing.strategies import ALL_OPS
 from autograd_lite.tools.expressions import BUILTINS
@@ -93,6 +93,27 @@ def test_every_named_op_is_a_value_method_an_expression_name_and_a_strategy_op()
     # and no other op of the table has a method, but the three that take many values (static methods)
     table = {op.name for op in TABLE} - {"sum", "dot", "logsumexp"}
     assert {name for name in declared if name in table} == {op.name for op in NAMED}
+
+
+def test_every_namespace_a_rule_runs_on_gives_every_elementary_function_of_math() -> None:
+    import numpy as np
+
+    from autograd_lite.core.engine import VALUES
+    from autograd_lite.tools.viz.formula import local_formulas
+
+    members = {name for name in Math.__annotations__}
+    assert {"exp", "where", "within", "logsumexp"} <= members
+    spaces = {"floats": FLOATS, "arrays": array_math(np), "values": VALUES}
+    for kind, space in spaces.items():
+        missing = members - set(vars(space))
+        assert not missing, f"{kind} lacks {sorted(missing)}"
+    # the formulas' namespace: every rule of the table runs on it (a missing function would raise)
+    x, y = Value(0.4, label="x"), Value(1.3, label="y")
+    for op in NAMED:
+        node = getattr(x, op.name)()
+        assert len(local_formulas(node, {x: "x", node: "n"}, ".4g")) == 1, op.name
+    power = x**y
+    assert local_formulas(power, {x: "x", y: "y", power: "n"}, ".4g")[1] is not None
 
 
 def test_a_type_checker_sees_every_op_method_and_refuses_a_misspelt_one_or_a_wrong_argument(

@@ -14,7 +14,7 @@ import numbers
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 from . import ops
 from .graph import run_backward
@@ -545,16 +545,19 @@ def _ieee_pow(x: Operand, y: Operand) -> Value | float:
 
 
 #: What a rule's ``m`` is for ``backward(create_graph=True)``: the ops themselves, on Values and numbers.
-VALUES = SimpleNamespace(
-    **{op.name: functools.partial(apply, op) for op in ops.TABLE if op.method},
-    pow=operator.pow,
-    ieee_pow=_ieee_pow,
-    reciprocal=lambda x: 1.0 / x if _number(x) else math.copysign(math.inf, _number(x)),
-    where=ops.FLOATS.where,
-    is_zero=lambda x: not isinstance(x, Value) and x == 0,  # the number 0; a Value keeps its graph
-    sign=lambda x: ops.FLOATS.sign(_number(x)),
-    sum=Value.sum,
-    dot=Value.dot,
-    logsumexp=Value.logsumexp,
-    within=lambda x, lo, hi: x,  # the forward checked it when the node was built
+VALUES: ops.Math = cast(
+    ops.Math,
+    SimpleNamespace(
+        **{op.name: functools.partial(apply, op) for op in ops.TABLE if op.method},
+        pow=operator.pow,
+        ieee_pow=_ieee_pow,
+        reciprocal=lambda x: 1.0 / x if _number(x) else math.copysign(math.inf, _number(x)),
+        where=ops.FLOATS.where,
+        is_zero=lambda x: not isinstance(x, Value) and x == 0,  # the number 0; a Value keeps its graph
+        sign=lambda x: ops.FLOATS.sign(_number(x)),
+        sum=Value.sum,
+        dot=Value.dot,
+        logsumexp=Value.logsumexp,
+        within=lambda x, lo, hi: x,  # the forward checked it when the node was built
+    ),
 )

@@ -23,7 +23,7 @@ import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType, SimpleNamespace
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, cast
 
 inf, nan = math.inf, math.nan
 MINUS = "\u2212"  # the typographic minus sign, for pictures
@@ -168,9 +168,40 @@ def _within(x: float, lo: float, hi: float) -> float:
     raise ValueError(f"{x!r} is outside [{lo}, {hi}]")
 
 
+class Math(Protocol):
+    """What a rule's ``m`` gives: the elementary functions, on one kind of number each. Four namespaces
+    give them (``test_table.py`` checks each has every one): ``FLOATS``, ``array_math(numpy)`` for the
+    compiled replay, ``engine.VALUES`` (each function its op, so derivatives are graphs) and the
+    stepper's formulas (numbers that carry their text)."""
+
+    exp: Callable[[Any], Any]
+    log: Callable[[Any], Any]
+    sqrt: Callable[[Any], Any]
+    expm1: Callable[[Any], Any]
+    sin: Callable[[Any], Any]
+    cos: Callable[[Any], Any]
+    tan: Callable[[Any], Any]
+    atan: Callable[[Any], Any]
+    sinh: Callable[[Any], Any]
+    cosh: Callable[[Any], Any]
+    tanh: Callable[[Any], Any]
+    sigmoid: Callable[[Any], Any]
+    softplus: Callable[[Any], Any]
+    pow: Callable[[Any, Any], Any]  #: x ** y as the op computes it: an error for a negative base's fraction.
+    ieee_pow: Callable[[Any, Any], Any]  #: x ** y for a derivative: infinite where it blows up.
+    reciprocal: Callable[[Any], Any]  #: 1 / x, infinite (with x's sign) at zero.
+    where: Callable[[Any, Any, Any], Any]  #: where(condition, a, b): a where it holds, else b.
+    is_zero: Callable[[Any], Any]  #: Whether x is the number 0 (a Value never is: it keeps its graph).
+    sign: Callable[[Any], Any]  #: -1, 0 or 1.
+    sum: Callable[..., Any]  #: The sum of a sequence.
+    dot: Callable[[Any, Any], Any]  #: The sum of products of two sequences.
+    logsumexp: Callable[[Any], Any]  #: log(sum(exp(x))) of a sequence, without overflow.
+    within: Callable[[Any, float, float], Any]  #: x, checked to lie in [lo, hi]: a rule's domain.
+
+
 # fmt: off
 #: The elementary functions on floats: what a rule's ``m`` is when the engine builds a node.
-FLOATS = SimpleNamespace(
+FLOATS: Math = cast(Math, SimpleNamespace(
     exp=math.exp, log=math.log, sqrt=math.sqrt, expm1=math.expm1,
     sin=math.sin, cos=math.cos, tan=math.tan, atan=math.atan,
     sinh=math.sinh, cosh=math.cosh, tanh=math.tanh,
@@ -181,12 +212,12 @@ FLOATS = SimpleNamespace(
     is_zero=lambda x: x == 0,
     sign=lambda x: (x > 0) - (x < 0) + 0.0,
     sum=sum, dot=_dot, logsumexp=_logsumexp, within=_within,
-)
+))
 # fmt: on
 
 
 @functools.cache
-def array_math(np: Any) -> SimpleNamespace:
+def array_math(np: Any) -> Math:
     """The elementary functions on NumPy arrays, element by element: ``m`` for compile()'s replay."""
 
     def sigmoid(x: Any) -> Any:
@@ -214,7 +245,7 @@ def array_math(np: Any) -> SimpleNamespace:
         return x
 
     # fmt: off
-    return SimpleNamespace(
+    return cast(Math, SimpleNamespace(
         exp=np.exp, log=np.log, sqrt=np.sqrt, expm1=np.expm1,
         sin=np.sin, cos=np.cos, tan=np.tan, atan=np.arctan,
         sinh=np.sinh, cosh=np.cosh, tanh=np.tanh,
@@ -222,12 +253,12 @@ def array_math(np: Any) -> SimpleNamespace:
         pow=power, ieee_pow=np.power, reciprocal=np.reciprocal,
         where=np.where, is_zero=lambda x: x == 0, sign=lambda x: (x > 0) * 1.0 - (x < 0),  # 0 at NaN, as floats
         sum=sum, dot=_dot, logsumexp=logsumexp, within=within,
-    )
+    ))
     # fmt: on
 
 
 # ---- rules longer than a line ------------------------------------------------------------------------------
-def _pow(x: Any, y: Any, m: Any = FLOATS) -> tuple[Any, ...]:
+def _pow(x: Any, y: Any, m: Math = FLOATS) -> tuple[Any, ...]:
     out = m.pow(x, y)
     dx = m.where(m.is_zero(y), 0.0, y * m.ieee_pow(x, y - 1.0))  # d/dx x**0 is 0, even at x = 0
     positive = x > 0  # out * log(x); at x = 0, 0 for y >= 0; NaN for a negative base
@@ -235,12 +266,12 @@ def _pow(x: Any, y: Any, m: Any = FLOATS) -> tuple[Any, ...]:
     return out, dx, dy
 
 
-def _rpow(x: Any, c: Any, m: Any = FLOATS) -> tuple[Any, ...]:
+def _rpow(x: Any, c: Any, m: Math = FLOATS) -> tuple[Any, ...]:
     out, dc, dx = _pow(c, x, m)
     return out, dx, dc
 
 
-def _elu(x: Any, a: Any, m: Any = FLOATS) -> tuple[Any, ...]:
+def _elu(x: Any, a: Any, m: Math = FLOATS) -> tuple[Any, ...]:
     positive = x > 0
     below = m.where(positive, 0.0, x)  # no exp of a large x
     e = m.expm1(below)
@@ -251,7 +282,7 @@ SELU_ALPHA = 1.6732632423543772
 SELU_SCALE = 1.0507009873554805
 
 
-def _selu(x: Any, m: Any = FLOATS) -> tuple[Any, ...]:
+def _selu(x: Any, m: Math = FLOATS) -> tuple[Any, ...]:
     positive = x > 0
     below = m.where(positive, 0.0, x)  # no exp of a large x
     scaled = SELU_SCALE * SELU_ALPHA
@@ -261,13 +292,13 @@ def _selu(x: Any, m: Any = FLOATS) -> tuple[Any, ...]:
     )
 
 
-def _swish(x: Any, beta: Any, m: Any = FLOATS) -> tuple[Any, ...]:
+def _swish(x: Any, beta: Any, m: Math = FLOATS) -> tuple[Any, ...]:
     s = m.sigmoid(beta * x)
     ds = s * (1.0 - s)
     return x * s, s + beta * x * ds, x * x * ds
 
 
-def _mish(x: Any, m: Any = FLOATS) -> tuple[Any, ...]:
+def _mish(x: Any, m: Math = FLOATS) -> tuple[Any, ...]:
     t = m.tanh(m.softplus(x))
     return x * t, t + x * (1.0 - t * t) * m.sigmoid(x)
 
@@ -275,29 +306,29 @@ def _mish(x: Any, m: Any = FLOATS) -> tuple[Any, ...]:
 GELU_K = math.sqrt(2.0 / math.pi)  # gelu's tanh approximation, as PyTorch's approximate="tanh"
 
 
-def _gelu(x: Any, m: Any = FLOATS) -> tuple[Any, ...]:
+def _gelu(x: Any, m: Math = FLOATS) -> tuple[Any, ...]:
     t = m.tanh(GELU_K * (x + 0.044715 * x * x * x))
     return 0.5 * x * (1.0 + t), 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * GELU_K * (
         1.0 + 3 * 0.044715 * x * x
     )
 
 
-def _sum(*xs: Any, m: Any = FLOATS) -> tuple[Any, ...]:
+def _sum(*xs: Any, m: Math = FLOATS) -> tuple[Any, ...]:
     return (m.sum(xs), *(1.0,) * len(xs))
 
 
-def _dot_rule(*xs: Any, m: Any = FLOATS) -> tuple[Any, ...]:
+def _dot_rule(*xs: Any, m: Math = FLOATS) -> tuple[Any, ...]:
     n = len(xs) // 2
     ws, vs = xs[:n], xs[n:]
     return (m.dot(ws, vs), *vs, *ws)
 
 
-def _logsumexp_rule(*xs: Any, m: Any = FLOATS) -> tuple[Any, ...]:
+def _logsumexp_rule(*xs: Any, m: Math = FLOATS) -> tuple[Any, ...]:
     out = m.logsumexp(xs)
     return (out, *(m.exp(x - out) for x in xs))  # softmax: x - out <= 0, so no exp overflows
 
 
-def _bce(p: Any, t: Any, m: Any = FLOATS) -> tuple[Any, ...]:
+def _bce(p: Any, t: Any, m: Math = FLOATS) -> tuple[Any, ...]:
     """-(t log p + (1 - t) log(1 - p)), a log left out where its weight is 0: p = t = 1 costs 0, not NaN."""
     p, t = m.within(p, 0.0, 1.0), m.within(t, 0.0, 1.0)
     p_ = m.where(m.is_zero(t), 1.0, p)  # log p, or log 1 where t = 0
@@ -308,7 +339,7 @@ def _bce(p: Any, t: Any, m: Any = FLOATS) -> tuple[Any, ...]:
     return -(t * m.log(p_) + (1.0 - t) * m.log(q_)), (1.0 - t) / q_ - t / p_, dt
 
 
-def _hinge(s: Any, t: Any, m: Any = FLOATS) -> tuple[Any, ...]:
+def _hinge(s: Any, t: Any, m: Math = FLOATS) -> tuple[Any, ...]:
     """relu(1 - s t) for a target t of -1 or 1 (t t is 1 for those alone), as micrograd's loss computes it."""
     m.within(t * t, 1.0, 1.0)
     margin = 1.0 - s * t

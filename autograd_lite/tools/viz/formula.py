@@ -11,10 +11,10 @@ import math
 import operator
 from collections.abc import Callable, Mapping
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 from ...core.engine import Value
-from ...core.ops import ADD, DIV, FLOATS, MINUS, MUL, NEG, POW, SUB, TIMES, Op
+from ...core.ops import ADD, DIV, FLOATS, MINUS, MUL, NEG, POW, SUB, TIMES, Math, Op
 
 MAX_LENGTH = 40  #: A longer formula is shown as ∂node/∂parent instead: the numbers are what it means.
 # binding strengths, for brackets: the table's, and a number's or a name's above them all
@@ -118,7 +118,7 @@ def _binary(a: Part, symbol: str, b: Part) -> Part:
     return Formula(value, f"{_text(a, left, fmt)} {symbol} {_text(b, right, fmt)}", fmt, strength)
 
 
-def _namespace(node: Value, args: tuple[Part, ...], name: str, fmt: str) -> SimpleNamespace:
+def _namespace(node: Value, args: tuple[Part, ...], name: str, fmt: str) -> Math:
     """The rule's ``m`` on Formulas: each function writes its call; the op on its arguments is the node."""
 
     def function(fn_name: str, float_fn: Callable[..., float]) -> Callable[..., Any]:
@@ -149,7 +149,7 @@ def _namespace(node: Value, args: tuple[Part, ...], name: str, fmt: str) -> Simp
     m.sign = lambda x: FLOATS.sign(_value(x))
     m.sum = sum
     m.dot = lambda ws, vs: sum(w * v for w, v in zip(ws, vs))
-    return m
+    return cast(Math, m)
 
 
 def local_formulas(node: Value, names: Mapping[Value, str], fmt: str) -> list[str | None]:
