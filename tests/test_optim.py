@@ -233,7 +233,7 @@ def test_a_step_interrupted_midway_changes_neither_the_state_nor_the_weights(
     if numpy:
         monkeypatch.setattr(sys.modules["numpy"], "sqrt", interrupted)
     else:
-        monkeypatch.setattr(optim._FLOATS, "sqrt", interrupted)
+        monkeypatch.setattr(optim.FLOATS, "sqrt", interrupted)
     with pytest.raises(KeyboardInterrupt):
         optimizer.step()
     assert calls == at

@@ -20,9 +20,11 @@ from ..core.engine import Value
 
 __all__ = ["SGD", "Adam", "AdamW", "Optimizer"]
 
-_FLOATS = SimpleNamespace(sqrt=math.sqrt, maximum=max)  # what a rule's ``m`` is on one float
-#: A step's rule: ``(data, grad, *state, m=floats) -> (data, *state)``, element by element; as an op's rule,
-#: its elementary functions come from ``m`` (floats, or NumPy for arrays).
+#: What a step's rule's ``m`` is on one float: its elementary functions, and ``let(name, x)``, which names
+#: a quantity the rule computes (the stepper writes it out; on numbers it is x).
+FLOATS = SimpleNamespace(sqrt=math.sqrt, maximum=max, let=lambda name, x: x)
+#: A step's rule: ``(data, grad, *state, m=FLOATS) -> (data, *state)``, element by element; as an op's
+#: rule, its elementary functions come from ``m`` (floats, NumPy's for arrays, or the stepper's formulas).
 Rule = Callable[..., tuple[Any, ...]]
 
 
@@ -146,27 +148,26 @@ class Optimizer:
     def _apply(self, data: Any, grads: Any, np: Any) -> Any:
         """The step's rule on arrays (``np``), or float by float (``np`` None); the new data. The state
         is kept as the rule runs on it: arrays, or lists of floats."""
-        before = vars(self).get("steps")  # a count the rule advances (Adam's), put back if the step fails
-        try:
-            rule, names = self._rule(len(self.params))
-            state = [_as(self, name, np) for name in names]
-            if np is not None:  # the grads copied: a rule may keep them (SGD's first momentum buffer)
-                data, *state = rule(data, grads.copy(), *state, m=np)
-            else:
-                rows = [rule(d, g, *(s[i] for s in state)) for i, (d, g) in enumerate(zip(data, grads))]
-                data = [row[0] for row in rows]
-                state = [[row[k] for row in rows] for k in range(1, len(names) + 1)]
-        except BaseException:
-            if before is not None:
-                self.steps = before
-            raise
+        rule, names = self.rule()
+        state = [_as(self, name, np) for name in names]
+        if np is not None:  # the grads copied: a rule may keep them (SGD's first momentum buffer)
+            data, *state = rule(data, grads.copy(), *state, m=_arrays(np))
+        else:
+            rows = [rule(d, g, *(s[i] for s in state)) for i, (d, g) in enumerate(zip(data, grads))]
+            data = [row[0] for row in rows]
+            state = [[row[k] for row in rows] for k in range(1, len(names) + 1)]
         for name, value in zip(names, state):  # the new state, set only once the whole step is computed
             setattr(self, name, value)
+        self._took_step()
         return data
 
-    def _rule(self, n: int) -> tuple[Rule, list[str]]:
-        """This step's rule (the step's numbers bound into it) and the names of the state it updates."""
+    def rule(self) -> tuple[Rule, list[str]]:
+        """Return the rule the next step applies to each parameter (this step's numbers bound into it)
+        and the names of the per-parameter state it updates, without taking the step."""
         raise NotImplementedError
+
+    def _took_step(self) -> None:
+        """Count a step taken (Adam's bias corrections depend on how many)."""
 
 
 class SGD(Optimizer):
@@ -199,25 +200,21 @@ class SGD(Optimizer):
         self.nesterov, self.maximize = nesterov, maximize
         self.momentum_buffers: Any = None  # one per parameter after the first step
 
-    def _rule(self, n: int) -> tuple[Rule, list[str]]:
+    def rule(self) -> tuple[Rule, list[str]]:
         lr, momentum, dampening, decay = self.lr, self.momentum, self.dampening, self.weight_decay
         maximize, nesterov, first = self.maximize, self.nesterov, self.momentum_buffers is None
 
-        def rule(p: Any, g: Any, *buf: Any, m: Any = _FLOATS) -> tuple[Any, ...]:
+        def rule(p: Any, g: Any, *buf: Any, m: Any = FLOATS) -> tuple[Any, ...]:
             g = -g if maximize else g
             if decay != 0:
                 g = g + decay * p
             if momentum == 0:
                 return (p + -lr * g,)
-            b = g if first else buf[0] * momentum + (1 - dampening) * g
+            b = m.let("buf", g if first else buf[0] * momentum + (1 - dampening) * g)
             g = g + momentum * b if nesterov else b
             return p + -lr * g, b
 
-        if momentum == 0:
-            return rule, []
-        if first:
-            self.momentum_buffers = [0.0] * n
-        return rule, ["momentum_buffers"]
+        return rule, [] if momentum == 0 else ["momentum_buffers"]
 
 
 class Adam(Optimizer):
@@ -263,31 +260,34 @@ class Adam(Optimizer):
         #: With amsgrad, the largest ``exp_avg_sq`` each parameter has had.
         self.max_exp_avg_sq: Any = [0.0] * n
 
-    def _rule(self, n: int) -> tuple[Rule, list[str]]:
+    def rule(self) -> tuple[Rule, list[str]]:
         lr, eps, decay, amsgrad = self.lr, self.eps, self.weight_decay, self.amsgrad
         decoupled, maximize = self.decoupled_weight_decay, self.maximize
         beta1, beta2 = self.betas
-        self.steps += 1
-        step_size = lr / (1 - beta1**self.steps)
-        bias_correction2_sqrt = (1 - beta2**self.steps) ** 0.5
+        t = self.steps + 1  # this step's number
+        step_size = lr / (1 - beta1**t)
+        bias_correction2_sqrt = (1 - beta2**t) ** 0.5
 
-        def rule(p: Any, g: Any, avg: Any, avg_sq: Any, max_sq: Any, m: Any = _FLOATS) -> tuple[Any, ...]:
+        def rule(p: Any, g: Any, avg: Any, avg_sq: Any, max_sq: Any, m: Any = FLOATS) -> tuple[Any, ...]:
             g = -g if maximize else g
             if decay != 0:
                 if decoupled:
                     p = p * (1 - lr * decay)
                 else:
                     g = g + decay * p
-            avg = _lerp(avg, g, 1 - beta1)
-            avg_sq = avg_sq * beta2 + (1 - beta2) * g * g
+            avg = m.let("m", _lerp(avg, g, 1 - beta1))
+            avg_sq = m.let("v", avg_sq * beta2 + (1 - beta2) * g * g)
             if amsgrad:
-                max_sq = m.maximum(max_sq, avg_sq)
+                max_sq = m.let("v_max", m.maximum(max_sq, avg_sq))
                 denom = m.sqrt(max_sq) / bias_correction2_sqrt + eps
             else:
                 denom = m.sqrt(avg_sq) / bias_correction2_sqrt + eps
             return p + -step_size * avg / denom, avg, avg_sq, max_sq
 
         return rule, ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"]
+
+    def _took_step(self) -> None:
+        self.steps += 1
 
 
 class AdamW(Adam):
@@ -327,9 +327,17 @@ def _lerp(start: Any, end: Any, weight: float) -> Any:
     return end - (end - start) * (1 - weight)
 
 
+def _arrays(np: Any) -> SimpleNamespace:
+    """What a step's rule's ``m`` is on NumPy arrays (made at each step: a few attribute reads)."""
+    return SimpleNamespace(sqrt=np.sqrt, maximum=np.maximum, let=FLOATS.let)
+
+
 def _as(optimizer: Optimizer, name: str, np: Any) -> Any:
-    """The optimizer's state of this name as the rule runs on it: an array, or a list of floats."""
+    """The optimizer's state of this name as the rule runs on it: an array, or a list of floats (zeros
+    before the first step of a state made then: SGD's momentum buffers)."""
     state = getattr(optimizer, name)
+    if state is None:
+        state = [0.0] * len(optimizer.params)
     if np is not None and not isinstance(state, np.ndarray):
         return np.array(state, dtype=float)
     if np is None and not isinstance(state, list):
