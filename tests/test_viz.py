@@ -25,7 +25,7 @@ from hypothesis import given, settings
 
 from autograd_lite import Value
 from autograd_lite.nn import Neuron
-from autograd_lite.optim import SGD
+from autograd_lite.optim import SGD, Adam
 from autograd_lite.testing.graphs import Program
 from autograd_lite.testing.strategies import programs
 from autograd_lite.tools.language import parse
@@ -894,8 +894,52 @@ def test_stepping_a_training_step_takes_the_optimizers_step_and_says_what_it_did
     assert counters[0] == "forward: start" and counters[computed] == f"forward {computed} of {computed}"
     assert counters[computed + 1] == f"start of {len(stepper.steps)} steps"
     assert counters[-1] == f"update {len(model.parameters())} of {len(model.parameters())}"
-    rule = "buf = 0.9 \u00d7 buf + grad" if kind == "sgd" else "m\u0302 / (\u221av\u0302 + \u03b5)"
-    assert all(rule in u.text for u in stepper.updates)
+    # the first step's, from the optimizer's own rule: its momentum buffer starts as the gradient
+    rule = "buf = grad = " if kind == "sgd" else "m = m + 0.1 \u00d7 (grad \u2212 m) = "
+    assert all(rule in u.text and u.text.endswith(f"\u2192 {u.after:.4g}") for u in stepper.updates)
+
+
+OPTIMIZERS = {
+    "sgd": lambda ps: SGD(ps, lr=0.1),
+    "momentum": lambda ps: SGD(ps, lr=0.1, momentum=0.9, dampening=0.1),
+    "nesterov, decay, maximize": lambda ps: SGD(
+        ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01, maximize=True
+    ),
+    "adam": lambda ps: Adam(ps, lr=0.01),
+    "adamw, amsgrad": lambda ps: Adam(
+        ps, lr=0.01, weight_decay=0.1, amsgrad=True, decoupled_weight_decay=True
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", OPTIMIZERS)
+def test_an_update_is_written_from_the_optimizers_own_rule_and_its_formula_gives_the_step(kind: str) -> None:
+    from autograd_lite.losses import mse
+    from autograd_lite.nn import MLP
+    from autograd_lite.tools.viz.formula import update_formulas
+
+    model = MLP(2, [3, 1], seed=0, activation="tanh")
+    optimizer = OPTIMIZERS[kind](model.parameters())
+    for _ in range(3):  # the first step, and later ones with state
+        loss = mse([model([0.5, -1.0])], [1.0])
+        model.zero_grad()
+        loss.backward()
+        rule, names = optimizer.rule()
+        states = [getattr(optimizer, name) for name in names]
+        before = [
+            (
+                p.data,
+                p.grad,
+                {optimizer.SYMBOLS[n]: 0.0 if s is None else float(s[i]) for n, s in zip(names, states)},
+            )
+            for i, p in enumerate(model.parameters())
+        ]
+        optimizer.step()
+        for p, (data, grad, state) in zip(model.parameters(), before):
+            named, new = update_formulas(rule, "w", data, grad, state, ".17g")
+            assert new.value == p.data  # to the bit: the formula is the rule's arithmetic
+            updated = [symbol for symbol in state if symbol != "v_max" or "amsgrad" in kind]
+            assert [line.split(" = ")[0] for line in named] == updated  # each state it updates, named
 
 
 @pytest.mark.e2e

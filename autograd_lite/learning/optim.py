@@ -11,9 +11,9 @@ from __future__ import annotations
 import inspect
 import math
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, ClassVar
 
 from ..core import held
 from ..core.engine import Value
@@ -55,6 +55,8 @@ class Optimizer:
 
     #: The names of the per-parameter state (lists or arrays in ``params``' order).
     STATE: tuple[str, ...] = ()
+    #: How formulas write each state (``m`` for Adam's running average): the names its rule ``let``s.
+    SYMBOLS: ClassVar[Mapping[str, str]] = {}
 
     def state_dict(self) -> dict[str, Any]:
         """The settings and the state, as plain numbers (per-parameter state as lists in ``params``'
@@ -174,6 +176,7 @@ class SGD(Optimizer):
     """Stochastic gradient descent, with optional momentum (heavy-ball or Nesterov) and weight decay."""
 
     STATE = ("momentum_buffers",)
+    SYMBOLS: ClassVar[Mapping[str, str]] = {"momentum_buffers": "buf"}
 
     def __init__(
         self,
@@ -209,10 +212,10 @@ class SGD(Optimizer):
             if decay != 0:
                 g = g + decay * p
             if momentum == 0:
-                return (p + -lr * g,)
+                return (p - lr * g,)  # the bits of torch's p.add(g, alpha=-lr)
             b = m.let("buf", g if first else buf[0] * momentum + (1 - dampening) * g)
             g = g + momentum * b if nesterov else b
-            return p + -lr * g, b
+            return p - lr * g, b
 
         return rule, [] if momentum == 0 else ["momentum_buffers"]
 
@@ -225,6 +228,7 @@ class Adam(Optimizer):
     """
 
     STATE = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    SYMBOLS: ClassVar[Mapping[str, str]] = {"exp_avg": "m", "exp_avg_sq": "v", "max_exp_avg_sq": "v_max"}
 
     def __init__(
         self,
@@ -282,7 +286,7 @@ class Adam(Optimizer):
                 denom = m.sqrt(max_sq) / bias_correction2_sqrt + eps
             else:
                 denom = m.sqrt(avg_sq) / bias_correction2_sqrt + eps
-            return p + -step_size * avg / denom, avg, avg_sq, max_sq
+            return p - step_size * avg / denom, avg, avg_sq, max_sq
 
         return rule, ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"]
 

@@ -173,3 +173,33 @@ def local_formulas(node: Value, names: Mapping[Value, str], fmt: str) -> list[st
             text = ""
         out.append(text if 0 < len(text) <= MAX_LENGTH else None)
     return out
+
+
+def update_formulas(
+    rule: Callable[..., tuple[Any, ...]],
+    name: str,
+    data: float,
+    grad: float,
+    state: dict[str, float],
+    fmt: str,
+) -> tuple[list[str], Formula]:
+    """Run an optimizer's step rule on formulas, for one parameter: return each quantity the rule names
+    (``m.let``) as ``symbol = formula = number``, and the parameter's new data as a formula. ``state``:
+    the parameter's state before the step, by the symbols the rule writes it with, in the rule's order."""
+    named: list[str] = []
+
+    def let(symbol: str, x: Part) -> Formula:
+        named.append(f"{symbol} = {_text(x, 0, fmt)} = {format(_value(x), fmt)}")
+        return Formula(_value(x), symbol, fmt)
+
+    def call(written: str, fn: Callable[..., float]) -> Callable[..., Formula]:
+        def apply(*xs: Part) -> Formula:
+            return Formula(fn(*map(_value, xs)), f"{written}({', '.join(_text(x, 0, fmt) for x in xs)})", fmt)
+
+        return apply
+
+    m = SimpleNamespace(sqrt=call("sqrt", math.sqrt), maximum=call("max", max), let=let)
+    args = [Formula(data, f"{name}.data", fmt), Formula(grad, "grad", fmt)]
+    args += [Formula(value, symbol, fmt) for symbol, value in state.items()]
+    new = rule(*args, m=m)[0]
+    return named, new if isinstance(new, Formula) else Formula(new, format(new, fmt), fmt)

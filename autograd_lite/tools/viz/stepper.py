@@ -16,10 +16,10 @@ from ...core.engine import Value
 from ...core.files import write_atomic
 from ...core.graph import Step, run_backward
 from ...core.node import topological_order
-from ...core.ops import MINUS, TABLE, TIMES
+from ...core.ops import TABLE, TIMES
 from ...learning.models import Module
-from ...learning.optim import SGD, Adam, Optimizer
-from .formula import local_formulas
+from ...learning.optim import Optimizer
+from .formula import local_formulas, update_formulas
 from .graph import (
     DEFAULT_MAX_NODES,
     build,
@@ -389,55 +389,30 @@ class Update(NamedTuple):
 
 
 def _update(optimizer: Optimizer, order: list[Value], names: dict[Value, str], fmt: str) -> list[Update]:
-    """Take the optimizer's step, and say what it did to each parameter in the graph."""
+    """Take the optimizer's step, and say what it did to each parameter in the graph: its rule run on
+    formulas, each quantity the rule names, and the parameter's data before and after."""
     in_graph = {id(v) for v in order}
-    before = [(p.data, float(p.grad)) for p in optimizer.params]
+    rule, state_names = optimizer.rule()
+    symbols = [optimizer.SYMBOLS.get(state, state) for state in state_names]
+    states = [getattr(optimizer, state) for state in state_names]
+    before = [
+        (p.data, float(p.grad), [0.0 if values is None else float(values[i]) for values in states])
+        for i, p in enumerate(optimizer.params)
+    ]
     optimizer.step()
     updates = []
-    for i, (p, (data, grad)) in enumerate(zip(optimizer.params, before)):
-        if id(p) in in_graph:
-            updates.append(
-                Update(p, data, grad, p.data, _update_text(optimizer, i, names[p], data, grad, p.data, fmt))
-            )
+    for p, (data, grad, state) in zip(optimizer.params, before):
+        if id(p) not in in_graph:
+            continue
+        named, new = update_formulas(rule, names[p], data, grad, dict(zip(symbols, state)), fmt)
+
+        def n(x: float) -> str:
+            return format(float(x), fmt)
+
+        given = ", ".join([f"grad {n(grad)}", *(f"{s} {n(v)}" for s, v in zip(symbols, state))])
+        steps = [*named, f"{names[p]}.data = {new.text}: {n(data)} \u2192 {n(p.data)}"]
+        updates.append(Update(p, data, grad, p.data, f"update ({given}): " + "; ".join(steps)))
     return updates
-
-
-def _update_text(
-    opt: Optimizer, i: int, name: str, before: float, grad: float, after: float, fmt: str
-) -> str:
-    """The optimizer's rule for one parameter, with the numbers of this step."""
-
-    def n(x: float) -> str:
-        return format(float(x), fmt)
-
-    lr = n(opt.lr)
-    if isinstance(opt, SGD) and not (opt.weight_decay or opt.nesterov or opt.maximize or opt.dampening):
-        if opt.momentum and opt.momentum_buffers is not None:
-            buf = opt.momentum_buffers[i]
-            return (
-                f"update: buf = {n(opt.momentum)} {TIMES} buf + grad = {n(buf)}; {name}.data {MINUS}= lr "
-                f"{TIMES} buf: {n(before)} {MINUS} {lr} {TIMES} {n(buf)} = {n(after)}"
-            )
-        return (
-            f"update: {name}.data {MINUS}= lr {TIMES} grad: "
-            f"{n(before)} {MINUS} {lr} {TIMES} {n(grad)} = {n(after)}"
-        )
-    if isinstance(opt, Adam) and not opt.maximize and not opt.amsgrad:
-        b1, b2 = opt.betas
-        t = opt.steps
-        m, v = opt.exp_avg[i], opt.exp_avg_sq[i]
-        decay = (
-            f" (after {name}.data {TIMES}= 1 {MINUS} lr {TIMES} weight_decay)"
-            if opt.decoupled_weight_decay and opt.weight_decay
-            else ""
-        )
-        return (
-            f"update: m = {n(b1)}m + {n(1 - b1)}grad = {n(m)}; "
-            f"v = {n(b2)}v + {n(1 - b2)}grad\u00b2 = {n(v)}; "
-            f"{name}.data {MINUS}= lr {TIMES} m\u0302 / (\u221av\u0302 + \u03b5), m\u0302 = m / (1 {MINUS} "
-            f"{n(b1)}^{t}), v\u0302 = v / (1 {MINUS} {n(b2)}^{t}){decay}: {n(before)} \u2192 {n(after)}"
-        )
-    return f"update: {name}.data by {type(opt).__name__}.step(): {n(before)} \u2192 {n(after)}"
 
 
 def step_through(
