@@ -85,7 +85,7 @@ class Compiled:
         return self._run(args, nested=True, backward=True)
 
     def flat_outputs(self, *args: Any, backward: bool = True) -> Any:
-        """A call, with f's outputs in order as one flat NumPy array (or a list of floats, where the pure
+        """Call, and return f's outputs in order as one flat NumPy array (or a list of floats, where the pure
         Python replays), not nested as f returned them: for a loop that reads many outputs at once. With
         ``backward=False`` only the outputs are computed and no grad changes (as under ``no_grad()``, but
         replayed)."""
@@ -120,7 +120,7 @@ class Compiled:
     def _eagerly(
         self, flat: Sequence[float], shape: Shape, given: dict[int, Any], nested: bool, backward: bool
     ) -> Any:
-        """A call as the eager engine runs it: f on new leaves, then backward from its first output."""
+        """Run a call as the eager engine runs it: f on new leaves, then backward from its first output."""
         outputs, out_shape = self._call([Value(x) for x in flat], shape, given)
         if backward and outputs and modes.is_grad_enabled():
             outputs[0].backward()
@@ -128,7 +128,7 @@ class Compiled:
         return _unflatten(out_shape, iter(numbers)) if nested else numbers
 
     def tape(self, *args: Any) -> Tape:
-        """The tape these arguments replay, recorded now if their shape (and static values) are new: to
+        """Return the tape these arguments replay, recorded now if their shape (and static values) are new: to
         look at what was recorded, or to replay it on arrays of one's own (``Tape.replay``)."""
         given = {i: a for i, a in enumerate(args) if i in self.static or i - len(args) in self.static}
         shape, flat = _inputs(tuple(a for i, a in enumerate(args) if i not in given))
@@ -165,7 +165,7 @@ class Compiled:
 
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
-    """The garbage collector off inside the block (if it was on), on again after."""
+    """Turn the garbage collector off inside the block (if it was on), on again after."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -391,7 +391,7 @@ def _array(np: Any, xs: Any, n: int, what: str) -> Any:
 
 
 def _check_row(xs: Any, shape: tuple[int, ...], n: int, what: str) -> None:
-    """An error unless xs, of this shape, is a flat row of n numbers, saying how many the tape takes."""
+    """Raise an error unless xs, of this shape, is a flat row of n numbers, saying how many the tape takes."""
     if shape == (n,):
         return
     many = f"{n} {what}" if n == 1 else f"{n} {what}s"
@@ -403,15 +403,15 @@ def _check_row(xs: Any, shape: tuple[int, ...], n: int, what: str) -> None:
 
 
 def _eager_order(root: Value, seen: set[Value]) -> tuple[list[Value], list[Value]]:
-    """The interior nodes and the leaves under root that are not in seen, in backward()'s order."""
+    """Return the interior nodes and the leaves under root that are not in seen, in backward()'s order."""
     order = topological_order(root, seen)
     return [v for v in order if v.primitive is not None], [v for v in order if v.primitive is None]
 
 
 def _replayable(node: Value, traced: modes.Recording) -> Op:
-    """The op of a node, which the tape replays; a clear error for a node made by hand (no op to replay),
-    or one not made while f was recorded (not in ``traced``): the eager engine keeps the data and local
-    gradients such a node was built with, where the tape would compute them again."""
+    """Return the op of a node, which the tape replays; raise a clear error for a node made by hand (no op to
+    replay), or one not made while f was recorded (not in ``traced``): the eager engine keeps the data and
+    local gradients such a node was built with, where the tape would compute them again."""
     op = node.primitive
     if not isinstance(op, Op):
         raise TypeError(
@@ -453,8 +453,8 @@ ARRAY = "array"
 
 
 def _inputs(args: tuple[Any, ...]) -> tuple[Shape, Sequence[float]]:
-    """The inputs' shape, and their numbers in order: a list of floats, or an array where some input was
-    an array (read at once, not number by number)."""
+    """Return the inputs' shape, and their numbers in order: a list of floats, or an array where some input
+    was an array (read at once, not number by number)."""
     pieces: list[Any] = []
     shape = _flatten_inputs(args, pieces)
     if all(type(x) is float for x in pieces):

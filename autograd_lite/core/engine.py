@@ -46,7 +46,7 @@ _new = object.__new__
 def _node(
     data: float, fn: Op, args: Sequence[Any], local_grads: Sequence[float], recording: bool = False
 ) -> Value:
-    """A new node: ``args`` (Values first, then numbers) beside the local gradients of the Values. While
+    """Make a new node: ``args`` (Values first, then numbers) beside the local gradients of the Values. While
     compile() records, its data and grad slots are set as they are (Value's attributes are guarded)."""
     node: Value = _new(Value)
     if recording:
@@ -239,7 +239,7 @@ class Value(Node):
         return (_graph, (records,))
 
     def __copy__(self) -> Value:
-        """A new node with this one's data, grad, label, op and parents (the parents are shared)."""
+        """Return a new node with this one's data, grad, label, op and parents (the parents are shared)."""
         not_recording("copying", self)
         new: Value = _new(Value)
         for name in Node.__slots__:
@@ -247,7 +247,7 @@ class Value(Node):
         return new
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Value:
-        """The graph under this node copied, walked in topological order (no recursion); leaves copied
+        """Copy the graph under this node, walked in topological order (no recursion); leaves copied
         once each, through ``memo``, as ``copy.deepcopy`` shares them."""
         not_recording("copying", self)
         for v in topological_order(self):
@@ -388,7 +388,7 @@ class Value(Node):
         return _as_value(apply(ops.LOGSUMEXP, *nodes, *numbers_))
 
     def detach(self) -> Value:
-        """A new leaf with the same data, cut off from this graph."""
+        """Return a new leaf with the same data, cut off from this graph."""
         not_recording("detach()", self)  # a leaf of today's data: no op the tape could run again
         return Value(self.data, label=self.label)
 
@@ -412,14 +412,14 @@ for _op in ops.TABLE:
 
 
 def _leaf(data: float, grad: Any, label: str) -> Value:
-    """A leaf again, from what ``Value.__reduce__`` saved."""
+    """Rebuild a leaf from what ``Value.__reduce__`` saved."""
     v = Value(data, label=label)
     v.grad = grad
     return v
 
 
 def _graph(records: list[Any]) -> Value:
-    """A graph again, from what ``Value.__reduce__`` saved: its last node (the one pickled)."""
+    """Rebuild a graph from what ``Value.__reduce__`` saved; return its last node (the one pickled)."""
     by_name = {op.name: op for op in ops.TABLE}
     nodes: list[Value] = []
     for record in records:
@@ -450,7 +450,7 @@ def _as_value(x: Value | float) -> Value:
 
 
 def _with_number(op: Op) -> Callable[[Value, Operand], Value]:
-    """The maker of a named op's node that takes a number (alpha, beta) as well, as a method of Value
+    """Return the maker of a named op's node that takes a number (alpha, beta) as well, as a method of Value
     calls it: anything but a number or a Value is refused, naming the parameter."""
     applied = _binary(op)
     ((name, _),) = op.params

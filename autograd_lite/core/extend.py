@@ -89,7 +89,7 @@ def _checked_forward(
 
 
 def _given(name: str, derivatives: Sequence[Callable[..., Any]] | None) -> Callable[..., tuple[Any, ...]]:
-    """An Op's derivatives from a user's list of them, one per argument."""
+    """Build an Op's derivatives from a user's list of them, one per argument."""
 
     def given(values: Any, node: Value, *args: Any) -> tuple[Any, ...]:
         if derivatives is None:

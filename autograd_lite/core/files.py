@@ -77,7 +77,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
 
 
 def _existing_mode(path: Path) -> int | None:
-    """The permission bits of the regular file at path (None if there is none, or a symlink is there)."""
+    """Return the permission bits of the regular file at path (None if there is none, or a symlink is
+    there)."""
     try:
         st = os.lstat(path)
     except FileNotFoundError:
@@ -92,7 +93,8 @@ def _existing_mode(path: Path) -> int | None:
 
 
 def _temp_prefix(path: Path) -> str:
-    """The start of a temporary file's name for this target: a hash of its name, so that it stays short."""
+    """Return the start of a temporary file's name for this target: a hash of its name, so that it stays
+    short."""
     return f".autograd-lite-{hashlib.sha256(path.name.encode(errors='surrogateescape')).hexdigest()[:16]}-"
 
 

@@ -42,7 +42,7 @@ class Store:
             v.__class__ = HeldValue
 
     def to_values(self) -> None:
-        """The arrays' numbers into the Values, if the arrays are newer."""
+        """Copy the arrays' numbers into the Values, if the arrays are newer."""
         if self.newer != "arrays":
             return
         set_data, set_grad = _DATA.__set__, _GRAD.__set__
@@ -52,8 +52,8 @@ class Store:
         self.newer = None
 
     def to_arrays(self) -> bool:
-        """The Values' numbers into the arrays, if the Values are newer; False (and the store let go) if
-        a grad is no longer a number (a Value, from ``backward(create_graph=True)``)."""
+        """Copy the Values' numbers into the arrays, if the Values are newer; return False (and let the store
+        go) if a grad is no longer a number (a Value, from ``backward(create_graph=True)``)."""
         if self.newer != "values":
             return True
         grads = [_GRAD.__get__(v) for v in self.values]
@@ -66,7 +66,7 @@ class Store:
         return True
 
     def release(self) -> None:
-        """The Values up to date and plain again; the store holds nothing after."""
+        """Bring the Values up to date and make them plain again; the store holds nothing after."""
         self.to_values()
         for v in self.values:
             if _HELD.get(id(v), (None,))[0] is self:
@@ -145,11 +145,11 @@ class Rows:
         return all(store.to_arrays() and store.values for store in self.stores)
 
     def data(self) -> Any:
-        """The parameters' data, in order (a view where they are a slice of one store)."""
+        """Return the parameters' data, in order (a view where they are a slice of one store)."""
         return self._row("data")
 
     def grads(self) -> Any:
-        """The parameters' grads, in order (a view where they are a slice of one store)."""
+        """Return the parameters' grads, in order (a view where they are a slice of one store)."""
         return self._row("grad")
 
     def _row(self, name: str) -> Any:
@@ -195,8 +195,8 @@ def _let_go(stores: list[Store]) -> None:
 
 
 def rows(params: Sequence[Value], np: Any) -> Rows | None:
-    """The places of these parameters in arrays, holding those not held yet; None if one's grad is not a
-    number (a Value, from ``backward(create_graph=True)``): those stay plain."""
+    """Return the places of these parameters in arrays, holding those not held yet; None if one's grad is not
+    a number (a Value, from ``backward(create_graph=True)``): those stay plain."""
     if not all(type(_GRAD.__get__(p)) is float for p in params if id(p) not in _HELD):
         return None
     return Rows(params, np)

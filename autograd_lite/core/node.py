@@ -292,8 +292,8 @@ def describe(args: Sequence[Any]) -> str:
 
 
 def math_error(op: Op, args: Sequence[Any], error: Exception) -> Any:
-    """What a float error in an op becomes: for finite inputs, an error naming the op and its arguments;
-    otherwise the op's results are NaN, as in IEEE arithmetic."""
+    """Handle a float error in an op: for finite inputs, raise an error naming the op and its arguments;
+    otherwise return NaN as the op's results, as in IEEE arithmetic."""
     xs = [peek(a) if isinstance(a, Node) else a for a in args]
     if all(math.isfinite(x) for x in xs):
         where = f" (defined for {op.domain})" if op.domain else ""

@@ -86,7 +86,7 @@ def primitive(
     register: bool = True,
     **how: Any,
 ) -> Op:
-    """An Op whose every form comes from ``rule`` (its arguments, then ``m=`` a namespace).
+    """Make an Op whose every form comes from ``rule`` (its arguments, then ``m=`` a namespace).
 
     ``fast``: a hand-written float forward for a hot op, tested against the rule. ``how``: Op's fields
     for calling and drawing it (params, doc, symbol, shown, activation). An op named as an identifier
@@ -109,7 +109,7 @@ def primitive(
 
 
 def _rule_arity(name: str, rule: Callable[..., Any]) -> int | None:
-    """The number of arguments before ``m``; None if they are ``*args``."""
+    """Return the number of arguments before ``m``; None if they are ``*args``."""
     parameters = list(inspect.signature(rule).parameters.values())
     if not parameters or parameters[-1].name != "m" or parameters[-1].default is inspect.Parameter.empty:
         raise TypeError(f"{name}: a rule takes the op's arguments, then m=FLOATS, got {rule}")
@@ -218,7 +218,7 @@ FLOATS: Math = cast(Math, SimpleNamespace(
 
 @functools.cache
 def array_math(np: Any) -> Math:
-    """The elementary functions on NumPy arrays, element by element: ``m`` for compile()'s replay."""
+    """Return the elementary functions on NumPy arrays, element by element: ``m`` for compile()'s replay."""
 
     def sigmoid(x: Any) -> Any:
         e = np.exp(-np.abs(x))

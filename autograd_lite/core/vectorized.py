@@ -66,7 +66,7 @@ class Index:
                 self.repeats = unique, inverse.ravel()
 
     def get(self, array: Any) -> Any:
-        """The values at the positions: a view of the array where they are evenly spaced, else a copy."""
+        """Get the values at the positions: a view of the array where they are evenly spaced, else a copy."""
         if self.view is not None:
             return self.view(array)
         if self.blocks is not None:
@@ -102,8 +102,8 @@ class Index:
 
 
 def _view(positions: Any, size: int, np: Any, turned: bool = False) -> Callable[[Any], Any] | None:
-    """A view of an array of ``size`` at these positions, if they are evenly spaced: a strided slice; or,
-    for a matrix, a slice cut into rows (or columns) of which a leading part is taken. Else None."""
+    """Return a view of an array of ``size`` at these positions, if they are evenly spaced: a strided slice;
+    or, for a matrix, a slice cut into rows (or columns) of which a leading part is taken. Else None."""
     flat = positions.ravel()
     start, n = int(flat[0]), flat.size
     shape = positions.shape
@@ -250,7 +250,7 @@ class Plan:
         return Index(positions, self.np, self.size, self.n_inputs)
 
     def _step(self, op: Op, args: Any, consts: list[tuple[float, ...]], start: int) -> Operation:
-        """The group's array operation; ``args``: its nodes' arguments' places, a row per node."""
+        """Build the group's array operation; ``args``: its nodes' arguments' places, a row per node."""
         np, index = self.np, self._index
         out = np.arange(start, start + len(args))
         columns = [np.array(column, dtype=float) for column in zip(*consts)]
@@ -290,8 +290,8 @@ class Plan:
 
 
 def groups(nodes: list[TapeNode], first: int, n_backward: int) -> list[Group]:
-    """The nodes bucketed by depth, op and arity, in order of depth: root's subgraph, then the rest;
-    each bucket's op, its nodes' positions, and whether backward runs over it."""
+    """Bucket the nodes by depth, op and arity, in order of depth: root's subgraph, then the rest;
+    return each bucket's op, its nodes' positions, and whether backward runs over it."""
     depth = [0] * (first + len(nodes))  # inputs and parameters: 0
     parts: list[dict[tuple[int, Op, int, int], list[int]]] = [{}, {}]
     for i, (op, args, consts) in enumerate(nodes, first):
@@ -305,7 +305,7 @@ def groups(nodes: list[TapeNode], first: int, n_backward: int) -> list[Group]:
 
 
 def _dense(table: Any, out: Any, index: Callable[[Any], Index], np: Any) -> MatMul | None:
-    """The dot products as one matrix product, if they pair every distinct row of weights with every
+    """Return the dot products as one matrix product, if they pair every distinct row of weights with every
     distinct row of inputs (their nodes sorted by weights, then inputs); else None."""
     k = len(table) // 2
     ws, xs = table[:k].T, table[k:].T
@@ -320,7 +320,7 @@ def _dense(table: Any, out: Any, index: Callable[[Any], Index], np: Any) -> MatM
 
 
 def _one_by_one(op: Op, rows: list[Any], consts: list[Any]) -> list[list[float]]:
-    """The group's forward with the op's float form, node by node: the engine's errors and NaN rules."""
+    """Run the group's forward with the op's float form, node by node: the engine's errors and NaN rules."""
     results = []
     for xs in zip(*(r.tolist() for r in rows), *(c.tolist() for c in consts)):
         try:

@@ -33,8 +33,8 @@ def save(state: Mapping[str, float], path: str | os.PathLike[str]) -> None:
 
 
 def read(path: str | os.PathLike[str], max_bytes: int) -> dict[str, object]:
-    """The parameters of a file written by ``save``, at most ``max_bytes`` long; a clear error if it is
-    not one (a FIFO, a device or a directory is not even opened for reading past its kind)."""
+    """Read the parameters of a file written by ``save``, at most ``max_bytes`` long; raise a clear error if
+    it is not one (a FIFO, a device or a directory is not even opened for reading past its kind)."""
     shown = repr(str(path))
     if str(path) == "":
         raise FileNotFoundError("no saved model at '': give the file's path")
@@ -111,7 +111,8 @@ def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
 
 
 def mismatch(params: Mapping[str, Value], state: Mapping[str, object]) -> str:
-    """What keeps ``state`` from loading into ``params`` ('' if nothing): missing, unexpected, non-numbers."""
+    """Return what keeps ``state`` from loading into ``params`` ('' if nothing): missing, unexpected,
+    non-numbers."""
 
     def some(names: list[str]) -> str:
         shown = ", ".join(names[:5])

@@ -94,12 +94,12 @@ def make_xor(n: int = 200, noise: float = 0.0, seed: int | None = None) -> Datas
 
 
 def four_samples() -> Dataset:
-    """The classic backprop tutorial's dataset: XOR of the first two inputs; the third is always 1."""
+    """Return the classic backprop tutorial's dataset: XOR of the first two inputs; the third is always 1."""
     return [[0.0, 0.0, 1.0], [0.0, 1.0, 1.0], [1.0, 0.0, 1.0], [1.0, 1.0, 1.0]], [0, 1, 1, 0]
 
 
 def load_digits() -> Dataset:
-    """The 1,797 handwritten digits of UCI's *Optical Recognition of Handwritten Digits* test set (CC BY
+    """Load the 1,797 handwritten digits of UCI's *Optical Recognition of Handwritten Digits* test set (CC BY
     4.0; see DIGITS.md beside this module): each a list of 64 pixels, 8 rows of 8, scaled from the
     counts 0 to 16 to [0, 1]; and its digit, 0 to 9. The same images as scikit-learn's ``load_digits()``."""
     raw = gzip.decompress(resources.files(__package__).joinpath("digits.bin.gz").read_bytes())

@@ -66,7 +66,8 @@ class LRScheduler:
         self._last_lr = [lr]
 
     def get_last_lr(self) -> list[float]:
-        """The rate the last ``step()`` set, in a list (one per parameter group in PyTorch; there is one)."""
+        """Return the rate the last ``step()`` set, in a list (one per parameter group in PyTorch; there is
+        one)."""
         return list(self._last_lr)
 
     def state_dict(self) -> dict[str, Any]:
@@ -95,7 +96,7 @@ class LRScheduler:
         vars(self).update(loaded)
 
     def _next_lr(self, lr: float) -> float:
-        """The rate for ``self.last_epoch``, from the current one."""
+        """Return the rate for ``self.last_epoch``, from the current one."""
         raise NotImplementedError
 
 

@@ -46,10 +46,10 @@ class Sampler(Protocol):
     """What initialisation draws from: the ``random`` module itself, or a ``random.Random``."""
 
     def uniform(self, a: float, b: float) -> float:
-        """A number drawn uniformly between a and b."""
+        """Draw a number uniformly between a and b."""
 
     def gauss(self, mu: float, sigma: float) -> float:
-        """A number drawn from the normal distribution with mean mu and standard deviation sigma."""
+        """Draw a number from the normal distribution with mean mu and standard deviation sigma."""
 
 
 #: The weight initialisations by name: uniform in [-1, 1] (micrograd's), xavier (Glorot uniform), he (for
@@ -82,7 +82,8 @@ def _count(what: str, n: object) -> int:
 
 
 def _inputs(x: Iterable[Operand]) -> Sequence[Operand]:
-    """A model's input as a sequence: a list or tuple as it is, any other iterable (a generator) read once."""
+    """Return a model's input as a sequence: a list or tuple as it is, any other iterable (a generator) read
+    once."""
     if isinstance(x, (list, tuple)):
         return x
     if isinstance(x, (str, bytes)) or not isinstance(x, Iterable):
@@ -96,7 +97,7 @@ class Module:
     """
 
     def parameters(self) -> list[Value]:
-        """The Values to train (the leaves that the optimizer updates), in micrograd's order."""
+        """Return the Values to train (the leaves that the optimizer updates), in micrograd's order."""
         return [p for _, p in self.named_parameters()]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
@@ -180,7 +181,8 @@ class Neuron(Module):
         return partial(_swish, beta=self.beta) if self.beta is not None else ACTIVATIONS[self.activation]
 
     def __getstate__(self) -> dict[str, Any]:
-        """The neuron without its activation function, which is looked up again by name on unpickling."""
+        """Return the neuron's state without its activation function, which is looked up again by name on
+        unpickling."""
         state = dict(vars(self))
         del state["_act"]
         return state
@@ -334,7 +336,8 @@ class MLP(Module):
 
     # ---- to and from PyTorch ---------------------------------------------------------------------------
     def to_torch(self) -> torch.nn.Sequential:
-        """An equivalent float64 ``torch.nn.Sequential`` (Linear, activation, ...) with the same weights."""
+        """Build an equivalent float64 ``torch.nn.Sequential`` (Linear, activation, ...) with the same
+        weights."""
         return torch_interop.to_torch(
             [
                 torch_interop.Dense(
@@ -348,7 +351,8 @@ class MLP(Module):
 
     @classmethod
     def from_torch(cls, module: torch.nn.Module) -> MLP:
-        """The MLP equal to a ``torch.nn.Sequential`` of Linear layers and activations (as to_torch gives)."""
+        """Build the MLP equal to a ``torch.nn.Sequential`` of Linear layers and activations (as to_torch
+        gives)."""
         layers = torch_interop.from_torch(module)
         hidden = {layer.activation for layer in layers[:-1]}
         if len(hidden) > 1:

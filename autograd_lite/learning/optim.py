@@ -59,7 +59,7 @@ class Optimizer:
     SYMBOLS: ClassVar[Mapping[str, str]] = {}
 
     def state_dict(self) -> dict[str, Any]:
-        """The settings and the state, as plain numbers (per-parameter state as lists in ``params``'
+        """Return the settings and the state, as plain numbers (per-parameter state as lists in ``params``'
         order), to save and give ``load_state_dict`` later; the parameters' data is the model's to save."""
         out = {k: v for k, v in vars(self).items() if k != "params" and k not in self.STATE}
         for name in self.STATE:
@@ -104,7 +104,7 @@ class Optimizer:
         vars(self).update(loaded)
 
     def _loaded_state(self, name: str, key: str, value: Any) -> list[float] | None:
-        """A per-parameter state as saved, checked: one finite number per parameter."""
+        """Return a per-parameter state as saved, checked: one finite number per parameter."""
         if value is None and key == "momentum_buffers":  # before the first step
             return None
         n = len(self.params)
@@ -148,8 +148,8 @@ class Optimizer:
         data[...] = self._apply(data, grads, _numpy())
 
     def _apply(self, data: Any, grads: Any, np: Any) -> Any:
-        """The step's rule on arrays (``np``), or float by float (``np`` None); the new data. The state
-        is kept as the rule runs on it: arrays, or lists of floats."""
+        """Run the step's rule on arrays (``np``), or float by float (``np`` None); return the new data. The
+        state is kept as the rule runs on it: arrays, or lists of floats."""
         rule, names = self.rule()
         state = [_as(self, name, np) for name in names]
         if np is not None:  # the grads copied: a rule may keep them (SGD's first momentum buffer)
@@ -314,7 +314,8 @@ class AdamW(Adam):
 
 
 def _is_number(x: Any) -> bool:
-    """A real number (int or float, not a bool), as a setting or a state must be; NaN is one too."""
+    """Return whether x is a real number (int or float, not a bool), as a setting or a state must be; NaN is
+    one too."""
     return isinstance(x, int | float) and not isinstance(x, bool)
 
 
@@ -332,12 +333,12 @@ def _lerp(start: Any, end: Any, weight: float) -> Any:
 
 
 def _arrays(np: Any) -> SimpleNamespace:
-    """What a step's rule's ``m`` is on NumPy arrays (made at each step: a few attribute reads)."""
+    """Return what a step's rule's ``m`` is on NumPy arrays (made at each step: a few attribute reads)."""
     return SimpleNamespace(sqrt=np.sqrt, maximum=np.maximum, let=FLOATS.let)
 
 
 def _as(optimizer: Optimizer, name: str, np: Any) -> Any:
-    """The optimizer's state of this name as the rule runs on it: an array, or a list of floats (zeros
+    """Return the optimizer's state of this name as the rule runs on it: an array, or a list of floats (zeros
     before the first step of a state made then: SGD's momentum buffers)."""
     state = getattr(optimizer, name)
     if state is None:

@@ -30,7 +30,8 @@ def require_matplotlib(what: str) -> type[Figure]:
 
 
 def decision_boundary(model: MLP, X: Sequence[Sequence[float]], y: Sequence[Any], steps: int = 50) -> Figure:
-    """The model's score over the plane around 2-D points X, its zero contour, and the points by class."""
+    """Plot the model's score over the plane around 2-D points X, its zero contour, and the points by
+    class."""
     if not X:
         raise ValueError("decision_boundary() needs at least one point in X, got none")
     if any(len(x) != 2 for x in X):

@@ -23,7 +23,7 @@ class Dense(NamedTuple):
 
 
 def to_torch(layers: Sequence[Dense]) -> torch.nn.Sequential:
-    """An equivalent float64 ``torch.nn.Sequential`` (Linear, activation, ...) with the same weights."""
+    """Build an equivalent float64 ``torch.nn.Sequential`` (Linear, activation, ...) with the same weights."""
     _require_torch("to_torch()")
     import torch
 
@@ -48,8 +48,8 @@ def to_torch(layers: Sequence[Dense]) -> torch.nn.Sequential:
 
 
 def from_torch(module: torch.nn.Module) -> list[Dense]:
-    """The dense layers of a ``torch.nn.Sequential`` of Linear layers, each followed by at most one
-    activation with our arguments (as ``to_torch`` gives); a clear error for anything else."""
+    """Return the dense layers of a ``torch.nn.Sequential`` of Linear layers, each followed by at most one
+    activation with our arguments (as ``to_torch`` gives); raise a clear error for anything else."""
     _require_torch("from_torch()")
     import torch
 

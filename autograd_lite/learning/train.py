@@ -51,17 +51,17 @@ Accuracy = Callable[[Score, Any], bool]  #: (output, target) of one sample -> wh
 
 # ---- accuracy rules: fit() gives them each sample's output as a float (or a list of floats) ---------------
 def sign_accuracy(output: Score, target: Any) -> bool:
-    """A score's sign is the class: for the hinge loss (targets -1/1) and logits (targets 0/1)."""
+    """Take a score's sign as the class: for the hinge loss (targets -1/1) and logits (targets 0/1)."""
     return bool((_one(output) > 0) == (target > 0))
 
 
 def threshold_accuracy(output: Score, target: Any) -> bool:
-    """A probability above 1/2 is class 1: for sigmoid outputs (targets 0/1)."""
+    """Take a probability above 1/2 as class 1: for sigmoid outputs (targets 0/1)."""
     return bool((_one(output) > 0.5) == (target > 0.5))
 
 
 def argmax_accuracy(output: Score, target: Any) -> bool:
-    """The largest output is the class: for multi-class logits (targets class indices, or rows of class
+    """Take the largest output as the class: for multi-class logits (targets class indices, or rows of class
     probabilities such as one-hot rows, whose largest is the class)."""
     outs = [float(o) for o in output] if isinstance(output, list) else [float(output)]
     if isinstance(target, Sequence):
@@ -278,7 +278,8 @@ def _epoch(
 
 
 def _postfix(history: History) -> dict[str, str]:
-    """What the progress bar shows after an epoch: its loss, and accuracy and validation loss if kept."""
+    """Return what the progress bar shows after an epoch: its loss, and accuracy and validation loss if
+    kept."""
     postfix = {"loss": f"{history.loss[-1]:.4g}"}
     if history.accuracy:
         postfix["accuracy"] = f"{history.accuracy[-1]:.1%}"
@@ -367,7 +368,8 @@ class _Step:
         self.validation: tuple[Any, Any, Any] | None = None  # the held-out samples, and their arrays
 
     def step_for(self, target_rows: bool) -> Compiled:
-        """The compiled step for targets that are rows (the replay's inputs) or numbers (static arguments)."""
+        """Return the compiled step for targets that are rows (the replay's inputs) or numbers (static
+        arguments)."""
         steps = _COMPILED.setdefault(self.model, {})
         key = (id(self.loss), target_rows)
         if key not in steps or steps[key][0]() is not self.loss:  # (an id is reused once its loss is gone)
@@ -397,7 +399,7 @@ class _Step:
     def validate(
         self, held_out: tuple[list[Any], list[Any]], accuracy: Accuracy | None, history: History
     ) -> None:
-        """The loss (and accuracy) on the held-out samples with the weights as they are, into history:
+        """Write the loss (and accuracy) on the held-out samples with the weights as they are into history:
         the compiled step's forward if training is compiled, else eagerly with no graph."""
         X_val, y_val = held_out
         if self.compiled:
@@ -438,7 +440,8 @@ class _Step:
         return top * math.sqrt(float(scaled @ scaled))
 
     def _split(self, out: Any, n: int) -> tuple[float, Any]:
-        """The loss, and each sample's outputs of every layer in a row: an array (n, units), or lists."""
+        """Split the output into the loss, and each sample's outputs of every layer in a row: an array
+        (n, units), or lists."""
         if self.np is not None and hasattr(out, "reshape"):
             return float(out[0]), out[1:].reshape(n, -1)
         per = (len(out) - 1) // n
@@ -475,7 +478,7 @@ _COMPILED: weakref.WeakKeyDictionary[Any, dict[tuple[int, bool], tuple[Callable[
 
 
 def _weak(x: Any) -> Callable[[], Any]:
-    """A weak reference to x, or (for what takes none, such as a builtin) a strong one."""
+    """Return a weak reference to x, or (for what takes none, such as a builtin) a strong one."""
     try:
         return weakref.ref(x)
     except TypeError:
@@ -490,7 +493,8 @@ def _forward_of(
 
 
 def _flat_forward(model: Any, loss: Loss, layered: bool, xs: list[Any], targets: Any) -> list[Value]:
-    """The batch's loss, then each sample's outputs of every layer of an MLP (of the model, for another)."""
+    """Return the batch's loss, then each sample's outputs of every layer of an MLP (of the model, for
+    another)."""
     if layered:
         traces = [model.layer_outputs(x) for x in xs]
         outputs = [_output(trace) for trace in traces]
@@ -505,7 +509,7 @@ def _flat_forward(model: Any, loss: Loss, layered: bool, xs: list[Any], targets:
 
 
 def _listed(samples: Collection[Any]) -> list[Any]:
-    """The samples as a list of numbers or lists: a NumPy array (of the samples, or one per sample) as
+    """Return the samples as a list of numbers or lists: a NumPy array (of the samples, or one per sample) as
     lists of Python numbers, which a loss, an accuracy rule and a static target read as they read lists."""
     return [_plain(s) for s in _plain(samples)]
 
@@ -526,7 +530,7 @@ def _rows(targets: Sequence[Any]) -> bool:
 
 
 def _output(trace: Sequence[Any]) -> Any:
-    """A sample's output from its layers' outputs: the last layer's, one value alone or the list."""
+    """Return a sample's output from its layers' outputs: the last layer's, one value alone or the list."""
     last = trace[-1]
     return last[0] if len(last) == 1 else last
 

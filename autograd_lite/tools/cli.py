@@ -101,7 +101,8 @@ def _write(save: Callable[[], Path], path: str) -> None:
 
 
 def _evaluate(expression: Expression) -> Value:
-    """The expression's graph at its point, after backward; a non-finite value or gradient is bad input."""
+    """Build the expression's graph at its point and run backward; a non-finite value or gradient is bad
+    input."""
     with detect_anomaly():
         try:
             root = expression(*expression.inputs)
@@ -204,7 +205,7 @@ def _shown(text: object) -> str:
 
 
 def _plain(text: str | None) -> str:
-    """A docstring as --help shows it: without reST's ``double backquotes``."""
+    """Return a docstring as --help shows it: without reST's ``double backquotes``."""
     return re.sub(r"``(.+?)``", r"\1", text or "")
 
 

@@ -99,7 +99,7 @@ def demo(out: Path) -> None:
 
 
 def _tanh_neuron() -> list[Value]:
-    """The worked neuron: x1, x2, w1, w2, b, then n = w1*x1 + w2*x2 + b and o = tanh(n), labelled."""
+    """Build the worked neuron: x1, x2, w1, w2, b, then n = w1*x1 + w2*x2 + b and o = tanh(n), labelled."""
     x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
     w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
     b = Value(6.8813735870195432, label="b")
@@ -111,7 +111,7 @@ def _tanh_neuron() -> list[Value]:
 
 
 def neuron() -> None:
-    """A worked example: a neuron's forward pass, then its gradients by backpropagation."""
+    """Print a worked example: a neuron's forward pass, then its gradients by backpropagation."""
     x1, x2, w1, w2, b, n, o = _tanh_neuron()
     print("A neuron: o = tanh(w1*x1 + w2*x2 + b)")
     print(f"  forward:  n = {n.data:.6f}   o = {o.data:.6f}")

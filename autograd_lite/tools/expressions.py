@@ -35,7 +35,7 @@ class Function:
 
 
 def _method(name: str, method: Callable[..., Value]) -> Function:
-    """A Value method as a function of Values and numbers: numbers alone give a number, as ops do."""
+    """Wrap a Value method as a function of Values and numbers: numbers alone give a number, as ops do."""
     parameters = list(inspect.signature(method).parameters.values())
 
     def call(x: Any, *rest: Any) -> Any:
@@ -80,7 +80,7 @@ BUILTINS |= {f.name: f for f in _named() if f.name not in BUILTINS}  # not neg: 
 
 
 def function(op: str | Callable[..., Any]) -> Function:
-    """The Function for a built-in op's name, or for an op made by ``define_op``."""
+    """Return the Function for a built-in op's name, or for an op made by ``define_op``."""
     if isinstance(op, str):
         if op not in BUILTINS:
             raise ValueError(f"unknown op {op!r}; the built-in ops are {', '.join(BUILTINS)}")
@@ -142,13 +142,13 @@ class Expression:
         return f"Expression({str(self)!r}{at})"
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        """The same short form in IPython and in hypothesis's reports (not a dump of the fields)."""
+        """Show the same short form in IPython and in hypothesis's reports (not a dump of the fields)."""
         printer.text(repr(self))
 
 
 # ---- printing: text that parses back to the same expression, with only the brackets it needs ---------------
 def _number(x: float) -> str:
-    """A float as written in an expression: integers without '.0'."""
+    """Format a float as an expression writes it: integers without '.0'."""
     if x.is_integer() and abs(x) < 1e16 and not (x == 0 and math.copysign(1.0, x) < 0):
         return str(int(x))
     return repr(x)

@@ -139,7 +139,8 @@ def _check_nesting(text: str) -> None:
 
 
 def _check_depth(tree: ast.AST, text: str, indent: int) -> None:
-    """The parsed tree's depth, found without recursion; the builder below recurses only under this bound."""
+    """Check the parsed tree's depth, found without recursion; the builder below recurses only under this
+    bound."""
     stack = [(tree, 0)]
     while stack:
         node, depth = stack.pop()

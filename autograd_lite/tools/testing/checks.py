@@ -160,7 +160,7 @@ def gradient_report(
     atol: float = ATOL,
     rtol: float = RTOL,
 ) -> Report:
-    """The table gradcheck (order 1) or gradgradcheck (order 2) checks, passing or not."""
+    """Return the table gradcheck (order 1) or gradgradcheck (order 2) checks, passing or not."""
     if order not in (1, 2):
         raise ValueError(f"order is 1 (gradcheck) or 2 (gradgradcheck), got {order!r}")
     if not (0 < eps < math.inf and 0 <= atol < math.inf and 0 <= rtol < math.inf):  # NaN fails too

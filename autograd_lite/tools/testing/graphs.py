@@ -95,7 +95,7 @@ class Program:
         return len(self.inputs) + len(self.steps) + 1
 
     def run(self, inputs: Sequence[Any], on_values: bool = True) -> tuple[Any, list[Any]]:
-        """The program's root and its whole pool (the inputs, then one node per step), computed from
+        """Return the program's root and its whole pool (the inputs, then one node per step), computed from
         inputs: ``Value``s through the engine (on_values), or floats through ``math`` (not on_values).
         """
         pool = list(inputs)
@@ -148,11 +148,11 @@ class Choices(Protocol):
     """
 
     def integer(self, low: int, high: int) -> int:
-        """An integer from low to high, both included."""
+        """Choose an integer from low to high, both included."""
         ...
 
     def real(self, low: float, high: float) -> float:
-        """A finite float from low to high."""
+        """Choose a finite float from low to high."""
         ...
 
     def choice(self, options: Sequence[Option]) -> Option:
@@ -160,7 +160,7 @@ class Choices(Protocol):
         ...
 
     def coin(self) -> bool:
-        """True or False, with equal odds."""
+        """Flip a coin: True or False, with equal odds."""
         ...
 
 
@@ -207,7 +207,7 @@ def draw_program(
     max_steps: int = 12,
     chain: bool = False,
 ) -> Program:
-    """A program of min_inputs to max_inputs inputs and min_steps to max_steps steps (a few more where a
+    """Draw a program of min_inputs to max_inputs inputs and min_steps to max_steps steps (a few more where a
     step needs a helper node), every choice asked of choose.
 
     By default it mixes every kind of step over inputs in [-2, 2] and keeps the graph well conditioned,

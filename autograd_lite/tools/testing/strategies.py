@@ -133,7 +133,7 @@ def _expressions(
     pool = [_Node(name, x, 0) for name, x in zip(names, point)]  # nodes made so far, for reuse
 
     def term(depth: int) -> _Node:
-        """An argument: a node of height at most depth, reused or new, or a constant."""
+        """Draw an argument: a node of height at most depth, reused or new, or a constant."""
         kind = draw(st.integers(0, 3 if depth else 1))
         if kind == 0:
             usable = [node for node in pool if node.height <= depth]
@@ -144,7 +144,8 @@ def _expressions(
         return application(depth)
 
     def application(depth: int) -> _Node:
-        """A new node: an op on arguments at which it is well conditioned (three tries, else a variable)."""
+        """Draw a new node: an op on arguments at which it is well conditioned (three tries, else a
+        variable)."""
         for _ in range(3):
             fn = draw(st.sampled_from(functions))
             args = [term(depth - 1) for _ in range(fn.arity)]

@@ -105,7 +105,7 @@ def _text(x: Part, strength: int, fmt: str) -> str:
 
 
 def _binary(a: Part, symbol: str, b: Part) -> Part:
-    """a symbol b as a Formula, simplified where that is plain: 1 * x is x, and x * x is x squared."""
+    """Return a symbol b as a Formula, simplified where that is plain: 1 * x is x, and x * x is x squared."""
     strength, compute = _OPERATORS[symbol]
     value = compute(_value(a), _value(b))
     fmt = a.fmt if isinstance(a, Formula) else b.fmt  # type: ignore[union-attr]  # one of them is a Formula
@@ -119,7 +119,8 @@ def _binary(a: Part, symbol: str, b: Part) -> Part:
 
 
 def _namespace(node: Value, args: tuple[Part, ...], name: str, fmt: str) -> Math:
-    """The rule's ``m`` on Formulas: each function writes its call; the op on its arguments is the node."""
+    """Return the rule's ``m`` on Formulas: each function writes its call; the op on its arguments is the
+    node."""
 
     def function(fn_name: str, float_fn: Callable[..., float]) -> Callable[..., Any]:
         def call(*xs: Part) -> Part:

@@ -38,8 +38,8 @@ _UNSHOWN = {"Cc", "Cf", "Cs", "Zl", "Zp"}
 
 
 def shown_label(label: str) -> str:
-    """A label as pictures, pages and tables show it: each character that cannot show as itself written as
-    a Python escape (``\\x00``, ``\\u202e``, ``\\U0010ffff``), so the text reads as it is, in order."""
+    """Return a label as pictures, pages and tables show it: each character that cannot show as itself written
+    as a Python escape (``\\x00``, ``\\u202e``, ``\\U0010ffff``), so the text reads as it is, in order."""
     return "".join(_escape(c) if _unshown(c) else c for c in label)
 
 
@@ -56,13 +56,13 @@ def _escape(c: str) -> str:
 
 
 def value_names(order: list[Value]) -> dict[Value, str]:
-    """What pictures and the stepper call each value: its label, or ``v`` and its place in the graph's
+    """Return what pictures and the stepper call each value: its label, or ``v`` and its place in the graph's
     order, so that an equation's names can be found in the picture."""
     return {v: shown_label(v.label) or f"v{i}" for i, v in enumerate(order)}
 
 
 def literal(text: str) -> str:
-    """A label that Graphviz shows as written: graphviz's escaping, and ``&`` too, since Graphviz
+    """Escape a label so that Graphviz shows it as written: graphviz's escaping, and ``&`` too, since Graphviz
     reads entities such as ``&amp;`` in any label."""
     return str(require_graphviz().escape(text.replace("&", "&amp;")))
 
@@ -138,12 +138,12 @@ def op_text(node: Value, fmt: str) -> str:
 
 
 def node_ids(order: list[Value]) -> dict[Value, str]:
-    """The id of each value's box in the DOT and the SVG; its op node is ``op`` + id."""
+    """Return the id of each value's box in the DOT and the SVG; its op node is ``op`` + id."""
     return {v: f"v{i}" for i, v in enumerate(order)}
 
 
 def edge_id(node_id: str, arg: int) -> str:
-    """The id of the edge from a node's ``arg``-th parent into its op node."""
+    """Return the id of the edge from a node's ``arg``-th parent into its op node."""
     return f"{node_id}_{arg}"
 
 
@@ -156,7 +156,8 @@ def build(
     show_grad: bool,
     highlight: Iterable[Value],
 ) -> Any:
-    """The DOT graph of ``order``, values named by ``names``; all text goes through graphviz's escaping."""
+    """Build the DOT graph of ``order``, values named by ``names``; all text goes through graphviz's
+    escaping."""
     check_options(rankdir, fmt)
     ids = node_ids(order)
     marked = set(highlight)
@@ -255,7 +256,7 @@ class GraphView:
         self._summary = summary
 
     def __repr__(self) -> str:
-        """What a notebook shows where it cannot show the picture: the graph's root and size."""
+        """Return what a notebook shows where it cannot show the picture: the graph's root and size."""
         return f"<graph of {self._summary}: {self.renderer} renderer; .to_svg(), .save(path)>"
 
     @property
@@ -264,7 +265,7 @@ class GraphView:
         return str(self._dot.source)
 
     def to_svg(self) -> str:
-        """The picture as an SVG document, from the system ``dot`` or the embedded Graphviz."""
+        """Render the picture as an SVG document, from the system ``dot`` or the embedded Graphviz."""
         return render(self.source, self.renderer)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -303,7 +304,7 @@ def draw(
     max_nodes: int = DEFAULT_MAX_NODES,
     renderer: Renderer = "auto",
 ) -> GraphView:
-    """The graph that computed ``root``: each Value's label, data and grad, and the op that made it.
+    """Draw the graph that computed ``root``: each Value's label, data and grad, and the op that made it.
 
     ``rankdir`` is 'LR' (left to right) or 'TB' (top to bottom); ``fmt`` formats the numbers.
     ``max_nodes`` bounds the values drawn and, 40 for each, the layers of the picture their edges pass,

@@ -51,7 +51,7 @@ class NeuronPass:
 
 
 def layers_of(model: Module) -> list[list[Neuron]]:
-    """A network's neurons layer by layer: an MLP's, a Layer's, or a lone Neuron."""
+    """Return a network's neurons layer by layer: an MLP's, a Layer's, or a lone Neuron."""
     if isinstance(model, MLP):
         return [layer.neurons for layer in model.layers]
     if isinstance(model, Layer):
@@ -65,7 +65,7 @@ def layers_of(model: Module) -> list[list[Neuron]]:
 
 
 def activation_op(neuron: Neuron) -> str:
-    """The op of the table that a neuron's activation applies ('' for linear: a = z)."""
+    """Return the op of the table that a neuron's activation applies ('' for linear: a = z)."""
     return {"linear": "", "swish_beta": "swish"}.get(neuron.activation, neuron.activation)
 
 
@@ -139,7 +139,7 @@ def _pass(
 def _only(
     users: Mapping[Value, list[Value]], v: Value, op: str, other: Value | None, name: str, what: str
 ) -> Value:
-    """The one node that applies op to v (and other), as a neuron computes it."""
+    """Find the one node that applies op to v (and other), as a neuron computes it."""
     found = [
         u for u in users.get(v, []) if u.op == op and (other is None or any(p is other for p in u.parents))
     ]
@@ -338,7 +338,7 @@ class NeuronView:
         )
 
     def updates(self, updates: Sequence[tuple[Value, str]]) -> list[Record]:
-        """The optimizer's updates, (parameter, the update as arithmetic), neuron by neuron."""
+        """Group the optimizer's updates, (parameter, the update as arithmetic), neuron by neuron."""
         records = []
         for row in self.passes:
             for p in row:
@@ -363,7 +363,8 @@ class NeuronView:
         return "\n".join(lines)
 
     def dot(self) -> Any:
-        """The picture: a box per input, per neuron (z, a, δ) and for the loss, by layer, left to right."""
+        """Build the picture: a box per input, per neuron (z, a, δ) and for the loss, by layer, left to
+        right."""
         names, n = self._names, self._n
         dot = require_graphviz().Digraph(
             graph_attr={"rankdir": "LR", "fontname": FONT, "ranksep": "1.1", "nodesep": "0.25"},

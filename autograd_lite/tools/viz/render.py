@@ -26,7 +26,7 @@ _INSTALL_WASM = "pip install 'autograd-lite[viz]'"
 
 
 def check_renderer(renderer: str) -> Renderer:
-    """The renderer's name, checked: 'auto', 'system' or 'wasm'."""
+    """Check the renderer's name ('auto', 'system' or 'wasm') and return it."""
     for name in RENDERERS:
         if renderer == name:
             return name
@@ -43,7 +43,7 @@ def _has_wasm() -> bool:
 
 
 def resolve(renderer: Renderer) -> Literal["system", "wasm"]:
-    """The renderer to use: 'auto' picks the system ``dot`` if it is on PATH, else the embedded one."""
+    """Return the renderer to use: 'auto' picks the system ``dot`` if it is on PATH, else the embedded one."""
     dot = shutil.which("dot") is not None
     if renderer == "system" or (renderer == "auto" and dot):
         if not dot:
@@ -138,7 +138,7 @@ class _EmbeddedGraphviz:
 
 @functools.cache
 def _wasm() -> _EmbeddedGraphviz:
-    """The embedded Graphviz, made once (its WebAssembly module takes a second to compile)."""
+    """Return the embedded Graphviz, made once (its WebAssembly module takes a second to compile)."""
     embedded = _EmbeddedGraphviz()
     atexit.register(_wasm.cache_clear)  # freed while wasmtime still can, not at interpreter teardown
     return embedded
@@ -155,9 +155,9 @@ _NO_FONT = (
 
 
 def raster(svg: str) -> bytes:
-    """The SVG as a PNG, which any viewer shows, untrusted notebooks included: at CSS size (1 pt = 4/3 px),
-    scaled down to at most ``MAX_PIXELS``. RuntimeError, saying what to install, without resvg-py or a
-    font to write its text with."""
+    """Render the SVG as a PNG, which any viewer shows, untrusted notebooks included: at CSS size
+    (1 pt = 4/3 px), scaled down to at most ``MAX_PIXELS``. RuntimeError, saying what to install, without
+    resvg-py or a font to write its text with."""
     fonts = _fonts()
     import resvg_py  # found by _fonts()
 
@@ -204,7 +204,8 @@ def _dejavu() -> Path | None:
 
 
 def require_graphviz() -> Any:
-    """The graphviz package, which builds DOT: an ImportError that says how to install it, if missing."""
+    """Return the graphviz package, which builds DOT; raise an ImportError that says how to install it, if
+    missing."""
     try:
         import graphviz
     except ImportError:

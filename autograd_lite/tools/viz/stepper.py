@@ -83,7 +83,7 @@ class Stepper:
         return format(float(x), self._fmt)
 
     def equation(self, step: Step[Value]) -> str:
-        """The step as arithmetic: ``w1.grad += x1.data * n.grad = 2 * 0.5 = 1``, with a times sign.
+        """Write the step as arithmetic: ``w1.grad += x1.data * n.grad = 2 * 0.5 = 1``, with a times sign.
 
         The local gradient is written as its op's rule gives it, or as ``∂n/∂x`` where that is long.
         """
@@ -119,11 +119,12 @@ class Stepper:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        """The table of steps: what a notebook shows where it cannot run the page."""
+        """Return the table of steps: what a notebook shows where it cannot run the page."""
         return str(self)
 
     def _held_text(self) -> str:
-        """The end of backward(): leaves add the grads they held before it (PyTorch's accumulation)."""
+        """Describe the end of backward(): leaves add the grads they held before it (PyTorch's
+        accumulation)."""
         n = self._number
         sums = [
             f"{self._names[leaf]}.grad = {n(before)} + {n(now)} = {n(leaf.grad)}"
@@ -132,8 +133,8 @@ class Stepper:
         return "leaves add the grads they held before: " + "; ".join(sums)
 
     def _frames(self) -> list[dict[str, Any]]:
-        """What the page shows at each position: the text, the marked parts, the grads (and, for a whole
-        training step, the data) that change, and where it is."""
+        """Return what the page shows at each position: the text, the marked parts, the grads (and, for a
+        whole training step, the data) that change, and where it is."""
         ids, n, root = node_ids(self._order), self._number, self._order[-1]
         frames: list[dict[str, Any]] = []
         if self._training_step:
@@ -196,7 +197,7 @@ class Stepper:
         return frames
 
     def _forward_text(self, v: Value) -> str:
-        """A value computed in the forward pass, and the local gradients memoized with it."""
+        """Describe a value computed in the forward pass, and the local gradients memoized with it."""
         names, n = self._names, self._number
         args = [f"{names[p]}.data" for p in v.parents] + [n(c) for c in v.constants]
         expression = _expression(shown_label(v.op), args)  # a hand-made node's op name: any text
@@ -269,10 +270,10 @@ class Stepper:
         return path
 
     def _repr_html_(self) -> str:
-        """The page in an isolated frame, so that several steppers in one notebook do not share ids; and
-        a static view, the graph (with its final grads) and the table, for where the page cannot run. The
-        frame starts hidden, and a script swaps it for the static view: an untrusted notebook drops both
-        the frame and the script, and a page that runs no scripts (a static render) keeps the frame hidden."""
+        """Return the page in an isolated frame, so that several steppers in one notebook do not share ids;
+        and a static view, the graph (with its final grads) and the table, for where the page cannot run. The
+        frame starts hidden, and a script swaps it for the static view: an untrusted notebook drops both the
+        frame and the script, and a page that runs no scripts (a static render) keeps the frame hidden."""
         page = self.to_html()
         heights = re.findall(r'<svg width="[\d.]+pt" height="([\d.]+)pt"', page)
         px = round(max(float(h) for h in heights) * 4 / 3) if heights else 400
@@ -301,7 +302,7 @@ class Stepper:
 
 
 def _inline(svg: str) -> str:
-    """An SVG document as an element of an HTML page: the XML prolog and doctype have no place there."""
+    """Make an SVG document an element of an HTML page: the XML prolog and doctype have no place there."""
     return svg[svg.index("<svg") :]
 
 
@@ -342,8 +343,8 @@ def _frame(
     current: list[str] | None = None,
     shows: list[tuple[str, str, str]] | None = None,
 ) -> dict[str, Any]:
-    """What the page shows at one position; ``shows``: (box, the prefix of one of its lines, what follows
-    the prefix from here on)."""
+    """Return what the page shows at one position; ``shows``: (box, the prefix of one of its lines, what
+    follows the prefix from here on)."""
     return {
         "text": text,
         "counter": counter,
