@@ -55,7 +55,7 @@ class Optimizer:
 
     #: The names of the per-parameter state (lists or arrays in ``params``' order).
     STATE: tuple[str, ...] = ()
-    #: How formulas write each state (``m`` for Adam's running average): the names its rule ``let``s.
+    #: How formulas write each state (``m`` for Adam's running average): the names its rule gives to ``let``.
     SYMBOLS: ClassVar[Mapping[str, str]] = {}
 
     def state_dict(self) -> dict[str, Any]:
