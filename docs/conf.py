@@ -215,7 +215,7 @@ def read_reexported_doc_comments(app: Sphinx) -> None:
     its objects. autodoc reads the doc comments of a class's attributes, and of module data, from the source
     of the module that ``__module__`` names (for module data, the module being documented): for a public
     module, a file of imports. The analyzers are cached, so autodoc then finds the comments there."""
-    layers = tuple(f"autograd_lite.{layer}." for layer in ("core", "learning", "tools"))
+    layers = tuple(f"autograd_lite.{layer}." for layer in ("core", "learning", "testing", "tools"))
     for name in PUBLIC:
         public = sys.modules[name]
         analyzer = ModuleAnalyzer.for_module(name)

@@ -17,7 +17,7 @@ from oracle.points import MIXED_AT, WRONG_CUBE_AT, mixed
 
 from autograd_lite import Value, define_op
 from autograd_lite.testing import GradcheckError, gradcheck, gradgradcheck, gradient_report
-from autograd_lite.tools.expressions import BUILTINS
+from autograd_lite.testing.expressions import BUILTINS
 
 ANY = st.floats(-4, 4)
 POSITIVE = st.floats(1e-3, 10)  # at least eps = 1e-6 inside the domain x > 0 (and x >= 0)

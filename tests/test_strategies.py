@@ -16,9 +16,9 @@ from hypothesis import Phase, find, given, settings
 
 from autograd_lite import Value, define_op
 from autograd_lite.testing import gradcheck, gradgradcheck
+from autograd_lite.testing.expressions import Apply, Expression, Term
 from autograd_lite.testing.graphs import Program, draw_program, random_program
 from autograd_lite.testing.strategies import ALL_OPS, expressions, programs, values
-from autograd_lite.tools.expressions import Apply, Expression, Term
 
 T = TypeVar("T")
 SEARCH = settings(database=None, max_examples=2000, deadline=None)

@@ -30,8 +30,8 @@ from autograd_lite.core.modes import MATH_ERRORS
 from autograd_lite.core.node import math_error, topological_order
 from autograd_lite.core.ops import BCE, FLOATS, HINGE, TABLE, Math, Op, array_math
 from autograd_lite.nn import ACTIVATIONS, MLP, TORCH_ACTIVATIONS
+from autograd_lite.testing.expressions import BUILTINS
 from autograd_lite.testing.strategies import ALL_OPS
-from autograd_lite.tools.expressions import BUILTINS
 from autograd_lite.tools.language import parse
 from autograd_lite.viz import draw, step_through
 

@@ -1,8 +1,9 @@
-"""Checks of derivatives against finite differences: the public path of ``autograd_lite.tools.testing``."""
+"""Tools for testing gradients: gradcheck, gradgradcheck, random graphs (``graphs``), and (with hypothesis)
+``strategies``."""
 
 from .._public import publish
-from ..tools.testing import *  # noqa: F403
-from ..tools.testing import __all__ as __all__
+from ._checks import GradcheckError, Report, Row, gradcheck, gradgradcheck, gradient_report
 
+__all__ = ["GradcheckError", "Report", "Row", "gradcheck", "gradgradcheck", "gradient_report"]
 publish(globals())
 del publish  # not an export of this module

@@ -14,10 +14,10 @@ from typing import Any
 from .. import __version__
 from ..core.engine import Value
 from ..core.modes import MATH_ERRORS, detect_anomaly
+from ..testing import gradient_report
+from ..testing.expressions import BUILTINS, Expression, usable_name
 from .demo import CannotRun, demo, neuron
-from .expressions import BUILTINS, Expression, usable_name
 from .language import MAX_LENGTH, parse
-from .testing import gradient_report
 
 #: The exit statuses: all is well; a gradient check failed; bad input, or a dependency missing.
 OK, CHECK_FAILED, BAD_INPUT = 0, 1, 2

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..core.modes import MATH_ERRORS
-from .expressions import BUILTINS, Apply, Expression, Function, Term, function, usable_name, written
+from ..testing.expressions import BUILTINS, Apply, Expression, Function, Term, function, usable_name, written
 
 MAX_LENGTH = 2_000  #: The longest expression that parse() reads, in characters.
 MAX_DEPTH = 100  #: How deep brackets, and the operations of the parsed tree, may nest.

@@ -21,10 +21,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ...core.engine import Value
-from ...core.modes import MATH_ERRORS, no_grad, raise_as
-from ...core.node import topological_order, tracing
-from ...core.ops import Op
+from ..core.engine import Value
+from ..core.modes import MATH_ERRORS, no_grad, raise_as
+from ..core.node import topological_order, tracing
+from ..core.ops import Op
 
 EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3  # torch.autograd.gradcheck's defaults
 

@@ -21,6 +21,17 @@ from ..core import ops as table
 from ..core.engine import Value, apply
 from ..core.ops import Op
 
+__all__ = [
+    "BUILTINS",
+    "Apply",
+    "Expression",
+    "Function",
+    "Term",
+    "function",
+    "usable_name",
+    "written",
+]
+
 
 @dataclass(frozen=True)
 class Function:
