@@ -41,7 +41,7 @@ AUTO_NUMPY_WORK_PER_GROUP = 20
 def compile(
     f: Callable[..., Any], *, backend: Backend = "auto", static_argnums: int | Sequence[int] = ()
 ) -> Compiled:
-    """f, compiled: call it with numbers (or nested lists of numbers) where f takes Values.
+    """Return f, compiled: call it with numbers (or nested lists of numbers) where f takes Values.
 
     A call returns f's outputs as floats and, as ``backward()`` on f's first output would, adds that
     output's gradient to the ``.grad`` of every Value leaf it depends on (the parameters f closes over).
@@ -185,9 +185,9 @@ def _positions(static_argnums: int | Sequence[int]) -> frozenset[int]:
 
 
 def _frozen(x: Any) -> Any:
-    """x as a dictionary key that tells apart what f can tell apart, all the way down: each value with its
-    type (1, 1.0 and True), a float by its bits (0.0 and -0.0; a NaN is one key, not a new one each call),
-    lists, tuples and dicts in their order; an error if it cannot be one."""
+    """Return x as a dictionary key that tells apart what f can tell apart, all the way down: each value with
+    its type (1, 1.0 and True), a float by its bits (0.0 and -0.0; a NaN is one key, not a new one each call),
+    lists, tuples and dicts in their order; raise an error if it cannot be one."""
     kind = type(x)
     if kind is float:
         return kind, _bits(x)
@@ -300,8 +300,8 @@ class Tape:
         return "python" if self.np is None else "numpy"
 
     def run(self, flat: Sequence[float], backward: bool = True) -> Any:
-        """Forward on these inputs and the parameters' current data, then (unless not ``backward``)
-        backward from root; the outputs in order, an array with NumPy. With NumPy, the parameters are
+        """Run forward on these inputs and the parameters' current data, then (unless not ``backward``)
+        backward from root; return the outputs in order, an array with NumPy. With NumPy, the parameters are
         held in arrays from call to call (see ``held``)."""
         if self.plan is not None and self.rows is None:
             self.rows = held.rows(self.params, self.np)
@@ -318,11 +318,11 @@ class Tape:
         return outputs
 
     def replay(self, flat: Any, params: Any, backward: bool = True) -> tuple[Any, Any]:
-        """Forward on these inputs and parameters' data (in ``params``' order), then backward from root:
-        the outputs in order, and the parameters' grads (0 where root does not depend on one; None with
-        ``backward=False``, which only evaluates); arrays with NumPy, lists in pure Python. No Value is
-        read or written. ``flat`` and ``params`` hold as many numbers as the tape was recorded with, each
-        in a list or a 1-D array; a math error raises as the eager engine raises it."""
+        """Run forward on these inputs and parameters' data (in ``params``' order), then backward from root;
+        return the outputs in order, and the parameters' grads (0 where root does not depend on one; None with
+        ``backward=False``, which only evaluates); arrays with NumPy, lists in pure Python. No Value is read
+        or written. ``flat`` and ``params`` hold as many numbers as the tape was recorded with, each in a list
+        or a 1-D array; a math error raises as the eager engine raises it."""
         if self.plan is None:
             xs, ps = _floats(flat, self.n_inputs, "input"), _floats(params, len(self.params), "parameter")
             return self._run_python(xs, ps, backward)
@@ -341,7 +341,7 @@ class Tape:
     def _run_python(
         self, flat: list[float], params: list[float], backward: bool = True
     ) -> tuple[list[float], list[float] | None]:
-        """``replay`` in pure Python, on floats: each op's float form, in the eager engine's order."""
+        """Run ``replay`` in pure Python, on floats: each op's float form, in the eager engine's order."""
         first = self.first
         vals = [*flat, *params, *[0.0] * len(self.nodes)]
         locals_: list[tuple[float, ...]] = [()] * len(self.nodes)
@@ -366,8 +366,9 @@ class Tape:
 
 
 def _floats(xs: Any, n: int, what: str) -> list[float]:
-    """xs, n real numbers in a list or a 1-D array, as a list of floats: the eager engine's numbers (NumPy's
-    scalars give inf for x / 0 and cannot subtract booleans); a clear error for anything else."""
+    """Return xs, n real numbers in a list or a 1-D array, as a list of floats: the eager engine's numbers
+    (NumPy's scalars give inf for x / 0 and cannot subtract booleans); raise a clear error for anything
+    else."""
     shape = getattr(xs, "shape", None)
     if shape is None:
         try:
@@ -382,7 +383,8 @@ def _floats(xs: Any, n: int, what: str) -> list[float]:
 
 
 def _array(np: Any, xs: Any, n: int, what: str) -> Any:
-    """xs, n real numbers in a list or a 1-D array, as an array of floats; a clear error for anything else."""
+    """Return xs, n real numbers in a list or a 1-D array, as an array of floats; raise a clear error for
+    anything else."""
     array = np.asarray(xs)
     if array.dtype.kind not in "biuf":  # strings, Values, complex numbers: the float check names them
         array = np.array(_floats(xs, n, what))

@@ -101,7 +101,7 @@ def _unary(op: Op) -> Callable[[Value], Value]:
 
 
 def _binary(op: Op) -> Callable[[Value, Operand], Value]:
-    """Ops of two arguments whose first is a Value: operators, leaky_relu, elu, swish."""
+    """Make the method of an op of two arguments whose first is a Value: operators, leaky_relu, elu, swish."""
     forward = op.forward
 
     def method(a: Value, b: Operand) -> Value:
@@ -212,8 +212,9 @@ class Value(Node):
         return set(self.parents)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        """Pickling and copying: a leaf as its numbers; an interior node with its whole graph, laid out
-        flat in topological order (no recursion, so a million-op chain copies), its ops by table name."""
+        """Return what pickling and copying keep: a leaf as its numbers; an interior node with its whole
+        graph, laid out flat in topological order (no recursion, so a million-op chain copies), its ops by
+        table name."""
         if self._fn is None:
             return (_leaf, (self.data, self.grad, self.label))
         order = topological_order(self)
@@ -357,7 +358,7 @@ class Value(Node):
 
     @staticmethod
     def sum(values: Iterable[Operand]) -> Value:
-        """One node for the whole sum (not a chain of additions)."""
+        """Return the whole sum as one node (not a chain of additions)."""
         items = list(values)
         nodes = [v for v in items if isinstance(v, Value)]
         numbers_ = [as_float(v, "Value.sum()") for v in items if not isinstance(v, Value)]
@@ -367,7 +368,7 @@ class Value(Node):
 
     @staticmethod
     def dot(ws: Sequence[Operand], xs: Sequence[Operand]) -> Value:
-        """sum(w * x): one node, so a neuron is one node rather than 2n."""
+        """Return sum(w * x) as one node, so a neuron is one node rather than 2n."""
         if len(ws) != len(xs):
             raise ValueError(f"Value.dot() needs sequences of equal length, got {len(ws)} and {len(xs)}")
         if not _all_values(ws):
@@ -439,7 +440,8 @@ def _data(x: Operand) -> float:
 
 
 def _all_values(items: Sequence[Any]) -> bool:
-    """Whether every item is a Value (or of a subclass); a long sequence by its few types, in C loops."""
+    """Return whether every item is a Value (or of a subclass); a long sequence by its few types, in C
+    loops."""
     if len(items) <= 16:
         return all(isinstance(x, Value) for x in items)
     return all(issubclass(kind, Value) for kind in set(map(type, items)))
@@ -521,7 +523,8 @@ def apply(op: Op, *args: Operand) -> Value | float:
 
 
 def _values_first(op: Op, args: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Numbers as floats. Only numbers after the last Value fold into the node; earlier ones become leaves."""
+    """Return the arguments with numbers as floats. Only numbers after the last Value fold into the node;
+    earlier ones become leaves."""
     out: list[Any] = []
     for a in args:
         out.append(a if isinstance(a, Value) else as_float(a, f"{op.name}()"))
@@ -531,12 +534,13 @@ def _values_first(op: Op, args: tuple[Any, ...]) -> tuple[Any, ...]:
 
 # ---- the rules' namespace on Values: each elementary function is its op, so derivatives are graphs ---------
 def _number(x: Operand) -> float:
-    """x as a number: a Value's data, which compile() refuses to freeze while it records."""
+    """Return x as a number: a Value's data, which compile() refuses to freeze while it records."""
     return concrete(x, "a derivative") if isinstance(x, Value) else float(x)
 
 
 def _ieee_pow(x: Operand, y: Operand) -> Value | float:
-    """x ** y as a Value, or a constant where no node can hold it: x = 0 to a negative or a Value power."""
+    """Return x ** y as a Value, or a constant where no node can hold it: x = 0 to a negative or a Value
+    power."""
     if isinstance(x, Value) and (_number(x) != 0 or (not isinstance(y, Value) and _number(y) >= 0)):
         return x**y
     if isinstance(y, Value) and _number(x) != 0:

@@ -56,7 +56,8 @@ def define_op(
 
 
 def _forward_arity(name: str, forward: Callable[..., Any]) -> int:
-    """How many arguments forward takes: its positional parameters (no *args: an op has a fixed arity)."""
+    """Return how many arguments forward takes: its positional parameters (no *args: an op has a fixed
+    arity)."""
     try:
         parameters = inspect.signature(forward).parameters.values()
     except (TypeError, ValueError):
@@ -71,7 +72,8 @@ def _forward_arity(name: str, forward: Callable[..., Any]) -> int:
 def _checked_forward(
     name: str, forward: Callable[..., tuple[float, ...]], arity: int
 ) -> Callable[..., tuple[float, ...]]:
-    """forward, with its result checked: a clear error if it is not (result, one derivative per argument)."""
+    """Return forward, with its result checked: a clear error if it is not (result, one derivative per
+    argument)."""
 
     def checked(*xs: float) -> tuple[float, ...]:
         out = forward(*xs)

@@ -33,8 +33,8 @@ ABANDONED_AFTER = 3600.0
 
 
 def _writer() -> str:
-    """Who writes here, in a temporary file's name: a hash of the host and the PID namespace, within which
-    alone a PID names a process."""
+    """Return who writes here, in a temporary file's name: a hash of the host and the PID namespace, within
+    which alone a PID names a process."""
     try:
         namespace = os.readlink("/proc/self/ns/pid")
     except OSError:

@@ -83,7 +83,7 @@ _STORES: dict[int, Store] = {}  # the stores that hold Values
 
 
 def _through_store(name: str) -> property:
-    """Value's attribute ``name`` (data or grad) for a held parameter: its store's arrays copied into the
+    """Make Value's attribute ``name`` (data or grad) for a held parameter: its store's arrays copied into the
     Values first if they are newer; a write marks the Values newer."""
 
     def get(v: Value) -> Any:
@@ -141,7 +141,8 @@ class Rows:
         weakref.finalize(self, _let_go, self.stores)
 
     def current(self) -> bool:
-        """Whether the arrays can be used: the Values' newer numbers read in; False if a store let go."""
+        """Return whether the arrays can be used: the Values' newer numbers read in; False if a store let
+        go."""
         return all(store.to_arrays() and store.values for store in self.stores)
 
     def data(self) -> Any:
@@ -206,7 +207,7 @@ _OWNED: weakref.WeakKeyDictionary[Any, Rows] = weakref.WeakKeyDictionary()
 
 
 def rows_for(owner: Any, params: Sequence[Value]) -> Rows | None:
-    """For an optimizer: its parameters' places, if a compiled step holds every one (kept for it), and
+    """Return, for an optimizer, its parameters' places, if a compiled step holds every one (kept for it), and
     the arrays are up to date; else None, at the cost of one look-up where its first is not held."""
     kept = _OWNED.get(owner)
     if kept is not None and kept.source is params and kept.n == len(params) and kept.current():
@@ -218,6 +219,6 @@ def rows_for(owner: Any, params: Sequence[Value]) -> Rows | None:
 
 
 def values_current() -> None:
-    """Every held Value up to date: before compile() records f, which reads data as the engine does."""
+    """Bring every held Value up to date: before compile() records f, which reads data as the engine does."""
     for store in list(_STORES.values()):
         store.to_values()

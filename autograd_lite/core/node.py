@@ -65,7 +65,8 @@ class HandMade:
 
 
 def _nothing() -> None:
-    """micrograd's default _backward: a node made by hand passes nothing back until given a closure."""
+    """Do nothing, as micrograd's default _backward does: a node made by hand passes nothing back until given
+    a closure."""
 
 
 HAND = object()  # in a node made by hand, the local gradient of a child: unknown (the closure knows)
@@ -179,18 +180,18 @@ def _text(data: Any, grad: Any, label: str) -> str:
 
 
 def shown(v: Node) -> str:
-    """v as its repr shows it outside a recording: for the messages of what a recording refuses."""
+    """Return v as its repr shows it outside a recording: for the messages of what a recording refuses."""
     return _text(read_data(v), _read_grad(v), v.label)
 
 
 def peek(v: Node) -> Any:
-    """v's data for a message or a check: through v's class, which brings a parameter held in arrays up
+    """Return v's data for a message or a check: through v's class, which brings a parameter held in arrays up
     to date, or from the slot while compile() records."""
     return read_data(v) if current_mode().traced is not None else v.data
 
 
 def _made(v: Node, slot: Any) -> bool:
-    """Whether v's slot holds a value already (else v is being built: its slots are filled now)."""
+    """Return whether v's slot holds a value already (else v is being built: its slots are filled now)."""
     try:
         slot.__get__(v)
     except AttributeError:
@@ -237,8 +238,9 @@ _GUARDS = {"data": property(_get_data, _set_data), "grad": property(_get_grad, _
 
 @contextmanager
 def guarded_slots() -> Iterator[None]:
-    """Value's data and grad behind the guard inside the block (and in other threads meanwhile, where
-    the guard lets everything through, only slower); the slots as they were after the last block ends."""
+    """Put Value's data and grad behind the guard inside the block (and in other threads meanwhile, where
+    the guard lets everything through, only slower); put the slots back as they were after the last block
+    ends."""
     global _guarding
     with _guard_lock:
         if _guarding == 0:
@@ -262,7 +264,7 @@ def not_recording(how: str, v: Node) -> None:
 
 
 def concrete(v: Node, how: str) -> float:
-    """v's data as a plain number: refused while compile() records, where it would freeze a branch."""
+    """Return v's data as a plain number: refused while compile() records, where it would freeze a branch."""
     if current_mode().traced is not None:
         raise DataRead(
             f"{how} reads the data of {shown(v)} while compile() records the graph, so the graph's "
@@ -274,7 +276,7 @@ def concrete(v: Node, how: str) -> float:
 
 @contextmanager
 def tracing(inputs: Iterable[Node] = ()) -> Iterator[Recording]:
-    """compile() records a graph inside the block: whatever makes a number of a Value's data (``<``,
+    """Record a graph inside the block, for compile(): whatever makes a number of a Value's data (``<``,
     ``float()``, ``detach()``, reading ``.data``) is refused, as is reading or writing the grad of a Value
     made outside the block. Yields the Values made inside, in order: ``inputs``, then every node ops build."""
     traced = Recording(inputs)
@@ -321,7 +323,7 @@ _DONE = object()  # stack marker: the node under it has all its parents in the o
 
 
 def topological_order(root: N, seen: set[N] | None = None) -> list[N]:
-    """Every Value that root was computed from, root last and each after its parents (an iterative
+    """Return every Value that root was computed from, root last and each after its parents (an iterative
     depth-first post-order): the order ``backward()`` walks in reverse. The graph is not changed.
 
     ``seen``: Values already ordered (with all they were computed from), left out, and to which this
@@ -357,7 +359,7 @@ def topological_order(root: N, seen: set[N] | None = None) -> list[N]:
 
 
 def accumulate_floats(order: Sequence[Node]) -> None:
-    """_accumulate on floats with no one watching, unrolled over the node's slots: the hot path."""
+    """Run _accumulate on floats with no one watching, unrolled over the node's slots: the hot path."""
     for node in reversed(order):
         da = node._da
         if da is None:  # a leaf, or a node made by hand: its closure

@@ -134,14 +134,15 @@ def _softplus(x: float) -> float:
 
 
 def _power(x: float, y: float) -> float:
-    """x ** y as the op: a negative base needs an integer exponent (Python would give a complex)."""
+    """Return x ** y as the op: a negative base needs an integer exponent (Python would give a complex)."""
     if x < 0 and not float(y).is_integer():
         raise ValueError("a negative base needs an integer exponent")
     return float(x**y)
 
 
 def _ieee_power(x: float, y: float) -> float:
-    """x ** y for a derivative: infinite (not an exception) where it blows up, as in IEEE arithmetic."""
+    """Return x ** y for a derivative: infinite (not an exception) where it blows up, as in IEEE
+    arithmetic."""
     try:
         return float(x**y)
     except (ZeroDivisionError, OverflowError):
@@ -154,7 +155,8 @@ def _dot(ws: Any, xs: Any) -> Any:
 
 
 def _logsumexp(xs: Sequence[float]) -> float:
-    """log(sum(exp(x))), shifted by the largest x so that no exp overflows; inf or -inf with no finite shift."""
+    """Return log(sum(exp(x))), shifted by the largest x so that no exp overflows; inf or -inf with no finite
+    shift."""
     top = max(xs)
     if not math.isfinite(top):  # some x is inf, every x is -inf, or a NaN came first
         return nan if any(x != x for x in xs) else top
@@ -162,7 +164,7 @@ def _logsumexp(xs: Sequence[float]) -> float:
 
 
 def _within(x: float, lo: float, hi: float) -> float:
-    """x, if lo <= x <= hi: a rule's check of its domain, which is the op's domain error outside it."""
+    """Return x, if lo <= x <= hi: a rule's check of its domain, which is the op's domain error outside it."""
     if lo <= x <= hi:
         return x
     raise ValueError(f"{x!r} is outside [{lo}, {hi}]")
@@ -225,8 +227,8 @@ def array_math(np: Any) -> Math:
         return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
     def power(x: Any, y: Any) -> Any:
-        """x ** y, refused as the float form refuses it: a negative base needs an integer exponent. NumPy
-        signals for (-1) ** 0.5 but takes (-1) ** inf as 1 and (-inf) ** -2.5 as 0; so the replay, which
+        """Return x ** y, refused as the float form refuses it: a negative base needs an integer exponent.
+        NumPy signals for (-1) ** 0.5 but takes (-1) ** inf as 1 and (-inf) ** -2.5 as 0; so the replay, which
         takes the float form where NumPy signals, is told here."""
         if ((x < 0) & ~(np.isfinite(y) & (y == np.floor(y)))).any():
             raise FloatingPointError("a negative base needs an integer exponent")
@@ -329,7 +331,8 @@ def _logsumexp_rule(*xs: Any, m: Math = FLOATS) -> tuple[Any, ...]:
 
 
 def _bce(p: Any, t: Any, m: Math = FLOATS) -> tuple[Any, ...]:
-    """-(t log p + (1 - t) log(1 - p)), a log left out where its weight is 0: p = t = 1 costs 0, not NaN."""
+    """Return -(t log p + (1 - t) log(1 - p)), a log left out where its weight is 0: p = t = 1 costs 0, not
+    NaN."""
     p, t = m.within(p, 0.0, 1.0), m.within(t, 0.0, 1.0)
     p_ = m.where(m.is_zero(t), 1.0, p)  # log p, or log 1 where t = 0
     q_ = m.where(m.is_zero(1.0 - t), 1.0, 1.0 - p)
@@ -340,7 +343,8 @@ def _bce(p: Any, t: Any, m: Math = FLOATS) -> tuple[Any, ...]:
 
 
 def _hinge(s: Any, t: Any, m: Math = FLOATS) -> tuple[Any, ...]:
-    """relu(1 - s t) for a target t of -1 or 1 (t t is 1 for those alone), as micrograd's loss computes it."""
+    """Return relu(1 - s t) for a target t of -1 or 1 (t t is 1 for those alone), as micrograd's loss computes
+    it."""
     m.within(t * t, 1.0, 1.0)
     margin = 1.0 - s * t
     inside = margin > 0

@@ -227,7 +227,7 @@ class Plan:
     def __init__(
         self, nodes: list[TapeNode], buckets: list[Group], n_inputs: int, first: int, np: Any
     ) -> None:
-        """``buckets``: the nodes' groups, from ``groups()``."""
+        """Lay out ``buckets``, the nodes' groups (from ``groups()``), as array operations."""
         self.np, self.n_inputs = np, n_inputs
         self.size = first + len(nodes)
         place = np.arange(first + len(nodes))  # inputs and parameters keep theirs; nodes go group by group
@@ -265,8 +265,8 @@ class Plan:
     def run(
         self, inputs: Sequence[float], params: Sequence[float], n_first: int, root: int, backward: bool = True
     ) -> tuple[Any, Any]:
-        """Forward over every group, then (unless not ``backward``) backward from root over root's; the
-        values and the grads (None without backward)."""
+        """Run forward over every group, then (unless not ``backward``) backward from root over root's; return
+        the values and the grads (None without backward)."""
         np = self.np
         vals = np.empty(self.size)
         vals[: len(inputs)] = inputs

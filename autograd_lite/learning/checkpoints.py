@@ -93,8 +93,9 @@ def _read_regular(path: Path, max_bytes: int, shown: str) -> bytes:
 
 
 def max_size(names: Sequence[str]) -> int:
-    """How many bytes a file for parameters with these names may take: what they can need (numbers as repr
-    of floats), plus 1 MiB, so that a somewhat larger model's file is still read and its mismatch named."""
+    """Return how many bytes a file for parameters with these names may take: what they can need (numbers as
+    repr of floats), plus 1 MiB, so that a somewhat larger model's file is still read and its mismatch
+    named."""
     return 200 + sum(len(json.dumps(name)) + 30 for name in names) + 2**20
 
 
@@ -151,7 +152,7 @@ def _is_number(x: object) -> bool:
 
 
 def _too_large(x: object) -> TypeGuard[int]:
-    """Whether x is an integer too large for a float: JSON may hold an integer of any size."""
+    """Return whether x is an integer too large for a float: JSON may hold an integer of any size."""
     if not isinstance(x, int):
         return False
     try:

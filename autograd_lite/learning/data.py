@@ -44,7 +44,8 @@ def _shuffled(rng: random.Random, X: list[list[float]], y: list[int]) -> Dataset
 
 
 def make_moons(n: int = 100, noise: float = 0.1, seed: int | None = None) -> Dataset:
-    """Two interleaving half circles (class 0 on top, class 1 below), with Gaussian noise of std ``noise``."""
+    """Make two interleaving half circles (class 0 on top, class 1 below), with Gaussian noise of std
+    ``noise``."""
     _check(n, noise)
     rng = random.Random(seed)
     n_top = n // 2
@@ -63,7 +64,8 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: int | None = None) -> Dat
 
 
 def make_spiral(n: int = 300, classes: int = 3, noise: float = 0.2, seed: int | None = None) -> Dataset:
-    """``classes`` arms spiralling out from the origin, ``n`` points in all; ``noise`` jitters the angle."""
+    """Make ``classes`` arms spiralling out from the origin, ``n`` points in all; ``noise`` jitters the
+    angle."""
     _check(n, noise)
     if not isinstance(classes, int) or classes < 2:
         raise ValueError(f"classes must be an integer >= 2, got {classes!r}")
@@ -81,7 +83,7 @@ def make_spiral(n: int = 300, classes: int = 3, noise: float = 0.2, seed: int | 
 
 
 def make_xor(n: int = 200, noise: float = 0.0, seed: int | None = None) -> Dataset:
-    """Points uniform in [-1, 1]^2, class 1 where the signs differ; ``noise`` jitters the points."""
+    """Make points uniform in [-1, 1]^2, class 1 where the signs differ; ``noise`` jitters the points."""
     _check(n, noise)
     rng = random.Random(seed)
     X: list[list[float]] = []
@@ -110,7 +112,7 @@ def load_digits() -> Dataset:
 def train_test_split(
     X: Sequence[Any], y: Sequence[Any], test_size: float = 0.25, seed: int | None = None
 ) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
-    """``X_train, X_test, y_train, y_test``: the samples shuffled with ``seed`` and the last
+    """Return ``X_train, X_test, y_train, y_test``: the samples shuffled with ``seed`` and the last
     ``test_size`` of them (a fraction, rounded up) held out, as scikit-learn's function of this name."""
     if len(X) != len(y):
         raise ValueError(f"X and y must be as long as each other, got {len(X)} and {len(y)}")
@@ -126,7 +128,7 @@ def train_test_split(
 
 
 def one_hot(y: Sequence[int], classes: int) -> list[list[float]]:
-    """Each class index as a row of ``classes`` numbers, 1.0 at the index and 0.0 elsewhere: class
+    """Return each class index as a row of ``classes`` numbers, 1.0 at the index and 0.0 elsewhere: class
     probabilities for ``cross_entropy``. Indices may be NumPy integers (an array of them)."""
     if isinstance(classes, bool) or not isinstance(classes, numbers.Integral) or classes < 1:
         raise ValueError(f"one_hot() takes a positive number of classes, got {classes!r}")

@@ -37,7 +37,7 @@ def _flatten(loss: str, x: Nested) -> list[Operand]:
 
 
 def _pairs(loss: str, predictions: Nested, targets: Nested) -> tuple[list[Value], list[Operand]]:
-    """Predictions (as Values) and targets, flattened and checked to match."""
+    """Return the predictions (as Values) and targets, flattened and checked to match."""
     ps, ts = _flatten(loss, predictions), _flatten(loss, targets)
     if len(ps) != len(ts) or not ps:
         raise ValueError(
@@ -47,21 +47,21 @@ def _pairs(loss: str, predictions: Nested, targets: Nested) -> tuple[list[Value]
 
 
 def mse(predictions: Nested, targets: Nested) -> Value:
-    """Mean squared error: mean((p - t)^2)."""
+    """Return the mean squared error: mean((p - t)^2)."""
     ps, ts = _pairs("mse", predictions, targets)
     d = [p - t for p, t in zip(ps, ts)]
     return Value.dot(d, d) / len(d)
 
 
 def sse(predictions: Nested, targets: Nested) -> Value:
-    """Sum of squared errors, the tutorials' loss: sum((p - t)^2)."""
+    """Return the sum of squared errors, the tutorials' loss: sum((p - t)^2)."""
     ps, ts = _pairs("sse", predictions, targets)
     d = [p - t for p, t in zip(ps, ts)]
     return Value.dot(d, d)
 
 
 def binary_cross_entropy(probabilities: Nested, targets: Nested) -> Value:
-    """mean(-(t log p + (1 - t) log(1 - p))) for p and t in [0, 1]: one node a pair (the op ``bce``),
+    """Return mean(-(t log p + (1 - t) log(1 - p))) for p and t in [0, 1]: one node a pair (the op ``bce``),
     a log left out where its weight is 0, so a confident right answer costs 0. A target may be a Value
     (a compiled function's input). A p of 0 where t > 0, or of 1 where t < 1, gives an infinite loss and
     is refused; binary_cross_entropy_with_logits takes the scores before the sigmoid and stays finite.
@@ -71,13 +71,13 @@ def binary_cross_entropy(probabilities: Nested, targets: Nested) -> Value:
 
 
 def binary_cross_entropy_with_logits(logits: Nested, targets: Nested) -> Value:
-    """binary_cross_entropy(sigmoid(x), t) computed stably as mean(softplus(x) - t x)."""
+    """Return binary_cross_entropy(sigmoid(x), t) computed stably as mean(softplus(x) - t x)."""
     xs, ts = _pairs("binary_cross_entropy_with_logits", logits, targets)
     return Value.sum([x.softplus() - x * t for x, t in zip(xs, ts)]) / len(xs)
 
 
 def cross_entropy(logits: Sequence[Any], target: Any) -> Value:
-    """-log softmax(logits)[target], that is logsumexp(logits) - logits[target]; for a batch, the mean.
+    """Return -log softmax(logits)[target], that is logsumexp(logits) - logits[target]; for a batch, the mean.
 
     A target is a class index, or class probabilities, one per logit (numbers or Values, such as a
     one-hot row), as in PyTorch: then the loss is -sum(p * log softmax(logits)). Probabilities can be a
@@ -119,7 +119,7 @@ def cross_entropy(logits: Sequence[Any], target: Any) -> Value:
 
 
 def hinge(scores: Nested, targets: Nested) -> Value:
-    """micrograd's max-margin loss for targets -1 or 1: mean(relu(1 - t s)), one node a pair (the op
+    """Return micrograd's max-margin loss for targets -1 or 1: mean(relu(1 - t s)), one node a pair (the op
     ``hinge``), which checks its target each time it is computed: a number, or a Value (a compiled
     function's input)."""
     ss, ts = _pairs("hinge", scores, targets)
@@ -127,6 +127,6 @@ def hinge(scores: Nested, targets: Nested) -> Value:
 
 
 def l2_penalty(parameters: Iterable[Value], alpha: float) -> Value:
-    """alpha * sum(p^2), the weight penalty micrograd's demo adds to its loss (with alpha = 1e-4)."""
+    """Return alpha * sum(p^2), the weight penalty micrograd's demo adds to its loss (with alpha = 1e-4)."""
     ps = list(parameters)
     return alpha * Value.dot(ps, ps)

@@ -71,7 +71,7 @@ class LRScheduler:
         return list(self._last_lr)
 
     def state_dict(self) -> dict[str, Any]:
-        """Everything the scheduler holds but its optimizer (and LambdaLR's functions), as numbers and
+        """Return everything the scheduler holds but its optimizer (and LambdaLR's functions), as numbers and
         lists (JSON keeps them), for ``load_state_dict``; save the optimizer's ``state_dict()`` beside it."""
         state = {k: v for k, v in vars(self).items() if k not in ("optimizer", "lr_lambdas")}
         if "milestones" in state:  # a Counter's keys would come back from JSON as strings
@@ -236,7 +236,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.num_bad_epochs = 0
 
     def step(self, metrics: float) -> None:  # type: ignore[override]  # takes the epoch's metric
-        """One epoch's metric: count it as an improvement or not, and cut the rate on a plateau."""
+        """Take one epoch's metric: count it as an improvement or not, and cut the rate on a plateau."""
         current = float(metrics)
         self.last_epoch += 1
         if self._is_better(current):
@@ -321,7 +321,8 @@ def _rates(name: str, value: Any) -> list[float]:
 
 
 def _milestones(name: str, value: Any) -> Counter[int]:
-    """Epochs, each listed once per cut it makes (a Counter, as states saved before held, is taken too)."""
+    """Count the epochs, each listed once per cut it makes (a Counter, as states saved before held, is taken
+    too)."""
     epochs = list(value.elements()) if isinstance(value, Counter) else value
     if isinstance(epochs, str | dict) or not isinstance(epochs, Iterable):
         raise ValueError(f"{name} must be a list of epochs, got {value!r}")

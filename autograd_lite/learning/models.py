@@ -71,7 +71,7 @@ def _choice(kind: str, name: str, table: Mapping[str, Any]) -> str:
 
 
 def _count(what: str, n: object) -> int:
-    """n as a size: any integral type (numpy's too), at least 1."""
+    """Return n as a size: any integral type (numpy's too), at least 1."""
     try:
         k = operator.index(n)  # type: ignore[arg-type]
     except TypeError:
@@ -101,7 +101,7 @@ class Module:
         return [p for _, p in self.named_parameters()]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        """(dotted name, parameter) pairs in ``parameters()`` order."""
+        """Return (dotted name, parameter) pairs in ``parameters()`` order."""
         if type(self).parameters is Module.parameters:
             return []
         return [(str(i), p) for i, p in enumerate(self.parameters())]
@@ -112,7 +112,7 @@ class Module:
             p.grad = 0.0
 
     def state_dict(self) -> dict[str, float]:
-        """Every parameter's value by name (a copy: changing it does not change the model)."""
+        """Return every parameter's value by name (a copy: changing it does not change the model)."""
         return {name: p.data for name, p in self.named_parameters()}
 
     def load_state_dict(self, state: Mapping[str, object]) -> None:
@@ -244,7 +244,7 @@ class Layer(Module):
         return self.neurons[0].activation
 
     def forward(self, x: Iterable[Operand]) -> list[Value]:
-        """Every neuron's output, always as a list."""
+        """Return every neuron's output, always as a list."""
         x = _inputs(x)
         return [n(x) for n in self.neurons]
 
@@ -305,7 +305,7 @@ class MLP(Module):
             _number(layer.parameters(), i)
 
     def layer_outputs(self, x: Iterable[Operand]) -> list[list[Value]]:
-        """Each layer's outputs for input x, first layer first (the last is the model's output)."""
+        """Return each layer's outputs for input x, first layer first (the last is the model's output)."""
         outs = []
         for layer in self.layers:
             x = layer.forward(x)

@@ -29,7 +29,7 @@ Rule = Callable[..., tuple[Any, ...]]
 
 
 def _numpy() -> Any:
-    """NumPy, if the process has imported it (the rule then runs on all parameters at once). Imported
+    """Return NumPy, if the process has imported it (the rule then runs on all parameters at once). Imported
     for this alone it would cost eager training more than it saves: each full garbage collection then
     has NumPy's objects to visit too (about 5% of a step of MLP(2, [16, 16, 1]) on 100 points)."""
     return sys.modules.get("numpy")
@@ -143,7 +143,7 @@ class Optimizer:
             p.data = d
 
     def update(self, data: Any, grads: Any) -> None:
-        """One step on NumPy arrays of the parameters' data and grads (in ``params``' order), in place:
+        """Take one step on NumPy arrays of the parameters' data and grads (in ``params``' order), in place:
         the parameters' Values are not read or written."""
         data[...] = self._apply(data, grads, _numpy())
 
@@ -326,7 +326,7 @@ def _flags(**flags: Any) -> None:
 
 
 def _lerp(start: Any, end: Any, weight: float) -> Any:
-    """start + weight * (end - start), in the form torch.lerp uses for this weight."""
+    """Return start + weight * (end - start), in the form torch.lerp uses for this weight."""
     if weight < 0.5:
         return start + weight * (end - start)
     return end - (end - start) * (1 - weight)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def require_matplotlib(what: str) -> type[Figure]:
-    """matplotlib's Figure class, or an ImportError that says how to install matplotlib."""
+    """Return matplotlib's Figure class, or raise an ImportError that says how to install matplotlib."""
     try:
         from matplotlib.figure import Figure
     except ImportError:
@@ -76,7 +76,7 @@ def decision_boundary(model: MLP, X: Sequence[Sequence[float]], y: Sequence[Any]
 
 
 def confusion_matrix(actual: Sequence[int], predicted: Sequence[int], classes: int | None = None) -> Figure:
-    """How often each class (a row) was predicted as each class (a column), each cell's count written in
+    """Plot how often each class (a row) was predicted as each class (a column), each cell's count written in
     it: the diagonal is right, the rest shows which classes are taken for which."""
     if len(actual) != len(predicted) or not actual:
         raise ValueError(

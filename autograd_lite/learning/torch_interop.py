@@ -108,6 +108,7 @@ def _activation_module(torch: Any, name: str) -> Any:
 
 
 def _torch_defaults(torch: Any, m: Any) -> bool:
-    """Whether a torch activation module has the arguments that make it our activation of the same kind."""
+    """Return whether a torch activation module has the arguments that make it our activation of the same
+    kind."""
     ((_, arguments),) = [a for a in TORCH_ACTIVATIONS.values() if type(m) is getattr(torch.nn, a.torch)]
     return all(getattr(m, k) == v for k, v in arguments.items())

@@ -108,7 +108,8 @@ class History:
     best_epoch: int | None = None
 
     def plot(self) -> Figure:
-        """Loss, accuracy (if measured) and each layer's gradient norm by epoch, as a matplotlib Figure."""
+        """Plot loss, accuracy (if measured) and each layer's gradient norm by epoch, as a matplotlib
+        Figure."""
         panels = 3 if self.accuracy else 2
         fig = require_matplotlib("History.plot()")(figsize=(4.0 * panels, 3.2))
         axes = fig.subplots(1, panels)
@@ -379,7 +380,7 @@ class _Step:
         return steps[key][1]
 
     def take(self, batch: list[int], targets: list[Any]) -> Stepped:
-        """One step on these samples: replayed if compiled (for number targets, once their sequence is
+        """Take one step on these samples: replayed if compiled (for number targets, once their sequence is
         recorded: see ``_Repeats``), else eager."""
         self.optimizer.zero_grad()
         if self.compiled and (self.target_rows or self.repeats.replay(targets)):
@@ -419,7 +420,7 @@ class _Step:
             history.val_accuracy.append(sum(accuracy(o, t) for o, t in zip(scores, y_val)) / len(y_val))
 
     def _arrays(self, X: list[Any], y: list[Any]) -> tuple[Any, Any]:
-        """X, and y if its targets are rows, as arrays for the NumPy replay (None for each that stays a
+        """Return X, and y if its targets are rows, as arrays for the NumPy replay (None for each that stays a
         list: without NumPy, or rows of unequal length)."""
         if self.np is None:
             return None, None
@@ -448,21 +449,21 @@ class _Step:
         return float(out[0]), [out[1 + i * per : 1 + (i + 1) * per] for i in range(n)]
 
     def _columns(self, k: int) -> slice:
-        """Where layer k's units are in a sample's row."""
+        """Return where layer k's units are in a sample's row."""
         if self.widths is None:
             return slice(None)
         end = sum(self.widths[: k + 1])
         return slice(end - self.widths[k], end)
 
     def _fired(self, units: Any, k: int) -> list[bool]:
-        """For each unit of layer k, whether it was positive for some sample."""
+        """Return, for each unit of layer k, whether it was positive for some sample."""
         where = self._columns(k)
         if hasattr(units, "shape"):
             return (units[:, where] > 0).any(axis=0).tolist()  # type: ignore[no-any-return]
         return [any(x > 0 for x in column) for column in zip(*(row[where] for row in units))]
 
     def _last(self, units: Any) -> list[Any]:
-        """Each sample's output: the last layer's units (one number alone, or the list)."""
+        """Return each sample's output: the last layer's units (one number alone, or the list)."""
         rows = (
             units[:, self._columns(len(self.relu) - 1)].tolist()
             if hasattr(units, "shape")
@@ -488,7 +489,7 @@ def _weak(x: Any) -> Callable[[], Any]:
 def _forward_of(
     model: Callable[[], Any], loss: Callable[[], Any], layered: bool, xs: list[Any], targets: Any
 ) -> list[Value]:
-    """_flat_forward of the model and loss these references give: the compiled step's function."""
+    """Return _flat_forward of the model and loss these references give: the compiled step's function."""
     return _flat_forward(model(), loss(), layered, xs, targets)
 
 
@@ -515,17 +516,19 @@ def _listed(samples: Collection[Any]) -> list[Any]:
 
 
 def _plain(x: Any) -> Any:
-    """x's lists if x is an array (NumPy's, or another with its interface: a shape, and lists out), else x."""
+    """Return x's lists if x is an array (NumPy's, or another with its interface: a shape, and lists out),
+    else x."""
     return x.tolist() if hasattr(x, "shape") and callable(getattr(x, "tolist", None)) else x
 
 
 def _count(n: Any) -> bool:
-    """Whether n is an integer, and not a bool (True is no count of epochs or samples)."""
+    """Return whether n is an integer, and not a bool (True is no count of epochs or samples)."""
     return isinstance(n, int) and not isinstance(n, bool)
 
 
 def _rows(targets: Sequence[Any]) -> bool:
-    """Whether the targets are rows (a compiled step's inputs), not a number each (static arguments)."""
+    """Return whether the targets are rows (a compiled step's inputs), not a number each (static
+    arguments)."""
     return isinstance(targets[0], Sequence)
 
 
@@ -536,8 +539,9 @@ def _output(trace: Sequence[Any]) -> Any:
 
 
 def _progress_bar(epochs: int, shown: bool) -> tuple[Any, Callable[[], None]]:
-    """tqdm's bar over the epochs, and what closes it. In a notebook the bar is a widget whose text form,
-    saved with the notebook and shown where widgets are not, is redrawn at the end: it says 100%, not 0%."""
+    """Return tqdm's bar over the epochs, and what closes it. In a notebook the bar is a widget whose text
+    form, saved with the notebook and shown where widgets are not, is redrawn at the end: it says 100%, not
+    0%."""
     options: dict[str, Any] = {"desc": "training", "unit": "epoch", "disable": not shown}
     if shown and _in_notebook():
         from tqdm import notebook
@@ -558,7 +562,7 @@ def _progress_bar(epochs: int, shown: bool) -> tuple[Any, Callable[[], None]]:
 
 
 def _interactive() -> bool:
-    """Whether a progress bar can be seen: stderr is a terminal, or this is a Jupyter notebook."""
+    """Return whether a progress bar can be seen: stderr is a terminal, or this is a Jupyter notebook."""
     return (sys.stderr is not None and sys.stderr.isatty()) or _in_notebook()
 
 

@@ -320,7 +320,7 @@ def _grads_kept(out: Value, inputs: list[Value]) -> Iterator[None]:
 
 
 def _step(eps: float, x: float) -> float:
-    """How far an input moves: eps, relative to the input's magnitude beyond 1."""
+    """Return how far an input moves: eps, relative to the input's magnitude beyond 1."""
     return eps * max(1.0, abs(x))
 
 

@@ -74,7 +74,7 @@ _OPERATORS = [
 
 
 def _named() -> Iterator[Function]:
-    """Every op of the table that Value has as a method (abs as __abs__), to call by name."""
+    """Yield every op of the table that Value has as a method (abs as __abs__), to call by name."""
     for op in table.TABLE:
         if op.name.isidentifier() and op.arity is not None:
             method = getattr(Value, op.name, None) or getattr(Value, f"__{op.name}__", None)
@@ -174,7 +174,8 @@ def _precedence(term: Term) -> int:
 
 
 def written(term: Term, parent: int = 0) -> str:
-    """term as text that parses back to it, in brackets if it binds less tightly than its place needs."""
+    """Return term as text that parses back to it, in brackets if it binds less tightly than its place
+    needs."""
     if isinstance(term, str):
         out = term
     elif not isinstance(term, Apply):
@@ -192,7 +193,7 @@ def written(term: Term, parent: int = 0) -> str:
 
 
 def usable_name(name: object) -> bool:
-    """Whether name can be a variable's: an ASCII identifier, not a keyword, not an op's name."""
+    """Return whether name can be a variable's: an ASCII identifier, not a keyword, not an op's name."""
     return (
         isinstance(name, str)
         and name.isascii()

@@ -156,7 +156,7 @@ class Choices(Protocol):
         ...
 
     def choice(self, options: Sequence[Option]) -> Option:
-        """One of the options."""
+        """Choose one of the options."""
         ...
 
     def coin(self) -> bool:
@@ -237,8 +237,8 @@ def random_program(
     max_steps: int = 12,
     chain: bool = False,
 ) -> Program:
-    """``draw_program`` with its choices from ``random.Random(seed)``: the same program for the same
-    seed, run after run.
+    """Draw a program as ``draw_program`` does, with its choices from ``random.Random(seed)``: the same
+    program for the same seed, run after run.
     """
     return draw_program(
         _Seeded(seed),
@@ -293,11 +293,11 @@ def _mixed(choose: Choices, n: int, count: int) -> Program:
         return choose.choice(available)
 
     def bounded(i: int, limit: float) -> int:
-        """i itself if its |value| is at most limit, else tanh of it."""
+        """Return i itself if its |value| is at most limit, else tanh of it."""
         return i if abs(values[i]) <= limit else emit(("unary", "tanh", i))
 
     def guarded(i: int) -> int:
-        """pool[i] * pool[i] + c with c > 0: a divisor, or an argument of log or sqrt, far from 0."""
+        """Make pool[i] * pool[i] + c with c > 0: a divisor, or an argument of log or sqrt, far from 0."""
         square = emit(("bin", "*", i, i))
         return emit(("rconst", "+", square, choose.choice([0.25, 1.0])))
 

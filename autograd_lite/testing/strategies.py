@@ -39,7 +39,7 @@ DELTA = 1e-4  #: How far an argument moves to check that an op's local derivativ
 
 
 def values(min_value: float = -3.0, max_value: float = 3.0) -> st.SearchStrategy[Value]:
-    """Leaf Values with finite data between min_value and max_value."""
+    """Generate leaf Values with finite data between min_value and max_value."""
     return st.builds(Value, st.floats(min_value, max_value))
 
 
@@ -50,8 +50,8 @@ def programs(
     max_steps: int = 12,
     chain: bool = False,
 ) -> st.SearchStrategy[Program]:
-    """Random programs, as ``autograd_lite.testing.graphs.draw_program`` draws them with these arguments;
-    run one on Values with ``program.run([Value(x) for x in program.inputs])``.
+    """Generate random programs, as ``autograd_lite.testing.graphs.draw_program`` draws them with these
+    arguments; run one on Values with ``program.run([Value(x) for x in program.inputs])``.
     """
     check_sizes(min_inputs, max_inputs, min_steps, max_steps)  # refused now, not at the first draw
     return _programs(min_inputs, max_inputs, min_steps, max_steps, chain)
@@ -97,7 +97,7 @@ def expressions(
     min_value: float = -3.0,
     max_value: float = 3.0,
 ) -> st.SearchStrategy[Expression]:
-    """Random expressions over the variables (drawn between min_value and max_value) and the ops,
+    """Generate random expressions over the variables (drawn between min_value and max_value) and the ops,
     at most max_depth ops from any variable to the result. Call one on ``expr.inputs``.
     """
     names = tuple(variables)
@@ -162,7 +162,7 @@ def _expressions(
 
 
 def _local(fn: Function, args: list[Value | float]) -> tuple[float, tuple[float, ...]] | None:
-    """fn's value and local derivatives at args, or None where it is undefined or not finite."""
+    """Return fn's value and local derivatives at args, or None where it is undefined or not finite."""
     try:
         out = fn.call(*args)
     except MATH_ERRORS:
@@ -172,7 +172,7 @@ def _local(fn: Function, args: list[Value | float]) -> tuple[float, tuple[float,
 
 
 def _well_conditioned(fn: Function, args: list[_Node]) -> float | None:
-    """fn's value at args if it is moderate and smooth there (see BOUND), else None."""
+    """Return fn's value at args if it is moderate and smooth there (see BOUND), else None."""
     nodes = [not isinstance(a.term, float) for a in args]
 
     def at(shift: int, by: float) -> tuple[float, tuple[float, ...]] | None:

@@ -61,12 +61,12 @@ def steps(expression: Expression, args: argparse.Namespace) -> int:
 
 
 def _limit(args: argparse.Namespace) -> dict[str, int]:
-    """viz's max_nodes if --max-nodes was given (viz has the default: it is imported only to draw)."""
+    """Return viz's max_nodes if --max-nodes was given (viz has the default: it is imported only to draw)."""
     return {} if args.max_nodes is None else {"max_nodes": args.max_nodes}
 
 
 def _positive_int(text: str) -> int:
-    """--max-nodes: a whole number of at least 1."""
+    """Parse --max-nodes: a whole number of at least 1."""
     try:
         n = int(text)
     except ValueError:
@@ -77,7 +77,8 @@ def _positive_int(text: str) -> int:
 
 
 def _viz(drawing: bool) -> Any:
-    """autograd_lite.viz; to draw, with the graphviz package (the [viz] extra), or bad input saying so."""
+    """Return autograd_lite.viz; to draw, with the graphviz package (the [viz] extra), or raise bad input
+    saying so."""
     from . import viz
     from .viz.render import require_graphviz
 
@@ -199,8 +200,8 @@ def _drop_stdout() -> None:
 
 
 def _shown(text: object) -> str:
-    """Text for the terminal: control characters (a newline, an escape, a bidi override) as escapes, so a
-    path or a name cannot start a line or take over the terminal."""
+    """Return the text for the terminal: control characters (a newline, an escape, a bidi override) as
+    escapes, so a path or a name cannot start a line or take over the terminal."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
 
 

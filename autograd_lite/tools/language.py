@@ -113,7 +113,8 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # the line ends ast counts (str.splitli
 
 
 def _check_ascii(text: str) -> None:
-    """Only ASCII: Python reads a fullwidth or a mathematical x as x, silently; refused, with its place."""
+    """Refuse anything but ASCII, with its place: Python reads a fullwidth or a mathematical x as x,
+    silently."""
     for i, char in enumerate(text):
         if not char.isascii():
             lines = _LINE_BREAK.split(text[:i])
@@ -151,7 +152,8 @@ def _check_depth(tree: ast.AST, text: str, indent: int) -> None:
 
 
 def _position(node: ast.AST, text: str, indent: int) -> tuple[int, int]:
-    """1-based line and column (ast's col_offset counts UTF-8 bytes; indent is what was cut off line 1)."""
+    """Return the 1-based line and column (ast's col_offset counts UTF-8 bytes; indent is what was cut off
+    line 1)."""
     line = getattr(node, "lineno", 1)
     offset = getattr(node, "col_offset", 0)
     lines = _LINE_BREAK.split(text)
@@ -251,7 +253,8 @@ def _callable(functions: Mapping[str, Function]) -> list[str]:
 
 
 def _folding_error(fn: Function, args: list[Term], error: Exception | None, out: object = None) -> str:
-    """Why an operation on constants has no float result: it overflows, divides by zero, or is complex."""
+    """Return why an operation on constants has no float result: it overflows, divides by zero, or is
+    complex."""
     shown = written(Apply(fn, tuple(args)))
     if isinstance(error, OverflowError) or (isinstance(out, float) and math.isinf(out)):
         return f"{shown} overflows a float"

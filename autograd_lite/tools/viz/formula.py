@@ -97,7 +97,7 @@ def _value(x: Part) -> float:
 
 
 def _text(x: Part, strength: int, fmt: str) -> str:
-    """x as an operand of an operator of this strength, in brackets if it binds less tightly."""
+    """Return x as an operand of an operator of this strength, in brackets if it binds less tightly."""
     if isinstance(x, Formula):
         return f"({x.text})" if x.strength < strength else x.text
     text = format(x, fmt).replace("-", MINUS)
@@ -154,7 +154,8 @@ def _namespace(node: Value, args: tuple[Part, ...], name: str, fmt: str) -> Math
 
 
 def local_formulas(node: Value, names: Mapping[Value, str], fmt: str) -> list[str | None]:
-    """Each parent's local gradient d node/d parent as a formula, or None where there is no short one."""
+    """Return each parent's local gradient d node/d parent as a formula, or None where there is no short
+    one."""
     parents = node.parents
     op = node.primitive
     if not isinstance(op, Op) or op.rule is None:  # made by hand, or by define_op without a rule

@@ -128,7 +128,7 @@ def check_options(rankdir: str, fmt: str) -> None:
 
 
 def op_text(node: Value, fmt: str) -> str:
-    """How the op that made ``node`` reads in a picture, its folded numbers included (``* 0.5``)."""
+    """Return how the op that made ``node`` reads in a picture, its folded numbers included (``* 0.5``)."""
     numbers = [format(c, fmt) for c in node.constants]
     op = _BY_NAME.get(node.op)
     if op and op.shown and len(numbers) == 1:
@@ -203,7 +203,8 @@ def build(
 
 
 def _columns(order: list[Value]) -> list[list[Value]]:
-    """Leaves to draw in the column of a value they are combined with, rather than all in the first.
+    """Return the leaves to draw in the column of a value they are combined with, rather than all in the
+    first.
 
     A leaf (a weight, a bias) that an op combines with computed values goes beside the last computed
     of them: a layer's weights line up with the outputs of the layer before, as a network is drawn.
@@ -223,8 +224,8 @@ def _columns(order: list[Value]) -> list[list[Value]]:
 
 
 def layers_passed(order: list[Value], columns: list[list[Value]]) -> int:
-    """How many layers of the picture (its columns, or rows: Graphviz's ranks) the edges pass between the
-    boxes they join.
+    """Return how many layers of the picture (its columns, or rows: Graphviz's ranks) the edges pass between
+    the boxes they join.
 
     Layered as Graphviz first ranks them: an op one layer after its last computed argument and its value
     one after the op; a leaf in its column, else just before its first use. Graphviz places a point
@@ -285,8 +286,9 @@ class GraphView:
         return path
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        """In Jupyter: the SVG, and a PNG of it, which an untrusted notebook shows where it hides SVG; no
-        PNG where one cannot be made (no resvg-py, or no font for its text): the text shows instead."""
+        """Return what Jupyter shows: the SVG, and a PNG of it, which an untrusted notebook shows where it
+        hides SVG; no PNG where one cannot be made (no resvg-py, or no font for its text): the text shows
+        instead."""
         svg = self.to_svg()
         bundle: dict[str, Any] = {"image/svg+xml": svg, "text/plain": repr(self)}
         with contextlib.suppress(RuntimeError):

@@ -70,8 +70,8 @@ def activation_op(neuron: Neuron) -> str:
 
 
 def find_passes(model: Module, order: list[Value]) -> list[list[NeuronPass]]:
-    """Each neuron's part of the graph of ``order``, layer by layer; refused, saying why, where the graph
-    is not one forward pass of the whole network."""
+    """Return each neuron's part of the graph of ``order``, layer by layer; refuse, saying why, where the
+    graph is not one forward pass of the whole network."""
     layers = layers_of(model)
     users: dict[Value, list[Value]] = {}
     for v in order:
@@ -149,7 +149,7 @@ def _only(
 
 
 def value_names(passes: list[list[NeuronPass]]) -> dict[Value, str]:
-    """Names for each neuron's values in the scalar graph: ``w·x[1][2]``, ``z[1][2]``, ``a[1][2]``."""
+    """Return names for each neuron's values in the scalar graph: ``w·x[1][2]``, ``z[1][2]``, ``a[1][2]``."""
     names: dict[Value, str] = {}
     for row in passes:
         for p in row:
@@ -268,7 +268,8 @@ class NeuronView:
         return records
 
     def _delta(self, p: NeuronPass, j: int, after: list[NeuronPass] | None) -> Record:
-        """δ = ∂L/∂z: f'(z) times ∂L/∂a, which for a hidden neuron is Σₖ wₖ δₖ over the layer after."""
+        """Return the step that gives δ = ∂L/∂z: f'(z) times ∂L/∂a, which for a hidden neuron is Σₖ wₖ δₖ over
+        the layer after."""
         n, root = self._n, self._names[self.root]
         delta = float(p.z.grad)
         terms = ""  # the sum's terms with their numbers, where it is written term by term
@@ -301,7 +302,8 @@ class NeuronView:
         return Record(f"δ of {p.name}", text, target=p.box, current=edges, shows=((p.box, "δ ", n(delta)),))
 
     def _slope(self, p: NeuronPass) -> tuple[str, float] | None:
-        """f'(z) as the op table's rule writes it, and its number; None for a linear neuron (f'(z) = 1)."""
+        """Return f'(z) as the op table's rule writes it, and its number; None for a linear neuron
+        (f'(z) = 1)."""
         if p.a is p.z:
             return None
         names = {**self._names, p.z: f"z{p.tag}", p.a: f"a{p.tag}"}
@@ -310,7 +312,8 @@ class NeuronView:
         return rule, float(p.a.local_grads[0])
 
     def _gradients(self, p: NeuronPass) -> Record:
-        """Each parameter's gradient: δ times what it multiplies (1 for the bias)."""
+        """Return the step that gives each parameter's gradient: δ times what it multiplies (1 for the
+        bias)."""
         n, root, names = self._n, self._names[self.root], self._names
         delta = n(p.z.grad)
         rows = [
@@ -349,7 +352,7 @@ class NeuronView:
         return records
 
     def table(self, updates: Sequence[tuple[Value, str]]) -> str:
-        """Every step as a row: what it is, and the equation with its numbers."""
+        """Return every step as a row: what it is, and the equation with its numbers."""
         rows = self.records + self.updates(updates)
         width = max(len(r.counter) for r in rows)
         lines = [

@@ -57,7 +57,7 @@ def resolve(renderer: Renderer) -> Literal["system", "wasm"]:
 
 
 def render(source: str, renderer: Renderer) -> str:
-    """DOT source laid out and drawn as SVG by the chosen Graphviz."""
+    """Lay out the DOT source and draw it as SVG with the chosen Graphviz."""
     if resolve(renderer) == "system":
         graphviz = require_graphviz()
         try:  # quiet: dot's complaints go into the error, not to our stderr
@@ -173,7 +173,7 @@ def raster(svg: str) -> bytes:
 
 @functools.cache
 def _fonts() -> dict[str, Any]:
-    """resvg's fonts: the system's, and matplotlib's DejaVu Sans where matplotlib is installed, as the
+    """Return resvg's fonts: the system's, and matplotlib's DejaVu Sans where matplotlib is installed, as the
     sans-serif that Graphviz's SVG asks for last; checked by drawing a word. Without any, resvg draws
     the boxes and arrows of a picture and none of its text."""
     try:
@@ -193,7 +193,8 @@ def _fonts() -> dict[str, Any]:
 
 
 def _dejavu() -> Path | None:
-    """matplotlib's DejaVu Sans, if matplotlib is installed (found without importing it, which is slow)."""
+    """Return matplotlib's DejaVu Sans, if matplotlib is installed (found without importing it, which is
+    slow)."""
     spec = importlib.util.find_spec("matplotlib")
     folders = spec.submodule_search_locations if spec and spec.submodule_search_locations else []
     for folder in folders:

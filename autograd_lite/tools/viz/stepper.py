@@ -208,8 +208,8 @@ class Stepper:
         return f"forward: {names[v]}.data = {expression} = {n(v.data)}{memo}"
 
     def to_html(self) -> str:
-        """One self-contained page: the graph as inline SVG, the steps as JSON, and a little JavaScript;
-        with a model, the neuron view first and the value view one click away."""
+        """Return one self-contained page: the graph as inline SVG, the steps as JSON, and a little
+        JavaScript; with a model, the neuron view first and the value view one click away."""
         check_size(self._order, self._max_nodes)
         dot = build(
             self._order, self._names, rankdir=self._rankdir, fmt=self._fmt, show_grad=True, highlight=()
@@ -242,8 +242,8 @@ class Stepper:
         return template.substitute(tabs=tabs, views=sections, frames=data)
 
     def _links(self) -> dict[str, dict[str, Any]]:
-        """Where each neuron opens the value view: the step that gives its z its grad (δ), with its values
-        marked."""
+        """Return where each neuron opens the value view: the step that gives its z its grad (δ), with its
+        values marked."""
         if self.neurons is None:
             return {}
         ids = node_ids(self._order)
@@ -360,7 +360,7 @@ def _record_frame(r: Record) -> dict[str, Any]:
 
 
 def _expression(op: str, args: list[str]) -> str:
-    """How the forward pass computes a value from its arguments: as the table writes its operator where
+    """Return how the forward pass computes a value from its arguments: as the table writes its operator where
     it has one (a reflected one, ``r-``, with its number first), else as a call."""
     entry = _BY_NAME.get(op)
     if entry is not None and entry.infix and len(args) == 2:
