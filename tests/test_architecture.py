@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 from pathlib import Path
 from types import FunctionType
 from typing import TypeVar
@@ -66,6 +67,62 @@ def test_the_check_sees_a_private_import_and_a_private_attribute_of_another_modu
         "reads engine._mode",
         "reads object()._fn",
     ]
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_from(importer: str, package: bool, node: ast.ImportFrom) -> str:
+    """The module an import names, its relative dots resolved against the importing module's name."""
+    if not node.level:
+        return node.module or ""
+    name = importer.split(".")
+    base = (name if package else name[:-1])[: len(name) - (not package) - node.level + 1]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
+def layer(module: str) -> str:
+    """A module's layer: core, learning, testing or tools; a public module (autograd_lite.nn) its own."""
+    return ".".join(module.split(".")[:2])
+
+
+def reaches_across_layers(importer: str, source: str, package: bool = False) -> list[str]:
+    """The names a module's source imports from another layer that the module there does not offer in
+    its __all__ (a submodule, or a star import, is fine)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        target = imported_from(importer, package, node)
+        if not target.startswith("autograd_lite.") or layer(target) == layer(importer):
+            continue
+        module = importlib.import_module(target)
+        offered = getattr(module, "__all__", None)
+        for alias in node.names:
+            submodule = hasattr(module, "__path__") and importlib.util.find_spec(f"{target}.{alias.name}")
+            if offered is not None and alias.name not in (*offered, "*", "__all__") and not submodule:
+                found.append(f"{importer}:{node.lineno} imports {alias.name} from {target}")
+    return found
+
+
+def test_a_layer_uses_only_what_a_module_of_another_layer_offers_in_its_all() -> None:
+    """Helpers the core's modules share among themselves (peek, add_pass, math_error) are the core's own:
+    another layer imports only what a module lists in __all__."""
+    found = [
+        v
+        for path in MODULES
+        for v in reaches_across_layers(module_name(path), path.read_text(), path.name == "__init__.py")
+    ]
+    assert found == [], "\n".join(found)
+    probe = "from ...core.graph import Step, add_pass\nfrom ..node import describe\n"
+    assert reaches_across_layers("autograd_lite.tools.viz.probe", probe) == [
+        "autograd_lite.tools.viz.probe:1 imports add_pass from autograd_lite.core.graph"
+    ]
+    assert (
+        reaches_across_layers("autograd_lite.core.probe", "from .node import describe\n") == []
+    )  # the core's own
 
 
 def test_no_module_uses_another_modules_private_names() -> None:

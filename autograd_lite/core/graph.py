@@ -23,7 +23,7 @@ from .node import (
 )
 from .ops import Op
 
-__all__ = ["Step", "add_pass", "run_backward"]
+__all__ = ["Step", "run_backward"]  # what the other layers use; add_pass is compile's too
 
 
 class Step(NamedTuple, Generic[N]):

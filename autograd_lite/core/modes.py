@@ -10,14 +10,12 @@ from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import Any, NamedTuple, NoReturn
 
+# What the other layers use; the rest is the core's own (its modules share it).
 __all__ = [
     "MATH_ERRORS",
-    "NORMAL",
     "Mode",
     "Number",
     "Recording",
-    "as_float",
-    "changed",
     "current_mode",
     "detect_anomaly",
     "is_grad_enabled",

@@ -22,29 +22,8 @@ from . import ops
 from .modes import MATH_ERRORS, Recording, changed, current_mode, raise_as
 from .ops import Op
 
-__all__ = [
-    "DATA_SLOT",
-    "FROZEN",
-    "GRAD_SLOT",
-    "HAND",
-    "DataRead",
-    "HandMade",
-    "Node",
-    "accumulate_floats",
-    "check_forward",
-    "concrete",
-    "describe",
-    "edges",
-    "math_error",
-    "not_recording",
-    "peek",
-    "read_data",
-    "shown",
-    "start_pass",
-    "topological_order",
-    "tracing",
-    "unwind_pass",
-]
+# What the other layers use; the rest is the core's own (its modules share it).
+__all__ = ["Node", "topological_order", "tracing"]
 
 _PROBLEMS: dict[type[Exception], str] = {
     ZeroDivisionError: "divides by zero",
