@@ -263,16 +263,10 @@ class Value(Node):
                 raise TypeError(
                     f"cannot copy {v!r}: it was made by hand, and its closure refers to the old graph"
                 )
-            node = v.__copy__()  # the same slots, then its Value arguments swapped for their copies
-            node._a = memo[id(v._a)]
-            if v._db is not None:
-                node._b = memo[id(v._b)]
-            if v._more:
-                more = v._more
-                node._more = tuple(
-                    memo[id(x)] if k % 2 == 0 and more[k + 1] is not None else x for k, x in enumerate(more)
-                )
-            node.grad = grad
+            e = edges(v)  # its arguments, each Value one swapped for its copy, beside the same locals
+            args = [memo[id(a)] if local is not None else a for a, local in zip(e[::2], e[1::2])]
+            node = _node(v.data, fn, args, [local for local in e[1::2] if local is not None])
+            node.grad, node.label = grad, v.label
             memo[id(v)] = node
         return memo[id(self)]  # type: ignore[no-any-return]
 

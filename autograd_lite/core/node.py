@@ -125,7 +125,9 @@ N = TypeVar("N", bound=Node)
 
 def edges(node: Node) -> tuple[Any, ...]:
     """Return (argument, local gradient or None, argument, ...) for every argument of node's op, Values
-    first: the reading of its slots for whoever needs all its edges (the walks read the slots directly)."""
+    first: the one reading of its slots for whoever needs all its edges (local_grads, pickling,
+    copying). The hot paths read the slots themselves: the walk, the float backward, and ``parents``
+    and ``constants``, which compile's recording reads for every node."""
     if node._fn is None:
         return ()
     if node._b is None:
