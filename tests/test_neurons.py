@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from oracle import records
 from oracle.points import NETWORK_LAYERS, NETWORK_X, NETWORK_Y
+from stepper_page import NAMED_BOX
 
 from autograd_lite import Value
 from autograd_lite.nn import MLP, Layer, Module, Neuron
@@ -206,20 +207,6 @@ def test_a_model_that_is_no_network_of_neurons_is_refused() -> None:
 
 
 # ---- the page in Chromium ------------------------------------------------------------------------------
-IN_VIEW = """() => {
-    const section = document.querySelector('section.view:not([hidden])');
-    const node = section.querySelector('g.node.target') || section.querySelector('g.node.upstream');
-    if (!node) return null;
-    const view = section.querySelector('.graph');
-    const frame = view.getBoundingClientRect(), box = node.getBoundingClientRect();
-    const left = frame.left + view.clientLeft, top = frame.top + view.clientTop;
-    return {
-        id: node.id,
-        inView: box.left >= left - 0.5 && box.right <= left + view.clientWidth + 0.5
-            && box.top >= top - 0.5 && box.bottom <= top + view.clientHeight + 0.5,
-        inWindow: box.left >= 0 && box.top >= 0 && box.right <= innerWidth && box.bottom <= innerHeight,
-    };
-}"""
 
 
 def check_framed(frame: Any, steps: int, next_button: str) -> list[str]:
@@ -228,7 +215,7 @@ def check_framed(frame: Any, steps: int, next_button: str) -> list[str]:
     for k in range(steps + 1):
         if k:
             frame.click(next_button)
-        where = frame.evaluate(IN_VIEW)
+        where = frame.evaluate(NAMED_BOX)
         if where is None:
             continue
         assert where["inView"] and where["inWindow"], (k, where)
@@ -266,7 +253,7 @@ def test_browser_draws_the_network_by_neuron_frames_each_step_and_opens_a_neuron
     assert page.evaluate("document.getElementById('neurons').hidden")
     equation = page.text_content("#equation")
     assert equation.startswith("z[1][2].grad += ") and equation.endswith(f"= {stepper.deltas['n[1][2]']:.4g}")
-    where = page.evaluate(IN_VIEW)
+    where = page.evaluate(NAMED_BOX)
     assert where["inView"] and where["inWindow"]
     marked = page.evaluate("Array.from(document.querySelectorAll('#values g.node.part')).map(g => g.id)")
     assert len(marked) == 4 + 1 + 3  # its weights and bias, w·x, z and a
@@ -288,7 +275,7 @@ def test_browser_frames_the_first_steps_of_the_value_view_of_a_network(
         page.goto(stepper.save(tmp_path / f"{kind}.html").as_uri())
         check_framed(page, 12, "#next")
         page.keyboard.press("End")
-        where = page.evaluate(IN_VIEW)
+        where = page.evaluate(NAMED_BOX)
         assert where["inView"] and where["inWindow"], kind
         page.close()
 
@@ -319,6 +306,6 @@ def test_browser_frames_a_stepper_shown_only_after_its_page_loaded(browser: Any,
     handle.wait_for_function("document.getElementById('neurons-graph').clientWidth > 0")
     assert shown_late == pytest.approx(handle.evaluate(label)) and shown_late > 11  # the whole network fits
     handle.click("#neurons-next")
-    where = handle.evaluate(IN_VIEW)
+    where = handle.evaluate(NAMED_BOX)
     assert where["id"] == "N0_0" and where["inView"] and where["inWindow"]
     page.close()

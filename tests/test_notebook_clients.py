@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from stepper_page import NAMED_BOX
 
 from autograd_lite.tools.viz.graph import topological_order
 
@@ -231,23 +232,6 @@ def run_all(page: Any, lab: str, notebook: Path) -> None:
         f"() => {{ const n = ({SHOWN})(); return n.frames === {steppers} && n.statics === 0; }}",
         timeout=60_000,
     )
-
-
-# Where the box the stepper's step names is, in the page of the frame: inside the graph's view, and
-# inside the frame's window (or null where the step names none).
-NAMED_BOX = """() => {
-    const section = document.querySelector('section.view:not([hidden])');
-    const node = section.querySelector('g.node.target') || section.querySelector('g.node.upstream');
-    if (!node) return null;
-    const view = section.querySelector('.graph');
-    const frame = view.getBoundingClientRect(), box = node.getBoundingClientRect();
-    const left = frame.left + view.clientLeft, top = frame.top + view.clientTop;
-    return {
-        id: node.id, left: box.left, top: box.top, right: box.right, bottom: box.bottom,
-        inView: box.left >= left - 0.5 && box.right <= left + view.clientWidth + 0.5
-            && box.top >= top - 0.5 && box.bottom <= top + view.clientHeight + 0.5,
-    };
-}"""
 
 
 def test_in_a_jupyterlab_window_each_step_of_both_views_has_its_box_in_sight(lab: str, browser: Any) -> None:
