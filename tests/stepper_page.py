@@ -1,5 +1,8 @@
 """What the browser tests read off a stepper's page."""
 
+from collections.abc import Iterator
+from typing import Any
+
 #: Where the box the current step names is (its id, and its edges in the frame's CSS px), and whether it is
 #: whole inside the graph's view and inside the frame's window; null where the step names none.
 NAMED_BOX = """() => {
@@ -16,3 +19,14 @@ NAMED_BOX = """() => {
         inWindow: box.left >= 0 && box.top >= 0 && box.right <= innerWidth && box.bottom <= innerHeight,
     };
 }"""
+
+
+def named_boxes(frame: Any, steps: int, next_button: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Step a page (or frame) from where it is through ``steps`` clicks of ``next_button``: at the start and
+    after each click, the box the step names (``NAMED_BOX``), where it names one."""
+    for k in range(steps + 1):
+        if k:
+            frame.click(next_button)
+        where = frame.evaluate(NAMED_BOX)
+        if where is not None:
+            yield k, where

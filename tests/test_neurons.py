@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from oracle import records
 from oracle.points import NETWORK_LAYERS, NETWORK_X, NETWORK_Y
-from stepper_page import NAMED_BOX
+from stepper_page import NAMED_BOX, named_boxes
 
 from autograd_lite import Value
 from autograd_lite.nn import MLP, Layer, Module, Neuron
@@ -212,12 +212,7 @@ def test_a_model_that_is_no_network_of_neurons_is_refused() -> None:
 def check_framed(frame: Any, steps: int, next_button: str) -> list[str]:
     """At the start and after each of the first steps, the box the step names is fully in view."""
     seen = []
-    for k in range(steps + 1):
-        if k:
-            frame.click(next_button)
-        where = frame.evaluate(NAMED_BOX)
-        if where is None:
-            continue
+    for k, where in named_boxes(frame, steps, next_button):
         assert where["inView"] and where["inWindow"], (k, where)
         seen.append(where["id"])
     return seen

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from stepper_page import NAMED_BOX
+from stepper_page import named_boxes
 
 from autograd_lite.tools.viz.graph import topological_order
 
@@ -250,12 +250,7 @@ def test_in_a_jupyterlab_window_each_step_of_both_views_has_its_box_in_sight(lab
 
     def check(steps: int, next_button: str) -> list[str]:
         named = []
-        for k in range(steps + 1):
-            if k:
-                frame.click(next_button)
-            where = frame.evaluate(NAMED_BOX)
-            if where is None:
-                continue
+        for k, where in named_boxes(frame, steps, next_button):
             at = output.bounding_box()
             screen = page.locator(".jp-NotebookPanel .jp-WindowedPanel-outer").bounding_box()
             box = [
