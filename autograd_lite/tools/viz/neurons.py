@@ -148,7 +148,7 @@ def _only(
     return found[0]
 
 
-def value_names(passes: list[list[NeuronPass]]) -> dict[Value, str]:
+def names_by_neuron(passes: list[list[NeuronPass]]) -> dict[Value, str]:
     """Return names for each neuron's values in the scalar graph: ``w·x[1][2]``, ``z[1][2]``, ``a[1][2]``."""
     names: dict[Value, str] = {}
     for row in passes:

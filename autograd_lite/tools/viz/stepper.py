@@ -30,8 +30,7 @@ from .graph import (
     shown_label,
     value_names,
 )
-from .neurons import NeuronView, Record, find_passes
-from .neurons import value_names as neuron_names
+from .neurons import NeuronView, Record, find_passes, names_by_neuron
 from .render import Renderer, check_renderer, raster, render
 
 FRAME_HEIGHT = 680  #: The tallest a stepper's frame in a notebook is, in CSS px.
@@ -62,7 +61,7 @@ class Stepper:
         # network's z, a and w · x by their neuron's place.
         self._names = value_names(self._order)
         if passes is not None:
-            self._names.update({v: name for v, name in neuron_names(passes).items() if not v.label})
+            self._names.update({v: name for v, name in names_by_neuron(passes).items() if not v.label})
         self.steps: list[Step[Value]] = []  #: Each chain-rule application, in backward's order.
         # the leaves that held a grad before: (that grad, this pass's sum), which backward adds at the end
         self._held = {
